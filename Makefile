@@ -1,0 +1,76 @@
+# ldredis - build, install, test, demo.
+#   make              release libldredis.so (Swift runtime linked in statically) in build/lib
+#   make install      PREFIX=/usr/local (DESTDIR honoured); make uninstall removes exactly that
+#   make test         every test: Swift unit + real-Redis tests, C header/ABI/smoke (valgrind)
+#   make demo         a throwaway redis-server and the store used from C
+VERSION   := 1.0.0
+SOMAJOR   := 1
+PREFIX    ?= /usr/local
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR?= $(PREFIX)/include
+PCDIR     ?= $(LIBDIR)/pkgconfig
+LDCONFIG  ?= ldconfig
+CC        ?= cc
+
+LIBNAME   := libldredis.so
+REALNAME  := $(LIBNAME).$(VERSION)
+SONAME    := $(LIBNAME).$(SOMAJOR)
+BUILD     := build
+STAGE     := $(abspath $(BUILD)/stage)
+SWIFT_RELEASE_FLAGS := -c release -Xswiftc -static-stdlib \
+	-Xlinker -soname=$(SONAME) \
+	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
+
+.PHONY: all lib deps install uninstall stage test test-swift test-c demo clean
+
+all: lib
+
+deps:
+	@bash scripts/ensure-deps.sh
+
+lib: deps
+	swift build $(SWIFT_RELEASE_FLAGS) --product ldredis
+	@mkdir -p $(BUILD)/lib
+	cp -f .build/release/$(LIBNAME) $(BUILD)/lib/$(REALNAME)
+	ln -sf $(REALNAME) $(BUILD)/lib/$(SONAME)
+	ln -sf $(REALNAME) $(BUILD)/lib/$(LIBNAME)
+
+$(BUILD)/ldredis.pc: pkgconfig/ldredis.pc.in
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: lib
+	@rm -f $(BUILD)/ldredis.pc
+	$(MAKE) --no-print-directory $(BUILD)/ldredis.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
+	install -m 0755 $(BUILD)/lib/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(LIBNAME)
+	install -m 0644 include/ldredis.h $(DESTDIR)$(INCLUDEDIR)/ldredis.h
+	install -m 0644 $(BUILD)/ldredis.pc $(DESTDIR)$(PCDIR)/ldredis.pc
+	@if [ -z "$(DESTDIR)" ]; then $(LDCONFIG) || true; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	      $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(INCLUDEDIR)/ldredis.h \
+	      $(DESTDIR)$(PCDIR)/ldredis.pc
+	@if [ -z "$(DESTDIR)" ]; then $(LDCONFIG) || true; fi
+
+# A private install under build/stage, used by the C tests and the demo (pkg-config finds it).
+stage: lib
+	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
+
+test: deps test-swift test-c
+
+test-swift:
+	swift test
+
+test-c: stage
+	LDREDIS_STAGE=$(STAGE) bash Tests/C/run.sh
+
+demo: stage
+	LDREDIS_STAGE=$(STAGE) bash examples/run-demo.sh
+
+clean:
+	rm -rf $(BUILD) .build

@@ -1,0 +1,106 @@
+import LDRedisCore
+
+/// What an `ldredis_config *` points to: a configuration behind a lock.
+final class ConfigHandle: @unchecked Sendable {
+    private let lock = Lock()
+    private var value = StoreConfiguration()
+
+    var snapshot: StoreConfiguration { lock.withLock { value } }
+
+    /// Applies a change; on error the configuration is left unchanged.
+    func update(_ change: (inout StoreConfiguration) throws(StoreError) -> Void) throws(StoreError) {
+        lock.lock()
+        defer { lock.unlock() }
+        var copy = value
+        try change(&copy)
+        value = copy
+    }
+}
+
+func config(_ p: OpaquePointer?) throws(StoreError) -> ConfigHandle {
+    guard let p else { throw StoreError.invalidArgument("cfg must not be NULL") }
+    return Unmanaged<ConfigHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+}
+
+/// Runs a setter body on a config handle.
+private func set(_ cfg: OpaquePointer?, _ change: (inout StoreConfiguration) throws(StoreError) -> Void) -> Int32 {
+    cCall { () throws(StoreError) in
+        try config(cfg).update(change)
+        return LDREDIS_OK
+    }
+}
+
+@_cdecl("ldredis_config_new")
+public func ldredis_config_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    cCall { () throws(StoreError) in
+        guard let out else { throw StoreError.invalidArgument("out must not be NULL") }
+        out.pointee = OpaquePointer(Unmanaged.passRetained(ConfigHandle()).toOpaque())
+        return LDREDIS_OK
+    }
+}
+
+@_cdecl("ldredis_config_free")
+public func ldredis_config_free(_ cfg: OpaquePointer?) {
+    guard let cfg else { return }
+    Unmanaged<ConfigHandle>.fromOpaque(UnsafeRawPointer(cfg)).release()
+}
+
+@_cdecl("ldredis_config_set_url")
+public func ldredis_config_set_url(_ cfg: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.setURL(string(url, "url")) }
+}
+
+@_cdecl("ldredis_config_set_host")
+public func ldredis_config_set_host(_ cfg: OpaquePointer?, _ host: UnsafePointer<CChar>?, _ port: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.setHost(string(host, "host"), port: Int(port)) }
+}
+
+@_cdecl("ldredis_config_set_prefix")
+public func ldredis_config_set_prefix(_ cfg: OpaquePointer?, _ prefix: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.setPrefix(try optionalString(prefix, "prefix")) }
+}
+
+@_cdecl("ldredis_config_set_password")
+public func ldredis_config_set_password(_ cfg: OpaquePointer?, _ password: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.passwordOverride = .some(try optionalString(password, "password")) }
+}
+
+@_cdecl("ldredis_config_set_username")
+public func ldredis_config_set_username(_ cfg: OpaquePointer?, _ username: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.usernameOverride = .some(try optionalString(username, "username")) }
+}
+
+@_cdecl("ldredis_config_set_database")
+public func ldredis_config_set_database(_ cfg: OpaquePointer?, _ database: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.setDatabase(Int(database)) }
+}
+
+@_cdecl("ldredis_config_set_connect_timeout_ms")
+public func ldredis_config_set_connect_timeout_ms(_ cfg: OpaquePointer?, _ ms: Int64) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.setConnectTimeout(milliseconds: ms) }
+}
+
+@_cdecl("ldredis_config_set_operation_timeout_ms")
+public func ldredis_config_set_operation_timeout_ms(_ cfg: OpaquePointer?, _ ms: Int64) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.setOperationTimeout(milliseconds: ms) }
+}
+
+@_cdecl("ldredis_config_set_pool_size")
+public func ldredis_config_set_pool_size(_ cfg: OpaquePointer?, _ size: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.setPoolSize(Int(size)) }
+}
+
+@_cdecl("ldredis_config_set_cache_ttl_ms")
+public func ldredis_config_set_cache_ttl_ms(_ cfg: OpaquePointer?, _ ttl: Int64) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.cacheTTLMilliseconds = ttl }
+}
+
+@_cdecl("ldredis_config_set_upsert_mode")
+public func ldredis_config_set_upsert_mode(_ cfg: OpaquePointer?, _ mode: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in
+        guard let m = UpsertMode(rawValue: Int(mode)) else {
+            throw StoreError.invalidArgument("unknown upsert mode \(mode) (use LDREDIS_UPSERT_AUTO, _SCRIPT or _WATCH)")
+        }
+        c.upsertMode = m
+    }
+}

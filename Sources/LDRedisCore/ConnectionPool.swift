@@ -1,0 +1,94 @@
+/// Hands out sessions to Redis, one connection per operation (never two).
+protocol RedisClient: AnyObject, Sendable {
+    /// Runs `body` with one session, exclusively; `deadline` bounds the operation's I/O.
+    func withSession<T>(_ body: (RedisSession, Deadline) throws(StoreError) -> T) throws(StoreError) -> T
+    /// Closes idle connections and refuses further operations.
+    func close()
+}
+
+/// A bounded, thread-safe pool of `RedisConnection`s. Connections are opened on demand (so a
+/// store can be created while Redis is down), reused while healthy, and dropped after any I/O
+/// failure or when the server closed them while idle.
+final class ConnectionPool: RedisClient, @unchecked Sendable {
+    private let config: StoreConfiguration
+    private let lock = Lock()
+    private let connectionReturned = Condition()
+    private var idle: [RedisConnection] = []
+    private var open = 0
+    private var closed = false
+
+    init(config: StoreConfiguration) {
+        self.config = config
+    }
+
+    func withSession<T>(_ body: (RedisSession, Deadline) throws(StoreError) -> T) throws(StoreError) -> T {
+        let connection = try acquire()
+        defer { release(connection) }
+        return try body(connection, Deadline.after(milliseconds: config.operationTimeoutMilliseconds))
+    }
+
+    func close() {
+        let connections: [RedisConnection] = lock.withLock {
+            closed = true
+            let all = idle
+            idle.removeAll()
+            open -= all.count
+            connectionReturned.broadcast()
+            return all
+        }
+        for c in connections { c.close() }
+    }
+
+    private func acquire() throws(StoreError) -> RedisConnection {
+        let waitDeadline = Deadline.after(milliseconds: config.operationTimeoutMilliseconds)
+        lock.lock()
+        while true {
+            if closed {
+                lock.unlock()
+                throw StoreError.internal("the store is closed")
+            }
+            if let connection = idle.popLast() {
+                if connection.isStale {
+                    open -= 1
+                    lock.unlock()
+                    connection.close()
+                    lock.lock()
+                    continue
+                }
+                lock.unlock()
+                return connection
+            }
+            if open < config.poolSize {
+                open += 1
+                lock.unlock()
+                do {
+                    return try RedisConnection.open(config, deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
+                } catch {
+                    lock.withLock {
+                        open -= 1
+                        connectionReturned.signal()
+                    }
+                    throw error
+                }
+            }
+            if !connectionReturned.wait(lock, until: waitDeadline) && waitDeadline.hasPassed {
+                lock.unlock()
+                throw StoreError.timeout("no free Redis connection within \(config.operationTimeoutMilliseconds) ms (pool size \(config.poolSize))")
+            }
+        }
+    }
+
+    private func release(_ connection: RedisConnection) {
+        let drop: Bool = lock.withLock {
+            let drop = closed || connection.isBroken
+            if drop {
+                open -= 1
+            } else {
+                idle.append(connection)
+            }
+            connectionReturned.signal()
+            return drop
+        }
+        if drop { connection.close() }
+    }
+}

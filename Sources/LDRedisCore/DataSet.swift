@@ -1,0 +1,105 @@
+/// A full data set, as LaunchDarkly serves it: the items of each kind, keyed.
+public struct FullDataSet: Sendable {
+    public struct Kind: Sendable {
+        /// The namespace: `features`, `segments`, or any other kind name.
+        public let name: String
+        public let items: [(key: String, item: StoredItem)]
+    }
+
+    public let kinds: [Kind]
+
+    public init(kinds: [Kind]) {
+        self.kinds = kinds
+    }
+
+    public var itemCount: Int { kinds.reduce(0) { $0 + $1.items.count } }
+
+    /// Parses `{"flags":{key:item,...},"segments":{...},...}`. "flags" becomes the kind
+    /// "features"; any other member is a kind of that name. Every item is validated as caller
+    /// input (a JSON object with an integer version in range) and kept byte for byte.
+    public static func parse(_ json: [UInt8]) throws(StoreError) -> FullDataSet {
+        try json.withBytes { (buffer) throws(StoreError) in
+            var s = JSONScanner(buffer)
+            var kinds: [Kind] = []
+            do {
+                try s.beginObject()
+                var first = true
+                while let nameRange = try s.nextMember(first: first) {
+                    first = false
+                    let member = s.decodeString(nameRange)
+                    let name = member == "flags" ? "features" : member
+                    try DataKind.validate(name)
+                    if kinds.contains(where: { $0.name == name }) {
+                        throw StoreError.invalidArgument(name == "features"
+                            ? "the data set has both \"flags\" and \"features\""
+                            : "the data set has \"\(name)\" twice")
+                    }
+                    guard s.current == UInt8(ascii: "{") else {
+                        throw StoreError.invalidArgument("\"\(member)\" must be an object of items keyed by their keys")
+                    }
+                    var items: [(key: String, item: StoredItem)] = []
+                    try s.beginObject()
+                    var firstItem = true
+                    while let keyRange = try s.nextMember(first: firstItem) {
+                        firstItem = false
+                        let key = s.decodeString(keyRange)
+                        guard !key.isEmpty else {
+                            throw StoreError.invalidArgument("an item of \"\(member)\" has an empty key")
+                        }
+                        let start = s.index
+                        let header: ItemHeader
+                        do throws(JSONScanner.Failure) {
+                            header = try ItemParser.scanItem(&s, strict: true)
+                        } catch {
+                            throw StoreError.invalidArgument("invalid item \"\(key)\" in \"\(member)\": \(error.message) (at byte \(error.offset))")
+                        }
+                        items.append((key, StoredItem(header: header, json: Array(buffer[start..<s.index]))))
+                    }
+                    kinds.append(Kind(name: name, items: items))
+                }
+                try s.expectEnd()
+            } catch let failure as JSONScanner.Failure {
+                throw StoreError.invalidArgument("invalid data set JSON: \(failure.message) (at byte \(failure.offset))")
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError.internal("unexpected error parsing the data set")
+            }
+            return FullDataSet(kinds: kinds)
+        }
+    }
+}
+
+/// Rules for kind names and item keys.
+public enum DataKind {
+    public static let features = "features"
+    public static let segments = "segments"
+
+    /// A kind is any non-empty namespace except the store's own keys.
+    public static func validate(_ kind: String) throws(StoreError) {
+        guard !kind.isEmpty else { throw StoreError.invalidArgument("the kind must not be empty") }
+        if kind == "$inited" || kind.hasPrefix("big_segment") {
+            throw StoreError.invalidArgument("\"\(kind)\" is reserved and cannot be used as a kind")
+        }
+    }
+
+    public static func validateKey(_ key: String) throws(StoreError) {
+        guard !key.isEmpty else { throw StoreError.invalidArgument("the item key must not be empty") }
+    }
+}
+
+extension StoredItem {
+    /// The tombstone ldredis writes for a delete: `{"key":K,"version":N,"deleted":true}`.
+    public static func tombstone(key: String, version: Int64) -> StoredItem {
+        var json: [UInt8] = Array("{\"key\":".utf8)
+        JSONWriter.appendString(key, to: &json)
+        json.append(contentsOf: Array(",\"version\":\(version),\"deleted\":true}".utf8))
+        return StoredItem(header: ItemHeader(version: version, deleted: true), json: json)
+    }
+
+    /// Parses an item given by a caller (see `ItemParser.parseInput`).
+    public static func input(_ json: [UInt8]) throws(StoreError) -> StoredItem {
+        let header = try json.withBytes { (b) throws(StoreError) in try ItemParser.parseInput(b) }
+        return StoredItem(header: header, json: json)
+    }
+}

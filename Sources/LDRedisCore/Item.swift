@@ -1,0 +1,154 @@
+/// What the store needs to know about one item (flag or segment): its version and whether it
+/// is a tombstone. The item's JSON itself is kept as bytes, exactly as written.
+public struct ItemHeader: Equatable, Sendable {
+    /// The item's `version`.
+    public let version: Int64
+    /// True for tombstones: `"deleted":true`, or the Go SDK's / Relay's `"key":"$deleted"`.
+    public let deleted: Bool
+}
+
+/// An item as stored: its header and its JSON bytes.
+public struct StoredItem: Equatable, Sendable {
+    public let header: ItemHeader
+    public let json: [UInt8]
+
+    public var version: Int64 { header.version }
+    public var deleted: Bool { header.deleted }
+
+    public init(header: ItemHeader, json: [UInt8]) {
+        self.header = header
+        self.json = json
+    }
+}
+
+/// Reads item headers from JSON.
+public enum ItemParser {
+    /// The largest version accepted from callers: versions are compared as numbers by the
+    /// server-side upsert script, exact for integers up to 2^53 - 1.
+    public static let maximumVersion: Int64 = 9_007_199_254_740_991
+
+    /// Parses an item supplied by a caller: a JSON object whose `version` is an integer in
+    /// 0 ... `maximumVersion`. Throws `StoreError.invalidArgument` saying what is wrong.
+    public static func parseInput(_ json: UnsafeBufferPointer<UInt8>) throws(StoreError) -> ItemHeader {
+        var scanner = JSONScanner(json)
+        do {
+            let header = try scanItem(&scanner, strict: true)
+            try scanner.expectEnd()
+            return header
+        } catch {
+            throw StoreError.invalidArgument("invalid item JSON: \(error.message) (at byte \(error.offset))")
+        }
+    }
+
+    /// Parses a value read from Redis, as any SDK may have written it; nil when it is not an
+    /// item (not a JSON object, or no integral numeric `version`).
+    public static func parseStored(_ json: UnsafeBufferPointer<UInt8>) -> ItemHeader? {
+        var scanner = JSONScanner(json)
+        guard let header = try? scanItem(&scanner, strict: false),
+              (try? scanner.expectEnd()) != nil else { return nil }
+        return header
+    }
+
+    public static func parseStored(_ json: [UInt8]) -> ItemHeader? {
+        json.withUnsafeBufferPointer { parseStored($0) }
+    }
+
+    /// Scans an item object at the scanner's cursor, leaving the cursor after it.
+    /// strict: the version must be a plain non-negative integer within range (caller input).
+    /// lenient: any integral number is accepted (data written by others).
+    static func scanItem(_ s: inout JSONScanner, strict: Bool) throws(JSONScanner.Failure) -> ItemHeader {
+        try s.beginObject()
+        var version: Int64?
+        var deleted = false
+        var keyIsDeletedMarker = false
+        var first = true
+        while let name = try s.nextMember(first: first) {
+            first = false
+            let member: Member = memberKind(s, name)
+            switch member {
+            case .version:
+                if s.current == UInt8(ascii: "n") {
+                    try s.literal("null")
+                    version = nil
+                    continue
+                }
+                guard s.current == UInt8(ascii: "-") || (s.current >= UInt8(ascii: "0") && s.current <= UInt8(ascii: "9")) else {
+                    throw s.fail("\"version\" must be an integer")
+                }
+                let token = try s.scanNumber()
+                version = try versionValue(s, token, strict: strict)
+            case .deleted:
+                switch s.current {
+                case UInt8(ascii: "t"): try s.literal("true"); deleted = true
+                case UInt8(ascii: "f"): try s.literal("false"); deleted = false
+                case UInt8(ascii: "n"): try s.literal("null"); deleted = false
+                default:
+                    if strict { throw s.fail("\"deleted\" must be a boolean") }
+                    try s.skipValue()
+                    deleted = false
+                }
+            case .key:
+                if s.current == UInt8(ascii: "\"") {
+                    let range = try s.scanString()
+                    keyIsDeletedMarker = s.rawEquals(range, "$deleted")
+                } else {
+                    try s.skipValue()
+                    keyIsDeletedMarker = false
+                }
+            case .other:
+                try s.skipValue()
+            }
+        }
+        guard let v = version else { throw s.fail("the item has no \"version\"") }
+        return ItemHeader(version: v, deleted: deleted || keyIsDeletedMarker)
+    }
+
+    private enum Member { case version, deleted, key, other }
+
+    private static func memberKind(_ s: JSONScanner, _ name: Range<Int>) -> Member {
+        if s.rawEquals(name, "version") { return .version }
+        if s.rawEquals(name, "deleted") { return .deleted }
+        if s.rawEquals(name, "key") { return .key }
+        // Names spelled with escapes ("vers\u0069on") are rare; decode only when present.
+        var escaped = false
+        for k in name where s.bytes[k] == UInt8(ascii: "\\") { escaped = true; break }
+        guard escaped else { return .other }
+        switch s.decodeString(name) {
+        case "version": return .version
+        case "deleted": return .deleted
+        case "key": return .key
+        default: return .other
+        }
+    }
+
+    private static func versionValue(_ s: JSONScanner, _ token: JSONScanner.NumberToken,
+                                     strict: Bool) throws(JSONScanner.Failure) -> Int64 {
+        let digits = UnsafeBufferPointer(rebasing: s.bytes[token.range])
+        if token.isInteger {
+            var value: Int64 = 0
+            var overflow = false
+            for b in digits where b != UInt8(ascii: "-") {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(b - UInt8(ascii: "0")))
+                if o1 || o2 { overflow = true; break }
+                value = a
+            }
+            if strict {
+                if token.isNegative && !(value == 0 && !overflow) { throw s.fail("\"version\" must not be negative") }
+                if overflow || value > maximumVersion {
+                    throw s.fail("\"version\" is out of range (0 ... \(maximumVersion))")
+                }
+                return value
+            }
+            if overflow || value > maximumVersion { throw s.fail("\"version\" is out of range") }
+            return token.isNegative ? -value : value
+        }
+        if strict { throw s.fail("\"version\" must be an integer") }
+        // Lenient: an integral number in another spelling (2.0, 1e3), as a JSON decoder reads it.
+        let text = String(decoding: digits, as: UTF8.self)
+        guard let d = Double(text), d.rounded() == d, abs(d) <= Double(maximumVersion) else {
+            throw s.fail("\"version\" is not an integer")
+        }
+        return Int64(d)
+    }
+}

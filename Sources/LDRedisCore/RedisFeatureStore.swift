@@ -1,0 +1,308 @@
+/// The result of an upsert or delete.
+public enum UpsertResult: Equatable, Sendable {
+    /// The item was written.
+    case applied
+    /// The stored item's version was equal or higher; `stored` is that item (nil if it could
+    /// not be read as an item).
+    case rejected(stored: StoredItem?)
+
+    public var applied: Bool { self == .applied }
+}
+
+/// The items of one kind as read by `all`: tombstones included, values that are not items
+/// skipped and counted.
+public struct KindItems: Sendable {
+    public let items: [(key: String, item: StoredItem)]
+    public let skippedMalformed: Int
+}
+
+/// LaunchDarkly's Redis persistent feature store, without a cache: every call is one Redis
+/// operation in the SDKs' schema (SPEC sections 1-3). Thread-safe.
+public final class RedisFeatureStore: @unchecked Sendable {
+    /// The largest number of field/value pairs sent in one `HSET` during init.
+    static let hsetChunkSize = 1_000
+    /// How often a WATCH upsert is tried before giving up with `.conflict`.
+    static let maximumWatchAttempts = 10
+
+    public let configuration: StoreConfiguration
+    let client: RedisClient
+    private let prefix: String
+    private let initedKey: String
+
+    private let lock = Lock()
+    private var scriptRefused = false
+    private var scriptSHA = UpsertScript.sha1
+    private var malformedSkipped = 0
+    private var hook: (@Sendable (Int) -> Void)?
+
+    public init(configuration: StoreConfiguration) {
+        self.configuration = configuration
+        self.client = ConnectionPool(config: configuration)
+        self.prefix = configuration.prefix
+        self.initedKey = configuration.prefix + ":$inited"
+    }
+
+    init(configuration: StoreConfiguration, client: RedisClient) {
+        self.configuration = configuration
+        self.client = client
+        self.prefix = configuration.prefix
+        self.initedKey = configuration.prefix + ":$inited"
+    }
+
+    /// Closes the connections. Later calls fail.
+    public func close() {
+        client.close()
+    }
+
+    /// For tests: called in every upsert attempt just before the write is sent (script mode:
+    /// before `EVALSHA`; WATCH mode: after `WATCH`+`HGET`, before `MULTI`), with the attempt
+    /// number (1 ...). Lets a test race a second writer against the upsert.
+    public func setBeforeUpsertWriteHook(_ hook: (@Sendable (Int) -> Void)?) {
+        lock.withLock { self.hook = hook }
+    }
+
+    /// How many stored values that are not items `all` has skipped so far.
+    public var malformedSkippedCount: Int { lock.withLock { malformedSkipped } }
+
+    /// `PREFIX:kind`.
+    public func key(for kind: String) -> String { prefix + ":" + kind }
+
+    // MARK: Init
+
+    /// Replaces the given kinds and marks the store initialized, atomically and in one round
+    /// trip: `MULTI`, per kind `DEL` + `HSET` (chunked), `SET PREFIX:$inited ""`, `EXEC`.
+    public func initialize(_ data: FullDataSet) throws(StoreError) {
+        var batch = CommandEncoder(reserving: 64 + data.kinds.reduce(0) { total, kind in
+            total + kind.items.reduce(0) { $0 + $1.key.utf8.count + $1.item.json.count + 32 }
+        })
+        batch.command("MULTI")
+        for kind in data.kinds {
+            try DataKind.validate(kind.name)
+            let hashKey = key(for: kind.name)
+            batch.command("DEL", hashKey)
+            var start = 0
+            while start < kind.items.count {
+                let end = min(start + RedisFeatureStore.hsetChunkSize, kind.items.count)
+                batch.begin(argumentCount: 2 + 2 * (end - start))
+                batch.argument("HSET")
+                batch.argument(hashKey)
+                for (itemKey, item) in kind.items[start..<end] {
+                    batch.argument(itemKey)
+                    batch.argument(item.json)
+                }
+                start = end
+            }
+        }
+        batch.command("SET", initedKey, "")
+        batch.command("EXEC")
+
+        let replies = try client.withSession { (session, deadline) throws(StoreError) in
+            try session.pipeline(batch, deadline: deadline)
+        }
+        for reply in replies.dropLast() {
+            if let message = reply.errorMessage {
+                throw StoreError.redis("Redis refused the init transaction: \(message)")
+            }
+        }
+        switch replies.last {
+        case .array(let results)?:
+            for result in results {
+                if let message = result.errorMessage {
+                    throw StoreError.redis("a command of the init transaction failed: \(message)")
+                }
+            }
+        case .error(let message)?:
+            throw StoreError.redis("Redis refused the init transaction: \(message)")
+        default:
+            throw StoreError.redis("Redis aborted the init transaction")
+        }
+    }
+
+    // MARK: Reads
+
+    /// One item (`HGET PREFIX:kind key`), tombstones included; nil when absent.
+    public func get(kind: String, key itemKey: String) throws(StoreError) -> StoredItem? {
+        try DataKind.validate(kind)
+        try DataKind.validateKey(itemKey)
+        let hashKey = key(for: kind)
+        var command = CommandEncoder()
+        command.command("HGET", hashKey, itemKey)
+        let reply = try single(command, "HGET")
+        switch reply {
+        case .null:
+            return nil
+        case .bulk(let json):
+            guard let header = ItemParser.parseStored(json) else {
+                throw StoreError.malformed("the value of \"\(itemKey)\" in \(hashKey) is not a LaunchDarkly item (a JSON object with a version)")
+            }
+            return StoredItem(header: header, json: json)
+        default:
+            throw StoreError.redis("unexpected reply to HGET")
+        }
+    }
+
+    /// Every item of a kind (`HGETALL PREFIX:kind`), tombstones included; values that are not
+    /// items are skipped and counted.
+    public func all(kind: String) throws(StoreError) -> KindItems {
+        try DataKind.validate(kind)
+        var command = CommandEncoder()
+        command.command("HGETALL", key(for: kind))
+        guard case .array(let flat) = try single(command, "HGETALL") else {
+            throw StoreError.redis("unexpected reply to HGETALL")
+        }
+        var items: [(key: String, item: StoredItem)] = []
+        items.reserveCapacity(flat.count / 2)
+        var skipped = 0
+        var k = 0
+        while k + 1 < flat.count {
+            if case .bulk(let field) = flat[k], case .bulk(let json) = flat[k + 1],
+               let header = ItemParser.parseStored(json) {
+                items.append((String(decoding: field, as: UTF8.self), StoredItem(header: header, json: json)))
+            } else {
+                skipped += 1
+            }
+            k += 2
+        }
+        if skipped > 0 { lock.withLock { malformedSkipped += skipped } }
+        return KindItems(items: items, skippedMalformed: skipped)
+    }
+
+    /// Whether anyone initialized this prefix (`EXISTS PREFIX:$inited`).
+    public func isInitialized() throws(StoreError) -> Bool {
+        var command = CommandEncoder()
+        command.command("EXISTS", initedKey)
+        guard case .integer(let n) = try single(command, "EXISTS") else {
+            throw StoreError.redis("unexpected reply to EXISTS")
+        }
+        return n > 0
+    }
+
+    /// Whether Redis answers now (`EXISTS PREFIX:$inited` succeeds).
+    public func isAvailable() -> Bool {
+        (try? isInitialized()) != nil
+    }
+
+    private func single(_ command: CommandEncoder, _ name: String) throws(StoreError) -> RedisReply {
+        let replies = try client.withSession { (session, deadline) throws(StoreError) in
+            try session.pipeline(command, deadline: deadline)
+        }
+        guard let reply = replies.first else { throw StoreError.internal("no reply to \(name)") }
+        if let message = reply.errorMessage {
+            throw StoreError.redis("Redis error reply to \(name): \(message)")
+        }
+        return reply
+    }
+
+    // MARK: Writes
+
+    /// Writes `item` under `key` if its version is strictly higher than the stored one's.
+    public func upsert(kind: String, key itemKey: String, item: StoredItem) throws(StoreError) -> UpsertResult {
+        try DataKind.validate(kind)
+        try DataKind.validateKey(itemKey)
+        guard item.version >= 0 && item.version <= ItemParser.maximumVersion else {
+            throw StoreError.invalidArgument("the version must be from 0 to \(ItemParser.maximumVersion)")
+        }
+        let mode = configuration.upsertMode
+        if mode == .watch || (mode == .auto && lock.withLock({ scriptRefused })) {
+            return try upsertWithWatch(kind: kind, key: itemKey, item: item)
+        }
+        do {
+            return try upsertWithScript(kind: kind, key: itemKey, item: item)
+        } catch .redis(let message) where mode == .auto && UpsertScript.isRefusal(message) {
+            lock.withLock { scriptRefused = true }
+            return try upsertWithWatch(kind: kind, key: itemKey, item: item)
+        }
+    }
+
+    /// Deletes by writing the tombstone `{"key":K,"version":N,"deleted":true}`.
+    public func delete(kind: String, key itemKey: String, version: Int64) throws(StoreError) -> UpsertResult {
+        guard version >= 0 && version <= ItemParser.maximumVersion else {
+            throw StoreError.invalidArgument("the version must be from 0 to \(ItemParser.maximumVersion)")
+        }
+        return try upsert(kind: kind, key: itemKey, item: .tombstone(key: itemKey, version: version))
+    }
+
+    /// One round trip: `EVALSHA` (on `NOSCRIPT`: `SCRIPT LOAD` + `EVALSHA` in one more).
+    private func upsertWithScript(kind: String, key itemKey: String, item: StoredItem) throws(StoreError) -> UpsertResult {
+        let hashKey = key(for: kind)
+        let version = String(item.version)
+        let (sha, hook) = lock.withLock { (scriptSHA, self.hook) }
+        hook?(1)
+        return try client.withSession { (session, deadline) throws(StoreError) in
+            var eval = CommandEncoder(reserving: item.json.count + 128)
+            UpsertScript.appendEvalSHA(&eval, sha: sha, hashKey: hashKey, field: itemKey, version: version, json: item.json)
+            var reply = try session.pipeline(eval, deadline: deadline)[0]
+            if let message = reply.errorMessage, message.hasPrefix("NOSCRIPT") {
+                var load = CommandEncoder(reserving: item.json.count + 1024)
+                load.command("SCRIPT", "LOAD", UpsertScript.source)
+                UpsertScript.appendEvalSHA(&load, sha: sha, hashKey: hashKey, field: itemKey, version: version, json: item.json)
+                let replies = try session.pipeline(load, deadline: deadline)
+                if case .bulk(let loaded) = replies[0] {
+                    let loadedSHA = String(decoding: loaded, as: UTF8.self)
+                    if loadedSHA != sha {
+                        // Cannot happen with a correct constant; recover anyway.
+                        lock.withLock { scriptSHA = loadedSHA }
+                        var retry = CommandEncoder(reserving: item.json.count + 128)
+                        UpsertScript.appendEvalSHA(&retry, sha: loadedSHA, hashKey: hashKey, field: itemKey, version: version, json: item.json)
+                        reply = try session.pipeline(retry, deadline: deadline)[0]
+                    } else {
+                        reply = replies[1]
+                    }
+                } else {
+                    reply = replies[0]
+                }
+            }
+            return try UpsertScript.result(reply, hashKey: hashKey, field: itemKey)
+        }
+    }
+
+    /// The SDKs' optimistic transaction, on one connection: `WATCH` + `HGET`; compare; then
+    /// `MULTI`/`HSET`/`EXEC`, retried while another writer changes the hash.
+    private func upsertWithWatch(kind: String, key itemKey: String, item: StoredItem) throws(StoreError) -> UpsertResult {
+        let hashKey = key(for: kind)
+        let hook = lock.withLock { self.hook }
+        return try client.withSession { (session, deadline) throws(StoreError) in
+            for attempt in 1...RedisFeatureStore.maximumWatchAttempts {
+                var read = CommandEncoder()
+                read.command("WATCH", hashKey)
+                read.command("HGET", hashKey, itemKey)
+                let replies = try session.pipeline(read, deadline: deadline)
+                for reply in replies {
+                    if let message = reply.errorMessage {
+                        session.unwatchBeforeNextCommand()
+                        throw StoreError.redis("Redis error reply during upsert: \(message)")
+                    }
+                }
+                if case .bulk(let json) = replies[1], let header = ItemParser.parseStored(json),
+                   header.version >= item.version {
+                    session.unwatchBeforeNextCommand()
+                    return .rejected(stored: StoredItem(header: header, json: json))
+                }
+                hook?(attempt)
+                var write = CommandEncoder(reserving: item.json.count + 128)
+                write.command("MULTI")
+                write.begin(argumentCount: 4)
+                write.argument("HSET")
+                write.argument(hashKey)
+                write.argument(itemKey)
+                write.argument(item.json)
+                write.command("EXEC")
+                let results = try session.pipeline(write, deadline: deadline)
+                switch results[2] {
+                case .array(let executed):
+                    if let message = executed.first?.errorMessage {
+                        throw StoreError.redis("Redis error reply to HSET: \(message)")
+                    }
+                    return .applied
+                case .null:
+                    continue  // the hash changed under WATCH: read again
+                case .error(let message):
+                    throw StoreError.redis("Redis error reply to EXEC: \(message)")
+                default:
+                    throw StoreError.redis("unexpected reply to EXEC")
+                }
+            }
+            throw StoreError.conflict("upsert of \"\(itemKey)\" in \(hashKey) gave up after \(RedisFeatureStore.maximumWatchAttempts) attempts: other writers kept changing the hash")
+        }
+    }
+}

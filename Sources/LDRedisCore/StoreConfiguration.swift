@@ -1,0 +1,114 @@
+/// How upserts are made atomic (see SPEC section 3).
+public enum UpsertMode: Int, Sendable {
+    /// The server-side script, falling back to WATCH when the server refuses scripting.
+    case auto = 0
+    /// Always the server-side script (`EVALSHA`).
+    case script = 1
+    /// Always `WATCH` / `HGET` / `MULTI` / `HSET` / `EXEC`, as the SDKs do.
+    case watch = 2
+}
+
+/// Everything a store is configured with. A value type: a store copies it when created.
+public struct StoreConfiguration: Sendable, Equatable {
+    public static let defaultPrefix = "launchdarkly"
+    public static let timeoutRange: ClosedRange<Int64> = 1...3_600_000
+    public static let poolSizeRange: ClosedRange<Int> = 1...1024
+
+    /// The server and credentials from the URL (or host and port).
+    public private(set) var url = RedisURL(endpoint: .tcp(host: "localhost", port: 6379))
+    /// Overrides of the URL's credentials and database (`nil`: use the URL's).
+    public var passwordOverride: String??
+    public var usernameOverride: String??
+    public var databaseOverride: Int?
+
+    /// The key prefix; every key is `prefix + ":" + suffix`.
+    public private(set) var prefix = StoreConfiguration.defaultPrefix
+    public private(set) var connectTimeoutMilliseconds: Int64 = 3_000
+    public private(set) var operationTimeoutMilliseconds: Int64 = 2_000
+    public private(set) var poolSize = 16
+    /// 0: no cache; > 0: time-to-live; < 0: cache forever.
+    public var cacheTTLMilliseconds: Int64 = 15_000
+    public var upsertMode: UpsertMode = .auto
+
+    public init() {}
+
+    public var endpoint: RedisEndpoint { url.endpoint }
+    public var password: String? { passwordOverride ?? url.password }
+    public var username: String? { usernameOverride ?? url.username }
+    public var database: Int { databaseOverride ?? url.database ?? 0 }
+
+    /// Sets the server from a URL (see `RedisURL`).
+    public mutating func setURL(_ text: String) throws(StoreError) {
+        url = try RedisURL(parsing: text)
+    }
+
+    /// Sets the server as host and port, keeping the URL's credentials and database.
+    public mutating func setHost(_ host: String, port: Int) throws(StoreError) {
+        guard !host.isEmpty, host.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+            throw StoreError.invalidArgument("the host must be a non-empty name or address without spaces")
+        }
+        guard (1...65535).contains(port) else {
+            throw StoreError.invalidArgument("the port must be a number from 1 to 65535")
+        }
+        url.endpoint = .tcp(host: host, port: port)
+    }
+
+    /// Sets the prefix; nil or empty means the default, `launchdarkly`.
+    public mutating func setPrefix(_ value: String?) {
+        if let value, !value.isEmpty {
+            prefix = value
+        } else {
+            prefix = StoreConfiguration.defaultPrefix
+        }
+    }
+
+    public mutating func setDatabase(_ value: Int) throws(StoreError) {
+        guard value >= 0 else { throw StoreError.invalidArgument("the database must be 0 or more") }
+        databaseOverride = value
+    }
+
+    public mutating func setConnectTimeout(milliseconds: Int64) throws(StoreError) {
+        connectTimeoutMilliseconds = try StoreConfiguration.checkedTimeout(milliseconds, "connect")
+    }
+
+    public mutating func setOperationTimeout(milliseconds: Int64) throws(StoreError) {
+        operationTimeoutMilliseconds = try StoreConfiguration.checkedTimeout(milliseconds, "operation")
+    }
+
+    public mutating func setPoolSize(_ value: Int) throws(StoreError) {
+        guard StoreConfiguration.poolSizeRange.contains(value) else {
+            throw StoreError.invalidArgument("the pool size must be from 1 to 1024")
+        }
+        poolSize = value
+    }
+
+    private static func checkedTimeout(_ ms: Int64, _ what: String) throws(StoreError) -> Int64 {
+        guard timeoutRange.contains(ms) else {
+            throw StoreError.invalidArgument("the \(what) timeout must be from 1 to 3600000 ms")
+        }
+        return ms
+    }
+
+    /// The configuration without secrets, for messages and `describe`.
+    public var redactedDescription: String {
+        var credentials = ""
+        if let user = username { credentials = user }
+        if password != nil { credentials += ":xxxxx" }
+        if !credentials.isEmpty { credentials += "@" }
+        let server: String
+        switch endpoint {
+        case .tcp: server = "redis://\(credentials)\(endpoint)/\(database)"
+        case .unix(let path): server = "unix://\(credentials)\(path)?db=\(database)"
+        }
+        return "\(server) prefix=\(prefix)"
+    }
+}
+
+extension RedisURL {
+    init(endpoint: RedisEndpoint) {
+        self.endpoint = endpoint
+        self.username = nil
+        self.password = nil
+        self.database = nil
+    }
+}

@@ -1,0 +1,67 @@
+/// The server-side compare-and-set that makes an upsert one round trip (SPEC section 3).
+enum UpsertScript {
+    /// The Lua source. It reads the field, compares versions exactly as the WATCH path does
+    /// (a stored value that is not an item with an integral version in range counts as
+    /// missing), writes only when newer, and returns the stored winner when it does not.
+    static let source = """
+        -- ldredis upsert: write ARGV[3] as field ARGV[1] of hash KEYS[1] if version ARGV[2] is
+        -- strictly higher than the stored item's. Returns {1} when written, {0, stored} when not.
+        local stored = redis.call('HGET', KEYS[1], ARGV[1])
+        if stored then
+          local ok, item = pcall(cjson.decode, stored)
+          if ok and type(item) == 'table' then
+            local v = item.version
+            if type(v) == 'number' and v == math.floor(v)
+                and v >= -9007199254740991 and v <= 9007199254740991
+                and v >= tonumber(ARGV[2]) then
+              return {0, stored}
+            end
+          end
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+        return {1}
+        """
+
+    /// SHA-1 of `source` (checked against `SCRIPT LOAD` by the tests).
+    static let sha1 = "4334391a3dcbee67e3568162a6409ada1c9818d0"
+
+    /// Appends `EVALSHA sha 1 hashKey field version json`.
+    static func appendEvalSHA(_ encoder: inout CommandEncoder, sha: String, hashKey: String,
+                              field: String, version: String, json: [UInt8]) {
+        encoder.begin(argumentCount: 7)
+        encoder.argument("EVALSHA")
+        encoder.argument(sha)
+        encoder.argument("1")
+        encoder.argument(hashKey)
+        encoder.argument(field)
+        encoder.argument(version)
+        encoder.argument(json)
+    }
+
+    /// Reads the script's reply.
+    static func result(_ reply: RedisReply, hashKey: String, field: String) throws(StoreError) -> UpsertResult {
+        switch reply {
+        case .array(let parts):
+            if case .integer(1)? = parts.first { return .applied }
+            if case .integer(0)? = parts.first {
+                if parts.count > 1, case .bulk(let json) = parts[1], let header = ItemParser.parseStored(json) {
+                    return .rejected(stored: StoredItem(header: header, json: json))
+                }
+                return .rejected(stored: nil)
+            }
+        case .error(let message):
+            throw StoreError.redis("Redis error reply to EVALSHA: \(message)")
+        default:
+            break
+        }
+        throw StoreError.redis("unexpected reply from the upsert script for \"\(field)\" in \(hashKey)")
+    }
+
+    /// Whether an error reply means the server does not allow scripting at all, so the
+    /// automatic mode should use WATCH from now on.
+    static func isRefusal(_ message: String) -> Bool {
+        let text = message.lowercased()
+        return text.contains("noperm") || text.contains("unknown command")
+            || text.contains("command not allowed") || text.contains("scripting is disabled")
+    }
+}

@@ -1,0 +1,1184 @@
+/*
+ * smoke.c - every function of ldredis.h, used from C against a live Redis.
+ *
+ *   LDREDIS_URL=redis://127.0.0.1:PORT/0 [LDREDIS_TEST_PORT=PORT] ./smoke
+ *
+ * Tests/C/run.sh builds it with nothing but `pkg-config --cflags --libs ldredis` and -pthread
+ * and runs it under scripts/with-redis.sh, plainly and under valgrind. Keys are written only
+ * under prefixes "smoke-<pid>-...", so reruns and other users of the server do not interfere.
+ * When LDREDIS_TEST_PORT is set, redis-cli is used to look at (and plant foreign data in) the
+ * raw Redis schema. LDREDIS_SMOKE_ITERATIONS (default 200) bounds the multi-threaded part.
+ *
+ * Each check prints one line ("ok" or "FAIL", a number, what was checked); the last line is
+ * "N passed, M failed", and the exit status is 0 only when nothing failed. Everything the
+ * library returns is released, so valgrind can report leaks precisely.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ldredis.h>
+
+#define SECRET "s3cret"
+#define MAX_VERSION INT64_C(9007199254740991) /* 2^53 - 1, the highest valid version */
+#define THREADS 8
+
+/* ---- Reporting ---- */
+
+static int passed, failed;
+
+/* Records and prints one check: "ok   N - description" or "FAIL N - description". */
+static int check(int ok, const char *fmt, ...)
+{
+    va_list ap;
+    printf("%s %3d - ", ok ? "ok  " : "FAIL", passed + failed + 1);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+    if (ok)
+        passed++;
+    else
+        failed++;
+    return ok;
+}
+
+/* Checks that a call returned the expected status. An expected error must also have left a
+   message in ldredis_last_error(). */
+static int check_status(int got, int want, const char *fmt, ...)
+{
+    char what[512];
+    const char *message = ldredis_last_error();
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (message == NULL)
+        return check(0, "%s -> %s, but ldredis_last_error() is NULL", what,
+                     ldredis_status_name(got));
+    if (got != want)
+        return check(0, "%s -> %s, expected %s (last error: \"%s\")", what,
+                     ldredis_status_name(got), ldredis_status_name(want), message);
+    if (want < 0 && message[0] == '\0')
+        return check(0, "%s -> %s, but ldredis_last_error() is empty", what,
+                     ldredis_status_name(got));
+    return check(1, "%s -> %s", what, ldredis_status_name(got));
+}
+
+/* Checks that a call failed with a connection-type error: negative, and not a complaint about
+   the arguments (which were valid). */
+static int check_connection_error(int got, const char *what)
+{
+    const char *message = ldredis_last_error();
+    return check(got < 0 && got != LDREDIS_ERR_INVALID_ARGUMENT && message != NULL &&
+                     message[0] != '\0',
+                 "%s -> %s (%s)", what, ldredis_status_name(got),
+                 message ? message : "(null)");
+}
+
+/* Checks that the last error does not reveal a password, in plain or percent-encoded form. */
+static int check_redacted(const char *what, const char *plain, const char *encoded)
+{
+    const char *message = ldredis_last_error();
+    int ok = message != NULL && strstr(message, plain) == NULL &&
+             (encoded == NULL || strstr(message, encoded) == NULL);
+    return check(ok, "%s: the last error does not contain the password (\"%s\")", what,
+                 message ? message : "(null)");
+}
+
+/* ---- Calling the store ----
+   Outputs are preset to a sentinel so the checks can see that the library set them. */
+
+static char sentinel_byte;
+#define SENTINEL (&sentinel_byte)
+
+static void release(char *p)
+{
+    if (p != SENTINEL)
+        ldredis_free(p);
+}
+
+/* get(kind, key) must give `want`; on LDREDIS_OK the JSON must be want_json byte for byte
+   (unless want_json is NULL); on any other status *out must be NULL. */
+static void expect_get(ldredis_store *store, const char *kind, const char *key, int want,
+                       const char *want_json)
+{
+    char *out = SENTINEL;
+    size_t len = (size_t)-1;
+    int status = ldredis_store_get(&out, &len, store, kind, key);
+
+    check_status(status, want, "get(\"%s\", \"%s\")", kind ? kind : "(null)",
+                 key ? key : "(null)");
+    if (status == LDREDIS_OK) {
+        int valid = out != NULL && out != SENTINEL;
+        check(valid && len == strlen(out), "  ... *out is a string of *out_len bytes");
+        if (valid && want_json != NULL)
+            check(strcmp(out, want_json) == 0, "  ... the item as stored: %s", out);
+    } else {
+        check(out == NULL, "  ... *out is NULL");
+    }
+    release(out);
+}
+
+/* all_json(kind) must succeed; returns the JSON (release with ldredis_free) or NULL. */
+static char *expect_all(ldredis_store *store, const char *kind)
+{
+    char *out = SENTINEL;
+    size_t len = (size_t)-1;
+    int status = ldredis_store_all_json(&out, &len, store, kind);
+
+    check_status(status, LDREDIS_OK, "all_json(\"%s\")", kind);
+    if (status != LDREDIS_OK || out == NULL || out == SENTINEL) {
+        if (status == LDREDIS_OK)
+            check(0, "  ... *out is a string");
+        release(out);
+        return NULL;
+    }
+    check(len == strlen(out) && len >= 2 && out[0] == '{' && out[len - 1] == '}',
+          "  ... a JSON object of *out_len bytes");
+    return out;
+}
+
+/* Checks whether "key" appears as a member name in a JSON object returned by all_json. */
+static void check_member(const char *all, const char *key, int present)
+{
+    char quoted[256];
+    int found;
+    snprintf(quoted, sizeof quoted, "\"%s\":", key);
+    found = all != NULL && strstr(all, quoted) != NULL;
+    check(found == present, "  ... %s \"%s\"", present ? "has" : "leaves out", key);
+}
+
+static void expect_upsert(ldredis_store *store, const char *kind, const char *key,
+                          const char *json, int want_updated, const char *what)
+{
+    int updated = -1;
+    int status = ldredis_store_upsert(&updated, store, kind, key, json, strlen(json));
+    if (check_status(status, LDREDIS_OK, "upsert(\"%s\", \"%s\") %s", kind, key, what))
+        check(updated == want_updated, "  ... updated=%d (expected %d)", updated, want_updated);
+}
+
+static void expect_delete(ldredis_store *store, const char *kind, const char *key,
+                          int64_t version, int want_updated, const char *what)
+{
+    int updated = -1;
+    int status = ldredis_store_delete(&updated, store, kind, key, version);
+    if (check_status(status, LDREDIS_OK, "delete(\"%s\", \"%s\", %" PRId64 ") %s", kind, key,
+                     version, what))
+        check(updated == want_updated, "  ... updated=%d (expected %d)", updated, want_updated);
+}
+
+static void expect_flag(const char *what, int (*fn)(int *, ldredis_store *),
+                        ldredis_store *store, int want)
+{
+    int value = -1;
+    if (check_status(fn(&value, store), LDREDIS_OK, "%s", what))
+        check(value == want, "  ... *out=%d (expected %d)", value, want);
+}
+
+/* A store on `url` (NULL: the defaults) with the given prefix and upsert mode. */
+static ldredis_store *open_store(const char *url, const char *prefix, int mode,
+                                 int64_t connect_ms, int64_t operation_ms, int pool)
+{
+    ldredis_config *cfg = NULL;
+    ldredis_store *store = NULL;
+    int ok = ldredis_config_new(&cfg) == LDREDIS_OK &&
+             (url == NULL || ldredis_config_set_url(cfg, url) == LDREDIS_OK) &&
+             ldredis_config_set_prefix(cfg, prefix) == LDREDIS_OK &&
+             ldredis_config_set_upsert_mode(cfg, mode) == LDREDIS_OK &&
+             ldredis_config_set_connect_timeout_ms(cfg, connect_ms) == LDREDIS_OK &&
+             ldredis_config_set_operation_timeout_ms(cfg, operation_ms) == LDREDIS_OK &&
+             ldredis_config_set_pool_size(cfg, pool) == LDREDIS_OK &&
+             ldredis_store_new(&store, cfg) == LDREDIS_OK;
+    if (!ok)
+        check(0, "open a store on %s, prefix %s (%s)", url ? url : "(defaults)", prefix,
+              ldredis_last_error());
+    /* The store copied the settings: freeing the config now must not affect it. */
+    ldredis_config_free(cfg);
+    return ok ? store : NULL;
+}
+
+/* ---- redis-cli, to see the raw schema (only when LDREDIS_TEST_PORT is set) ---- */
+
+static const char *test_port;
+
+/* Runs redis-cli --raw with the given arguments (already shell-quoted) and stores its output,
+   without the trailing newline, in out. Returns 0 if redis-cli could not be run. */
+static int redis_cli(char *out, size_t cap, const char *fmt, ...)
+{
+    char args[512], command[768];
+    size_t len = 0, n;
+    FILE *p;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(command, sizeof command, "redis-cli -h 127.0.0.1 -p %s --raw %s 2>&1", test_port,
+             args);
+    p = popen(command, "r");
+    if (p == NULL)
+        return 0;
+    while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
+        len += n;
+    out[len] = '\0';
+    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+        out[--len] = '\0';
+    return pclose(p) == 0;
+}
+
+/* ---- The tests ---- */
+
+static void test_library(void)
+{
+    static const struct {
+        int status;
+        const char *name;
+    } names[] = {
+        {LDREDIS_OK, "LDREDIS_OK"},
+        {LDREDIS_NOT_FOUND, "LDREDIS_NOT_FOUND"},
+        {LDREDIS_ERR_INVALID_ARGUMENT, "LDREDIS_ERR_INVALID_ARGUMENT"},
+        {LDREDIS_ERR_UNAVAILABLE, "LDREDIS_ERR_UNAVAILABLE"},
+        {LDREDIS_ERR_TIMEOUT, "LDREDIS_ERR_TIMEOUT"},
+        {LDREDIS_ERR_REDIS, "LDREDIS_ERR_REDIS"},
+        {LDREDIS_ERR_MALFORMED, "LDREDIS_ERR_MALFORMED"},
+        {LDREDIS_ERR_CONFLICT, "LDREDIS_ERR_CONFLICT"},
+        {LDREDIS_ERR_INTERNAL, "LDREDIS_ERR_INTERNAL"},
+        {2, "unknown status"},
+        {-8, "unknown status"},
+        {INT_MAX, "unknown status"},
+        {INT_MIN, "unknown status"},
+    };
+    const char *version = ldredis_version();
+    const char *message = ldredis_last_error();
+    size_t i;
+
+    printf("# library\n");
+    check(version != NULL && strcmp(version, LDREDIS_VERSION_STRING) == 0,
+          "ldredis_version() is \"%s\", as LDREDIS_VERSION_STRING", version ? version : "(null)");
+    check(message != NULL && message[0] == '\0',
+          "ldredis_last_error() is \"\" before anything failed");
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *name = ldredis_status_name(names[i].status);
+        check(name != NULL && strcmp(name, names[i].name) == 0,
+              "ldredis_status_name(%d) is \"%s\"", names[i].status, name ? name : "(null)");
+    }
+    ldredis_free(NULL);
+    check(1, "ldredis_free(NULL) does nothing");
+}
+
+static void test_config(void)
+{
+    static const char *const good_urls[] = {
+        "redis://localhost:6379/0",
+        "redis://127.0.0.1",
+        "redis://cache.internal:6380",
+        "redis://h/3",
+        "redis://h:1",
+        "redis://h:65535/15",
+        "redis://user:pw@h:6379/2",
+        "redis://:pw@h",
+        "redis://user@h",
+        "redis://us%40er:p%3Aw@h:6379/0",
+        "redis://[::1]:6379/1",
+        "redis://[::1]",
+        "unix:///tmp/redis.sock",
+        "unix:///tmp/redis.sock?db=3",
+        "unix://:pw@/tmp/redis.sock",
+    };
+    static const char *const bad_urls[] = {
+        "",
+        "http://x",
+        "localhost:6379",
+        "redis://h:0",
+        "redis://h:99999",
+        "redis://h:65536",
+        "redis://h:-1",
+        "redis://h:port",
+        "redis://h:port/notanumber",
+        "redis://h:6379/notanumber",
+        "redis://h:6379/-1",
+        "redis://[::1",
+        "rediss://h",
+        "rediss://h:6380/0",
+        "unix:///tmp/redis.sock?db=x",
+    };
+    /* Malformed URLs carrying the password: the error must not repeat it. */
+    static const char *const secret_urls[] = {
+        "redis://user:" SECRET "@h:99999/0",
+        "redis://:" SECRET "@h:6379/notanumber",
+        "redis://user:" SECRET "@[::1:6379",
+        "rediss://:" SECRET "@h",
+        "http://user:" SECRET "@h",
+        "unix://:" SECRET "@/tmp/redis.sock?db=x",
+    };
+    static const int64_t bad_timeouts[] = {0, -1, 3600001, INT64_MAX, INT64_MIN};
+    static const int64_t good_timeouts[] = {1, 2000, 3600000};
+    static const int64_t ttls[] = {0, 15000, -1, INT64_MAX, INT64_MIN};
+    ldredis_config *cfg = NULL;
+    size_t i;
+
+    printf("# config\n");
+    check_status(ldredis_config_new(NULL), LDREDIS_ERR_INVALID_ARGUMENT, "config_new(NULL)");
+    if (!check_status(ldredis_config_new(&cfg), LDREDIS_OK, "config_new(&cfg)") ||
+        !check(cfg != NULL, "  ... *out is a config"))
+        return;
+    ldredis_config_free(NULL);
+    check(1, "config_free(NULL) does nothing");
+
+    /* URL */
+    check_status(ldredis_config_set_url(NULL, "redis://h"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_url(NULL cfg)");
+    check_status(ldredis_config_set_url(cfg, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_url(NULL url)");
+    for (i = 0; i < sizeof good_urls / sizeof good_urls[0]; i++)
+        check_status(ldredis_config_set_url(cfg, good_urls[i]), LDREDIS_OK, "set_url(\"%s\")",
+                     good_urls[i]);
+    for (i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++)
+        check_status(ldredis_config_set_url(cfg, bad_urls[i]), LDREDIS_ERR_INVALID_ARGUMENT,
+                     "set_url(\"%s\")", bad_urls[i]);
+    for (i = 0; i < sizeof secret_urls / sizeof secret_urls[0]; i++) {
+        check_status(ldredis_config_set_url(cfg, secret_urls[i]), LDREDIS_ERR_INVALID_ARGUMENT,
+                     "set_url(\"%s\")", secret_urls[i]);
+        check_redacted(secret_urls[i], SECRET, NULL);
+    }
+    /* Percent-encoded: "s3cr%65t" decodes to the secret. */
+    check_status(ldredis_config_set_url(cfg, "redis://u:s3cr%65t@h:0"),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_url(\"redis://u:s3cr%%65t@h:0\")");
+    check_redacted("percent-encoded password", SECRET, "s3cr%65t");
+
+    /* Host and port */
+    check_status(ldredis_config_set_host(NULL, "h", 6379), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_host(NULL cfg)");
+    check_status(ldredis_config_set_host(cfg, NULL, 6379), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_host(NULL host)");
+    check_status(ldredis_config_set_host(cfg, "", 6379), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_host(\"\", 6379)");
+    check_status(ldredis_config_set_host(cfg, "h", 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_host(\"h\", 0)");
+    check_status(ldredis_config_set_host(cfg, "h", -1), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_host(\"h\", -1)");
+    check_status(ldredis_config_set_host(cfg, "h", 65536), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_host(\"h\", 65536)");
+    check_status(ldredis_config_set_host(cfg, "localhost", 1), LDREDIS_OK,
+                 "set_host(\"localhost\", 1)");
+    check_status(ldredis_config_set_host(cfg, "127.0.0.1", 65535), LDREDIS_OK,
+                 "set_host(\"127.0.0.1\", 65535)");
+    check_status(ldredis_config_set_host(cfg, "::1", 6379), LDREDIS_OK,
+                 "set_host(\"::1\", 6379)");
+
+    /* Prefix */
+    check_status(ldredis_config_set_prefix(NULL, "p"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_prefix(NULL cfg)");
+    check_status(ldredis_config_set_prefix(cfg, NULL), LDREDIS_OK, "set_prefix(NULL): default");
+    check_status(ldredis_config_set_prefix(cfg, ""), LDREDIS_OK, "set_prefix(\"\"): default");
+    check_status(ldredis_config_set_prefix(cfg, "my-env"), LDREDIS_OK, "set_prefix(\"my-env\")");
+
+    /* Credentials */
+    check_status(ldredis_config_set_password(NULL, "pw"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_password(NULL cfg)");
+    check_status(ldredis_config_set_password(cfg, "pw"), LDREDIS_OK, "set_password(\"pw\")");
+    check_status(ldredis_config_set_password(cfg, NULL), LDREDIS_OK,
+                 "set_password(NULL): removes it");
+    check_status(ldredis_config_set_username(NULL, "u"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_username(NULL cfg)");
+    check_status(ldredis_config_set_username(cfg, "u"), LDREDIS_OK, "set_username(\"u\")");
+    check_status(ldredis_config_set_username(cfg, NULL), LDREDIS_OK,
+                 "set_username(NULL): removes it");
+
+    /* Database */
+    check_status(ldredis_config_set_database(NULL, 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_database(NULL cfg)");
+    check_status(ldredis_config_set_database(cfg, -1), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_database(-1)");
+    check_status(ldredis_config_set_database(cfg, INT_MIN), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_database(INT_MIN)");
+    check_status(ldredis_config_set_database(cfg, 0), LDREDIS_OK, "set_database(0)");
+    check_status(ldredis_config_set_database(cfg, 15), LDREDIS_OK, "set_database(15)");
+
+    /* Timeouts */
+    check_status(ldredis_config_set_connect_timeout_ms(NULL, 100),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_connect_timeout_ms(NULL cfg)");
+    check_status(ldredis_config_set_operation_timeout_ms(NULL, 100),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_operation_timeout_ms(NULL cfg)");
+    for (i = 0; i < sizeof bad_timeouts / sizeof bad_timeouts[0]; i++) {
+        check_status(ldredis_config_set_connect_timeout_ms(cfg, bad_timeouts[i]),
+                     LDREDIS_ERR_INVALID_ARGUMENT, "set_connect_timeout_ms(%" PRId64 ")",
+                     bad_timeouts[i]);
+        check_status(ldredis_config_set_operation_timeout_ms(cfg, bad_timeouts[i]),
+                     LDREDIS_ERR_INVALID_ARGUMENT, "set_operation_timeout_ms(%" PRId64 ")",
+                     bad_timeouts[i]);
+    }
+    for (i = 0; i < sizeof good_timeouts / sizeof good_timeouts[0]; i++) {
+        check_status(ldredis_config_set_connect_timeout_ms(cfg, good_timeouts[i]), LDREDIS_OK,
+                     "set_connect_timeout_ms(%" PRId64 ")", good_timeouts[i]);
+        check_status(ldredis_config_set_operation_timeout_ms(cfg, good_timeouts[i]),
+                     LDREDIS_OK, "set_operation_timeout_ms(%" PRId64 ")", good_timeouts[i]);
+    }
+
+    /* Pool size */
+    check_status(ldredis_config_set_pool_size(NULL, 4), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_pool_size(NULL cfg)");
+    check_status(ldredis_config_set_pool_size(cfg, 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_pool_size(0)");
+    check_status(ldredis_config_set_pool_size(cfg, -1), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_pool_size(-1)");
+    check_status(ldredis_config_set_pool_size(cfg, 1025), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_pool_size(1025)");
+    check_status(ldredis_config_set_pool_size(cfg, 1), LDREDIS_OK, "set_pool_size(1)");
+    check_status(ldredis_config_set_pool_size(cfg, 1024), LDREDIS_OK, "set_pool_size(1024)");
+
+    /* Cache TTL: any value is valid (0 off, > 0 TTL, < 0 forever). */
+    check_status(ldredis_config_set_cache_ttl_ms(NULL, 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_cache_ttl_ms(NULL cfg)");
+    for (i = 0; i < sizeof ttls / sizeof ttls[0]; i++)
+        check_status(ldredis_config_set_cache_ttl_ms(cfg, ttls[i]), LDREDIS_OK,
+                     "set_cache_ttl_ms(%" PRId64 ")", ttls[i]);
+
+    /* Upsert mode */
+    check_status(ldredis_config_set_upsert_mode(NULL, LDREDIS_UPSERT_AUTO),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_upsert_mode(NULL cfg)");
+    check_status(ldredis_config_set_upsert_mode(cfg, -1), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_upsert_mode(-1)");
+    check_status(ldredis_config_set_upsert_mode(cfg, 3), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_upsert_mode(3)");
+    check_status(ldredis_config_set_upsert_mode(cfg, LDREDIS_UPSERT_SCRIPT), LDREDIS_OK,
+                 "set_upsert_mode(LDREDIS_UPSERT_SCRIPT)");
+    check_status(ldredis_config_set_upsert_mode(cfg, LDREDIS_UPSERT_WATCH), LDREDIS_OK,
+                 "set_upsert_mode(LDREDIS_UPSERT_WATCH)");
+    check_status(ldredis_config_set_upsert_mode(cfg, LDREDIS_UPSERT_AUTO), LDREDIS_OK,
+                 "set_upsert_mode(LDREDIS_UPSERT_AUTO)");
+
+    ldredis_config_free(cfg);
+}
+
+static void test_store_new(void)
+{
+    ldredis_store *store = NULL;
+    ldredis_config *cfg = NULL;
+
+    printf("# store_new\n");
+    check_status(ldredis_store_new(NULL, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "store_new(NULL out, NULL cfg)");
+    if (ldredis_config_new(&cfg) == LDREDIS_OK) {
+        check_status(ldredis_store_new(NULL, cfg), LDREDIS_ERR_INVALID_ARGUMENT,
+                     "store_new(NULL out, cfg)");
+        ldredis_config_free(cfg);
+    }
+    /* The defaults point at localhost:6379, which need not exist: store_new does not connect. */
+    if (check_status(ldredis_store_new(&store, NULL), LDREDIS_OK,
+                     "store_new(&store, NULL): all defaults, no connection yet"))
+        check(store != NULL, "  ... *out is a store");
+    ldredis_store_free(store);
+    ldredis_store_free(NULL);
+    check(1, "store_free(NULL) does nothing");
+}
+
+/* Settings that fail leave the config as it was: a config pointed at the live server, then
+   hit with invalid settings, still reaches it. Also host/port and database from setters. */
+static void test_config_applies(const char *url)
+{
+    ldredis_config *cfg = NULL;
+    ldredis_store *store = NULL;
+    char prefix[64];
+
+    printf("# settings reach the store\n");
+    snprintf(prefix, sizeof prefix, "smoke-%ld-cfg", (long)getpid());
+    if (ldredis_config_new(&cfg) != LDREDIS_OK) {
+        check(0, "config_new (%s)", ldredis_last_error());
+        return;
+    }
+    ldredis_config_set_url(cfg, url);
+    ldredis_config_set_prefix(cfg, prefix);
+    ldredis_config_set_connect_timeout_ms(cfg, 2000);
+    ldredis_config_set_operation_timeout_ms(cfg, 10000);
+    check_status(ldredis_config_set_url(cfg, "http://x"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_url(\"http://x\") on a live config");
+    check_status(ldredis_config_set_url(cfg, "rediss://h"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_url(\"rediss://h\") on a live config");
+    check_status(ldredis_config_set_host(cfg, "elsewhere", 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_host(\"elsewhere\", 0) on a live config");
+    check_status(ldredis_config_set_database(cfg, -1), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_database(-1) on a live config");
+    check_status(ldredis_config_set_connect_timeout_ms(cfg, 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_connect_timeout_ms(0) on a live config");
+    check_status(ldredis_config_set_pool_size(cfg, 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_pool_size(0) on a live config");
+    if (check_status(ldredis_store_new(&store, cfg), LDREDIS_OK, "store_new")) {
+        expect_flag("available after rejected settings: the config was left unchanged",
+                    ldredis_store_available, store, 1);
+        ldredis_store_free(store);
+        store = NULL;
+    }
+
+    if (test_port != NULL) {
+        char url1[128];
+        ldredis_store *db0 = NULL, *db1 = NULL, *db1_url = NULL;
+
+        /* set_host replaces the URL's host and port. */
+        ldredis_config_set_url(cfg, "redis://127.0.0.1:1/0");
+        check_status(ldredis_config_set_host(cfg, "127.0.0.1", atoi(test_port)), LDREDIS_OK,
+                     "set_host(\"127.0.0.1\", %s) after an unreachable URL", test_port);
+        if (ldredis_store_new(&store, cfg) == LDREDIS_OK) {
+            expect_flag("available through set_host", ldredis_store_available, store, 1);
+            ldredis_store_free(store);
+        }
+
+        /* The database: from set_database and from the URL path; SELECT really happens. */
+        ldredis_config_set_database(cfg, 0);
+        ldredis_store_new(&db0, cfg);
+        check_status(ldredis_config_set_database(cfg, 1), LDREDIS_OK, "set_database(1)");
+        ldredis_store_new(&db1, cfg);
+        ldredis_config_set_database(cfg, 0);
+        snprintf(url1, sizeof url1, "redis://127.0.0.1:%s/1", test_port);
+        ldredis_config_set_url(cfg, url1);
+        ldredis_store_new(&db1_url, cfg);
+        if (db0 != NULL && db1 != NULL && db1_url != NULL) {
+            check_status(ldredis_store_init_json(db1, "{}", 2), LDREDIS_OK,
+                         "init_json(\"{}\") in database 1");
+            expect_flag("initialized in database 1", ldredis_store_initialized, db1, 1);
+            expect_flag("initialized in database 1, chosen by the URL",
+                        ldredis_store_initialized, db1_url, 1);
+            expect_flag("initialized in database 0: a different database",
+                        ldredis_store_initialized, db0, 0);
+        } else {
+            check(0, "stores for databases 0 and 1 (%s)", ldredis_last_error());
+        }
+        ldredis_store_free(db0);
+        ldredis_store_free(db1);
+        ldredis_store_free(db1_url);
+    }
+    ldredis_config_free(cfg);
+}
+
+/* Items of the test data set. FLAG_B is spaced to show items are stored byte for byte; the
+   three tombstones are the shapes the SDKs write. */
+#define FLAG_A "{\"key\":\"flag-a\",\"version\":3,\"on\":true,\"variations\":[true,false]}"
+#define FLAG_B "{ \"key\": \"flag-b\", \"version\": 1, \"on\": false, \"variations\": [\"x\", \"y\"] }"
+#define SEG_S "{\"key\":\"seg-s\",\"version\":2,\"included\":[\"u1\"],\"excluded\":[],\"rules\":[]}"
+#define GONE_OURS "{\"key\":\"gone-ours\",\"version\":4,\"deleted\":true}"
+#define GONE_JAVA "{\"version\":5,\"deleted\":true}"
+#define GONE_GO "{\"key\":\"$deleted\",\"version\":6,\"on\":false,\"deleted\":true}"
+#define ALL_DATA                                                                              \
+    "{\"flags\":{\"flag-a\":" FLAG_A ",\"flag-b\":" FLAG_B ",\"gone-ours\":" GONE_OURS       \
+    ",\"gone-java\":" GONE_JAVA ",\"gone-go\":" GONE_GO "},\"segments\":{\"seg-s\":" SEG_S "}}"
+
+static void test_init(ldredis_store *store, const char *prefix)
+{
+    static const char *const bad_docs[] = {
+        "{",
+        "not json",
+        "[]",
+        "{} trailing",
+        "{\"flags\":{\"x\":{\"key\":\"x\"}}}",
+        "{\"flags\":{\"x\":{\"key\":\"x\",\"version\":-1}}}",
+        "{\"flags\":{\"x\":{\"key\":\"x\",\"version\":1.5}}}",
+        "{\"flags\":{\"x\":{\"key\":\"x\",\"version\":\"3\"}}}",
+        "{\"flags\":{\"x\":{\"key\":\"x\",\"version\":null}}}",
+        "{\"flags\":{\"x\":{\"key\":\"x\",\"version\":9007199254740992}}}",
+        "{\"flags\":{\"\":{\"key\":\"\",\"version\":1}}}",
+        "{\"flags\":{\"x\":1}}",
+        "{\"segments\":{\"s\":[1,2]}}",
+        "{\"flags\":{},\"features\":{}}",
+    };
+    /* A valid document followed by bytes that are not part of it: len decides. */
+    static const char doc_and_more[] = ALL_DATA "{garbage after the document";
+    size_t i;
+
+    printf("# init_json (prefix %s)\n", prefix);
+    check_status(ldredis_store_init_json(NULL, "{}", 2), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "init_json(NULL store)");
+    check_status(ldredis_store_init_json(store, NULL, 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "init_json(NULL json)");
+    check_status(ldredis_store_init_json(store, "{\"flags\":{}}", 5),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "init_json of the first 5 bytes of a document");
+    for (i = 0; i < sizeof bad_docs / sizeof bad_docs[0]; i++)
+        check_status(ldredis_store_init_json(store, bad_docs[i], strlen(bad_docs[i])),
+                     LDREDIS_ERR_INVALID_ARGUMENT, "init_json(%s)", bad_docs[i]);
+    expect_flag("initialized after failed inits: still 0", ldredis_store_initialized, store, 0);
+
+    check_status(ldredis_store_init_json(store, doc_and_more, strlen(ALL_DATA)), LDREDIS_OK,
+                 "init_json(valid document, len excluding the bytes after it)");
+    expect_flag("initialized after init", ldredis_store_initialized, store, 1);
+}
+
+static void test_schema(const char *prefix)
+{
+    char out[512];
+
+    if (test_port == NULL)
+        return;
+    printf("# the Redis schema (redis-cli)\n");
+    check(redis_cli(out, sizeof out, "TYPE '%s:features'", prefix) && strcmp(out, "hash") == 0,
+          "%s:features is a hash (%s)", prefix, out);
+    check(redis_cli(out, sizeof out, "TYPE '%s:segments'", prefix) && strcmp(out, "hash") == 0,
+          "%s:segments is a hash (%s)", prefix, out);
+    check(redis_cli(out, sizeof out, "HGET '%s:features' flag-a", prefix) &&
+              strcmp(out, FLAG_A) == 0,
+          "HGET %s:features flag-a is the item as given (%s)", prefix, out);
+    check(redis_cli(out, sizeof out, "EXISTS '%s:$inited'", prefix) && strcmp(out, "1") == 0,
+          "%s:$inited exists (%s)", prefix, out);
+    check(redis_cli(out, sizeof out, "GET '%s:$inited'", prefix) && strcmp(out, "") == 0,
+          "%s:$inited is \"\" (\"%s\")", prefix, out);
+}
+
+static void test_reads(ldredis_store *store, const char *url, const char *prefix, int mode)
+{
+    char *out = SENTINEL, *all;
+    size_t len = 0;
+    ldredis_store *other;
+
+    printf("# get / all_json\n");
+    expect_get(store, "features", "flag-a", LDREDIS_OK, FLAG_A);
+    expect_get(store, "features", "flag-b", LDREDIS_OK, FLAG_B);
+    expect_get(store, "segments", "seg-s", LDREDIS_OK, SEG_S);
+    expect_get(store, "features", "no-such-flag", LDREDIS_NOT_FOUND, NULL);
+    expect_get(store, "segments", "flag-a", LDREDIS_NOT_FOUND, NULL);
+    expect_get(store, "no-such-kind", "flag-a", LDREDIS_NOT_FOUND, NULL);
+    expect_get(store, "features", "gone-ours", LDREDIS_NOT_FOUND, NULL);
+    expect_get(store, "features", "gone-java", LDREDIS_NOT_FOUND, NULL);
+    expect_get(store, "features", "gone-go", LDREDIS_NOT_FOUND, NULL);
+
+    if (check_status(ldredis_store_get(&out, NULL, store, "features", "flag-a"), LDREDIS_OK,
+                     "get with out_len NULL"))
+        check(out != NULL && out != SENTINEL && strcmp(out, FLAG_A) == 0, "  ... *out is the item");
+    release(out);
+    check_status(ldredis_store_get(NULL, &len, store, "features", "flag-a"),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "get(NULL out)");
+    expect_get(NULL, "features", "flag-a", LDREDIS_ERR_INVALID_ARGUMENT, NULL);
+    expect_get(store, NULL, "flag-a", LDREDIS_ERR_INVALID_ARGUMENT, NULL);
+    expect_get(store, "features", NULL, LDREDIS_ERR_INVALID_ARGUMENT, NULL);
+
+    all = expect_all(store, "features");
+    check_member(all, "flag-a", 1);
+    check_member(all, "flag-b", 1);
+    check_member(all, "gone-ours", 0);
+    check_member(all, "gone-java", 0);
+    check_member(all, "gone-go", 0);
+    check_member(all, "seg-s", 0);
+    ldredis_free(all);
+    all = expect_all(store, "segments");
+    check_member(all, "seg-s", 1);
+    check_member(all, "flag-a", 0);
+    ldredis_free(all);
+    all = expect_all(store, "no-such-kind");
+    check(all != NULL && strcmp(all, "{}") == 0, "  ... a kind with no items is \"{}\"");
+    ldredis_free(all);
+
+    out = SENTINEL;
+    if (check_status(ldredis_store_all_json(&out, NULL, store, "segments"), LDREDIS_OK,
+                     "all_json with out_len NULL"))
+        check(out != NULL && out != SENTINEL, "  ... *out is a string");
+    release(out);
+    check_status(ldredis_store_all_json(NULL, &len, store, "features"),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "all_json(NULL out)");
+    out = SENTINEL;
+    check_status(ldredis_store_all_json(&out, &len, NULL, "features"),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "all_json(NULL store)");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+    out = SENTINEL;
+    check_status(ldredis_store_all_json(&out, &len, store, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "all_json(NULL kind)");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+
+    /* Another store on the same prefix sees the data and the $inited marker. */
+    other = open_store(url, prefix, mode, 2000, 10000, 2);
+    if (other != NULL) {
+        expect_flag("initialized, seen from a second store", ldredis_store_initialized, other, 1);
+        expect_get(other, "features", "flag-a", LDREDIS_OK, FLAG_A);
+        ldredis_store_free(other);
+    }
+}
+
+#define FLAG_A_V4 "{\"key\":\"flag-a\",\"version\":4,\"on\":false,\"variations\":[true,false]}"
+#define FLAG_A_V4_OTHER "{\"key\":\"flag-a\",\"version\":4,\"on\":true,\"variations\":[1,2]}"
+#define FLAG_A_V2 "{\"key\":\"flag-a\",\"version\":2,\"on\":true,\"variations\":[true,false]}"
+
+static void test_writes(ldredis_store *store, const char *prefix)
+{
+    static const char *const bad_items[] = {
+        "{",
+        "[]",
+        "{\"key\":\"flag-x\"}",
+        "{\"key\":\"flag-x\",\"version\":-3}",
+        "{\"key\":\"flag-x\",\"version\":2.5}",
+        "{\"key\":\"flag-x\",\"version\":\"7\"}",
+        "{\"key\":\"flag-x\",\"version\":9007199254740992}",
+    };
+    const char *item = "{\"key\":\"flag-x\",\"version\":1}";
+    char *all;
+    int updated = -1;
+    size_t i;
+
+    printf("# upsert\n");
+    expect_upsert(store, "features", "flag-a", FLAG_A_V4, 1, "version 4 over 3: applied");
+    expect_get(store, "features", "flag-a", LDREDIS_OK, FLAG_A_V4);
+    expect_upsert(store, "features", "flag-a", FLAG_A_V4_OTHER, 0, "version 4 over 4: rejected");
+    expect_upsert(store, "features", "flag-a", FLAG_A_V2, 0, "version 2 over 4: rejected");
+    expect_get(store, "features", "flag-a", LDREDIS_OK, FLAG_A_V4);
+    check_status(ldredis_store_upsert(NULL, store, "features", "flag-new",
+                                      "{\"key\":\"flag-new\",\"version\":1}", 31),
+                 LDREDIS_OK, "upsert a new item with out_updated NULL");
+    expect_get(store, "features", "flag-new", LDREDIS_OK, "{\"key\":\"flag-new\",\"version\":1}");
+    expect_upsert(store, "custom-kind", "thing", "{\"key\":\"thing\",\"version\":1}", 1,
+                  "into a kind of its own");
+    all = expect_all(store, "custom-kind");
+    check_member(all, "thing", 1);
+    ldredis_free(all);
+
+    check_status(ldredis_store_upsert(&updated, NULL, "features", "flag-x", item, strlen(item)),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "upsert(NULL store)");
+    check_status(ldredis_store_upsert(&updated, store, NULL, "flag-x", item, strlen(item)),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "upsert(NULL kind)");
+    check_status(ldredis_store_upsert(&updated, store, "features", NULL, item, strlen(item)),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "upsert(NULL key)");
+    check_status(ldredis_store_upsert(&updated, store, "features", "flag-x", NULL, 0),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "upsert(NULL json)");
+    check_status(ldredis_store_upsert(&updated, store, "features", "flag-x", item, 0),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "upsert(json of length 0)");
+    for (i = 0; i < sizeof bad_items / sizeof bad_items[0]; i++)
+        check_status(ldredis_store_upsert(&updated, store, "features", "flag-x", bad_items[i],
+                                          strlen(bad_items[i])),
+                     LDREDIS_ERR_INVALID_ARGUMENT, "upsert(%s)", bad_items[i]);
+    expect_get(store, "features", "flag-x", LDREDIS_NOT_FOUND, NULL);
+
+    printf("# delete\n");
+    expect_delete(store, "features", "flag-b", 2, 1, "over version 1: tombstone written");
+    expect_get(store, "features", "flag-b", LDREDIS_NOT_FOUND, NULL);
+    all = expect_all(store, "features");
+    check_member(all, "flag-b", 0);
+    check_member(all, "flag-a", 1);
+    ldredis_free(all);
+    if (test_port != NULL) {
+        char raw[256];
+        check(redis_cli(raw, sizeof raw, "HGET '%s:features' flag-b", prefix) &&
+                  strcmp(raw, "{\"key\":\"flag-b\",\"version\":2,\"deleted\":true}") == 0,
+              "  ... the tombstone in Redis is {\"key\":\"flag-b\",\"version\":2,\"deleted\":true}"
+              " (%s)", raw);
+    }
+    expect_delete(store, "features", "flag-b", 2, 0, "again at version 2: rejected");
+    expect_delete(store, "features", "flag-b", 1, 0, "at version 1: rejected");
+    expect_upsert(store, "features", "flag-b", "{\"key\":\"flag-b\",\"version\":2}", 0,
+                  "version 2 over the tombstone 2: rejected");
+    expect_get(store, "features", "flag-b", LDREDIS_NOT_FOUND, NULL);
+    expect_upsert(store, "features", "flag-b", "{\"key\":\"flag-b\",\"version\":3}", 1,
+                  "version 3 over the tombstone 2: applied");
+    expect_get(store, "features", "flag-b", LDREDIS_OK, "{\"key\":\"flag-b\",\"version\":3}");
+
+    expect_delete(store, "features", "never-existed", 7, 1, "of an unknown key: tombstone");
+    expect_get(store, "features", "never-existed", LDREDIS_NOT_FOUND, NULL);
+    expect_upsert(store, "features", "never-existed", "{\"key\":\"never-existed\",\"version\":6}",
+                  0, "version 6 under the tombstone 7: rejected");
+    expect_upsert(store, "features", "never-existed", "{\"key\":\"never-existed\",\"version\":8}",
+                  1, "version 8 over the tombstone 7: applied");
+    check_status(ldredis_store_delete(NULL, store, "segments", "seg-s", 3), LDREDIS_OK,
+                 "delete with out_updated NULL");
+    expect_get(store, "segments", "seg-s", LDREDIS_NOT_FOUND, NULL);
+    expect_delete(store, "features", "max-version", MAX_VERSION, 1, "at 2^53-1: the maximum");
+    expect_upsert(store, "features", "max-version",
+                  "{\"key\":\"max-version\",\"version\":9007199254740991}", 0,
+                  "at 2^53-1 over the tombstone 2^53-1: rejected");
+
+    check_status(ldredis_store_delete(&updated, store, "features", "flag-x", -1),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "delete at version -1");
+    check_status(ldredis_store_delete(&updated, store, "features", "flag-x", MAX_VERSION + 1),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "delete at version 2^53");
+    check_status(ldredis_store_delete(&updated, store, "features", "flag-x", INT64_MIN),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "delete at version INT64_MIN");
+    check_status(ldredis_store_delete(&updated, NULL, "features", "flag-x", 1),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "delete(NULL store)");
+    check_status(ldredis_store_delete(&updated, store, NULL, "flag-x", 1),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "delete(NULL kind)");
+    check_status(ldredis_store_delete(&updated, store, "features", NULL, 1),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "delete(NULL key)");
+    expect_get(store, "features", "flag-x", LDREDIS_NOT_FOUND, NULL);
+}
+
+/* Values that are not items, as other writers leave them (the Erlang SDK's "null" field), must
+   read as LDREDIS_ERR_MALFORMED and must not break all_json. */
+static void test_foreign(ldredis_store *store, const char *prefix)
+{
+    char out[256], *all;
+
+    if (test_port == NULL) {
+        printf("# foreign data: skipped (LDREDIS_TEST_PORT is not set)\n");
+        return;
+    }
+    printf("# foreign data planted with redis-cli\n");
+    check(redis_cli(out, sizeof out,
+                    "HSET '%s:features' not-json 'this is not json' null null "
+                    "no-version '{\"key\":\"no-version\"}'",
+                    prefix),
+          "HSET %s:features: three values that are not items (%s)", prefix, out);
+    expect_get(store, "features", "not-json", LDREDIS_ERR_MALFORMED, NULL);
+    expect_get(store, "features", "null", LDREDIS_ERR_MALFORMED, NULL);
+    expect_get(store, "features", "no-version", LDREDIS_ERR_MALFORMED, NULL);
+    all = expect_all(store, "features");
+    check_member(all, "flag-a", 1);
+    check_member(all, "not-json", 0);
+    check_member(all, "null", 0);
+    check_member(all, "no-version", 0);
+    ldredis_free(all);
+}
+
+/* A second init replaces the kinds it names and leaves the others; an empty one still marks a
+   fresh prefix initialized; prefixes are independent. */
+static void test_reinit(ldredis_store *store, const char *url, const char *prefix, int mode)
+{
+    static const char only[] = "{\"flags\":{\"only\":{\"key\":\"only\",\"version\":1}}}";
+    char empty_prefix[96];
+    ldredis_store *fresh;
+    char *all;
+
+    printf("# init again\n");
+    check_status(ldredis_store_init_json(store, only, strlen(only)), LDREDIS_OK,
+                 "init_json(%s)", only);
+    all = expect_all(store, "features");
+    check_member(all, "only", 1);
+    check_member(all, "flag-a", 0);
+    check_member(all, "never-existed", 0);
+    ldredis_free(all);
+    expect_get(store, "features", "flag-a", LDREDIS_NOT_FOUND, NULL);
+    expect_get(store, "features", "not-json", LDREDIS_NOT_FOUND, NULL);
+    all = expect_all(store, "custom-kind");
+    check_member(all, "thing", 1); /* not in the document: left alone */
+    ldredis_free(all);
+
+    snprintf(empty_prefix, sizeof empty_prefix, "%s-empty", prefix);
+    fresh = open_store(url, empty_prefix, mode, 2000, 10000, 2);
+    if (fresh == NULL)
+        return;
+    expect_flag("initialized on another fresh prefix: prefixes are independent",
+                ldredis_store_initialized, fresh, 0);
+    expect_get(fresh, "features", "only", LDREDIS_NOT_FOUND, NULL);
+    check_status(ldredis_store_init_json(fresh, "{}", 2), LDREDIS_OK, "init_json(\"{}\")");
+    expect_flag("initialized after an empty init", ldredis_store_initialized, fresh, 1);
+    all = expect_all(fresh, "features");
+    check(all != NULL && strcmp(all, "{}") == 0, "  ... no features: \"{}\"");
+    ldredis_free(all);
+    ldredis_store_free(fresh);
+}
+
+static void test_flag_arguments(ldredis_store *store)
+{
+    int value = -1;
+
+    printf("# initialized / available arguments\n");
+    check_status(ldredis_store_initialized(NULL, store), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "initialized(NULL out)");
+    check_status(ldredis_store_initialized(&value, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "initialized(NULL store)");
+    check_status(ldredis_store_available(NULL, store), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "available(NULL out)");
+    check_status(ldredis_store_available(&value, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "available(NULL store)");
+}
+
+/* A live server refusing our credentials: the error must not show the password. */
+static void test_auth_redacted(const char *url)
+{
+    static const char *const usernames[] = {NULL, "smoke-user"};
+    char prefix[64];
+    size_t i;
+
+    printf("# wrong credentials\n");
+    snprintf(prefix, sizeof prefix, "smoke-%ld-auth", (long)getpid());
+    for (i = 0; i < sizeof usernames / sizeof usernames[0]; i++) {
+        ldredis_config *cfg = NULL;
+        ldredis_store *store = NULL;
+        char *out = SENTINEL;
+        int status;
+
+        if (ldredis_config_new(&cfg) != LDREDIS_OK)
+            continue;
+        ldredis_config_set_url(cfg, url);
+        ldredis_config_set_prefix(cfg, prefix);
+        ldredis_config_set_connect_timeout_ms(cfg, 2000);
+        check_status(ldredis_config_set_username(cfg, usernames[i]), LDREDIS_OK,
+                     "set_username(%s)", usernames[i] ? usernames[i] : "NULL");
+        check_status(ldredis_config_set_password(cfg, SECRET), LDREDIS_OK,
+                     "set_password(\"" SECRET "\")");
+        if (ldredis_store_new(&store, cfg) == LDREDIS_OK) {
+            status = ldredis_store_get(&out, NULL, store, "features", "flag-a");
+            check_connection_error(status, "get with a password the server refuses");
+            check(out == NULL, "  ... *out is NULL");
+            release(out);
+            check_redacted("AUTH refused", SECRET, NULL);
+            ldredis_store_free(store);
+        }
+        ldredis_config_free(cfg);
+    }
+}
+
+/* Nothing listens on 127.0.0.1:1. available says 0 and every other operation fails. */
+static void test_unreachable(void)
+{
+    static const char url[] = "redis://user:" SECRET "@127.0.0.1:1/0";
+    static const char item[] = "{\"key\":\"flag-a\",\"version\":1}";
+    char prefix[64];
+    ldredis_store *store;
+    char *out = SENTINEL;
+    int value = -1;
+
+    printf("# unreachable server (%s)\n", url);
+    snprintf(prefix, sizeof prefix, "smoke-%ld-down", (long)getpid());
+    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 300, 300, 2);
+    if (store == NULL)
+        return;
+    if (check_status(ldredis_store_available(&value, store), LDREDIS_OK, "available"))
+        check(value == 0, "  ... *out=%d (expected 0)", value);
+    check_connection_error(ldredis_store_initialized(&value, store), "initialized");
+    check_redacted("initialized", SECRET, NULL);
+    check_connection_error(ldredis_store_init_json(store, "{}", 2), "init_json");
+    check_connection_error(ldredis_store_get(&out, NULL, store, "features", "flag-a"), "get");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+    out = SENTINEL;
+    check_connection_error(ldredis_store_all_json(&out, NULL, store, "features"), "all_json");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+    check_connection_error(
+        ldredis_store_upsert(&value, store, "features", "flag-a", item, strlen(item)),
+        "upsert");
+    check_connection_error(ldredis_store_delete(&value, store, "features", "flag-a", 2),
+                           "delete");
+    check_redacted("delete", SECRET, NULL);
+    ldredis_store_free(store);
+}
+
+/* ---- Many threads on one store ---- */
+
+struct worker {
+    pthread_t thread;
+    ldredis_store *store;
+    int index, iterations, allow_conflict;
+    int fresh_last_error; /* ldredis_last_error() was "" when the thread started */
+    long ops, conflicts, errors;
+    int64_t own_version;   /* the last version of item "t<index>" that was written */
+    int64_t max_shared_ok; /* the highest version of "shared" whose upsert succeeded */
+    char first_error[256];
+};
+
+static int json_has_member(const char *json, const char *key)
+{
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\"%s\":", key);
+    return json != NULL && strstr(json, quoted) != NULL;
+}
+
+static void worker_error(struct worker *w, const char *what, int status)
+{
+    w->errors++;
+    if (w->first_error[0] == '\0')
+        snprintf(w->first_error, sizeof w->first_error, "%s: %s (%s)", what,
+                 ldredis_status_name(status), status < 0 ? ldredis_last_error() : "");
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    const char *message = ldredis_last_error();
+    char key[16], json[128];
+    int it, status, updated;
+
+    w->fresh_last_error = message != NULL && message[0] == '\0';
+    snprintf(key, sizeof key, "t%d", w->index);
+    for (it = 0; it < w->iterations; it++) {
+        int64_t shared = (int64_t)it * THREADS + w->index + 1;
+
+        /* This thread's own item: nobody else writes it, so each newer version is written
+           and read back exactly. */
+        snprintf(json, sizeof json, "{\"key\":\"%s\",\"version\":%d,\"thread\":%d}", key, it + 1,
+                 w->index);
+        updated = -1;
+        status = ldredis_store_upsert(&updated, w->store, "features", key, json, strlen(json));
+        w->ops++;
+        if (status == LDREDIS_ERR_CONFLICT && w->allow_conflict) {
+            w->conflicts++;
+        } else if (status != LDREDIS_OK || updated != 1) {
+            worker_error(w, updated == 0 ? "own item: newer version rejected" : "own item upsert",
+                         status);
+        } else {
+            char *out = NULL;
+            size_t len = 0;
+            w->own_version = it + 1;
+            status = ldredis_store_get(&out, &len, w->store, "features", key);
+            w->ops++;
+            if (status != LDREDIS_OK)
+                worker_error(w, "own item get", status);
+            else if (len != strlen(json) || strcmp(out, json) != 0)
+                worker_error(w, "own item get: not what was written", status);
+            ldredis_free(out);
+        }
+
+        /* The shared item: the threads' versions interleave; the highest must win. */
+        snprintf(json, sizeof json, "{\"key\":\"shared\",\"version\":%" PRId64 ",\"thread\":%d}",
+                 shared, w->index);
+        status = ldredis_store_upsert(&updated, w->store, "features", "shared", json,
+                                      strlen(json));
+        w->ops++;
+        if (status == LDREDIS_OK) {
+            if (shared > w->max_shared_ok)
+                w->max_shared_ok = shared;
+        } else if (status == LDREDIS_ERR_CONFLICT && w->allow_conflict) {
+            w->conflicts++;
+        } else {
+            worker_error(w, "shared item upsert", status);
+        }
+
+        if (it % 10 == 9) {
+            char *all = NULL;
+            status = ldredis_store_all_json(&all, NULL, w->store, "features");
+            w->ops++;
+            if (status != LDREDIS_OK)
+                worker_error(w, "all_json", status);
+            else if (w->own_version > 0 && !json_has_member(all, key))
+                worker_error(w, "all_json lacks the thread's own item", status);
+            ldredis_free(all);
+        }
+        if (it % 25 == 24) {
+            int initialized = -1;
+            status = ldredis_store_initialized(&initialized, w->store);
+            w->ops++;
+            if (status != LDREDIS_OK || initialized != 1)
+                worker_error(w, "initialized", status);
+        }
+    }
+    return NULL;
+}
+
+static void test_threads(const char *url, int mode, const char *mode_name, int iterations)
+{
+    struct worker workers[THREADS];
+    char prefix[64], json[128], key[16];
+    ldredis_store *store;
+    long ops = 0, conflicts = 0;
+    int64_t max_shared = 0;
+    int i, started = 0;
+
+    snprintf(prefix, sizeof prefix, "smoke-%ld-threads-%s", (long)getpid(), mode_name);
+    printf("# %d threads x %d iterations on one store, pool of 4, upsert mode %s\n", THREADS,
+           iterations, mode_name);
+    store = open_store(url, prefix, mode, 2000, 20000, 4);
+    if (store == NULL)
+        return;
+    check_status(ldredis_store_init_json(store, "{}", 2), LDREDIS_OK, "init_json(\"{}\")");
+
+    memset(workers, 0, sizeof workers);
+    for (i = 0; i < THREADS; i++) {
+        workers[i].store = store;
+        workers[i].index = i;
+        workers[i].iterations = iterations;
+        workers[i].allow_conflict = mode == LDREDIS_UPSERT_WATCH;
+        if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0)
+            break;
+        started++;
+    }
+    check(started == THREADS, "started %d of %d threads", started, THREADS);
+    for (i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+
+    for (i = 0; i < started; i++) {
+        struct worker *w = &workers[i];
+        ops += w->ops;
+        conflicts += w->conflicts;
+        if (w->max_shared_ok > max_shared)
+            max_shared = w->max_shared_ok;
+        check(w->errors == 0, "thread %d: %ld operations, %ld errors%s%s", i, w->ops, w->errors,
+              w->errors ? "; first: " : "", w->first_error);
+        check(w->fresh_last_error, "thread %d: ldredis_last_error() started as \"\" "
+              "(thread-local)", i);
+        snprintf(key, sizeof key, "t%d", i);
+        if (w->own_version > 0) {
+            snprintf(json, sizeof json, "{\"key\":\"%s\",\"version\":%" PRId64 ",\"thread\":%d}",
+                     key, w->own_version, i);
+            expect_get(store, "features", key, LDREDIS_OK, json);
+        }
+    }
+    if (mode == LDREDIS_UPSERT_WATCH)
+        check(1, "%ld operations, %ld upserts gave up with LDREDIS_ERR_CONFLICT "
+              "(allowed in WATCH mode)", ops, conflicts);
+    else
+        check(started < THREADS || max_shared == (int64_t)THREADS * iterations,
+              "%ld operations; every shared upsert succeeded (highest version %" PRId64 ")", ops,
+              max_shared);
+    if (max_shared > 0) {
+        /* The highest version that any upsert accepted is what Redis holds. */
+        snprintf(json, sizeof json, "{\"key\":\"shared\",\"version\":%" PRId64 ",\"thread\":%d}",
+                 max_shared, (int)((max_shared - 1) % THREADS));
+        expect_get(store, "features", "shared", LDREDIS_OK, json);
+    }
+    ldredis_store_free(store);
+}
+
+int main(void)
+{
+    static const struct {
+        int mode;
+        const char *name;
+    } modes[] = {
+        {LDREDIS_UPSERT_AUTO, "auto"},
+        {LDREDIS_UPSERT_SCRIPT, "script"},
+        {LDREDIS_UPSERT_WATCH, "watch"},
+    };
+    const char *url = getenv("LDREDIS_URL");
+    const char *iterations_env = getenv("LDREDIS_SMOKE_ITERATIONS");
+    int iterations = iterations_env ? atoi(iterations_env) : 200;
+    size_t i;
+
+    test_port = getenv("LDREDIS_TEST_PORT");
+    if (test_port != NULL && test_port[0] == '\0')
+        test_port = NULL;
+    if (iterations < 1)
+        iterations = 200;
+
+    test_library();
+    test_config();
+    test_store_new();
+
+    if (url == NULL || url[0] == '\0') {
+        check(0, "LDREDIS_URL is set (run under scripts/with-redis.sh)");
+    } else {
+        printf("# live Redis at %s\n", url);
+        test_config_applies(url);
+        for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+            char prefix[64];
+            ldredis_store *store;
+
+            snprintf(prefix, sizeof prefix, "smoke-%ld-%s", (long)getpid(), modes[i].name);
+            printf("# upsert mode %s, prefix %s\n", modes[i].name, prefix);
+            store = open_store(url, prefix, modes[i].mode, 2000, 10000, 4);
+            if (store == NULL)
+                continue;
+            expect_flag("initialized on a fresh prefix", ldredis_store_initialized, store, 0);
+            expect_flag("available", ldredis_store_available, store, 1);
+            test_init(store, prefix);
+            test_schema(prefix);
+            test_reads(store, url, prefix, modes[i].mode);
+            test_writes(store, prefix);
+            test_foreign(store, prefix);
+            test_reinit(store, url, prefix, modes[i].mode);
+            test_flag_arguments(store);
+            ldredis_store_free(store);
+        }
+        test_auth_redacted(url);
+        test_threads(url, LDREDIS_UPSERT_AUTO, "auto", iterations);
+        test_threads(url, LDREDIS_UPSERT_WATCH, "watch", iterations);
+    }
+    test_unreachable();
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,239 @@
+/*
+ * ldredis.h - LaunchDarkly's Redis persistent feature store, as a C library.
+ *
+ * ldredis reads and writes feature-flag data in the Redis schema that LaunchDarkly's
+ * server-side SDKs and Relay Proxy use (one hash per data kind, PREFIX:features and
+ * PREFIX:segments, plus the PREFIX:$inited marker), so a C, Python or Lua process can share
+ * one Redis with them.
+ *
+ * Conventions, the same for every function:
+ *
+ * - Thread safety: every function is thread-safe. One ldredis_store may be used by any
+ *   number of threads at once; it hands each operation one pooled connection. Do not free a
+ *   handle while another thread is still using it.
+ * - Status: functions return int. LDREDIS_OK (0) is success; LDREDIS_NOT_FOUND (1) means "no
+ *   such item" and is not an error; every error is negative (see ldredis_status). After an
+ *   error, ldredis_last_error() describes it.
+ * - Ownership: output parameters come first. Handles (ldredis_config, ldredis_store) are
+ *   created by their _new function and released by the matching _free, which accepts NULL.
+ *   Strings the library returns through a char ** output are allocated by the library,
+ *   NUL-terminated, and released by the caller with ldredis_free() (never free()); on any
+ *   status other than LDREDIS_OK the output is set to NULL. Strings the caller passes in are
+ *   only read during the call and never retained. Strings returned as const char * (version,
+ *   status names, last error) are owned by the library: do not free them.
+ * - Input: C strings are NUL-terminated UTF-8. JSON documents are passed as pointer and length
+ *   (they need not be NUL-terminated). A NULL where the comment does not allow one gives
+ *   LDREDIS_ERR_INVALID_ARGUMENT.
+ * - Secrets: passwords never appear in error messages or descriptions.
+ *
+ * Items are LaunchDarkly flag or segment JSON objects. The store needs two properties from each:
+ * an integer "version" (0 .. 2^53-1) and an optional boolean "deleted". A delete is stored as a
+ * tombstone {"key":K,"version":N,"deleted":true}; all tombstone shapes the SDKs write read as
+ * deleted.
+ *
+ * The prototypes below carry no attributes or macros, so they can be pasted into LuaJIT's
+ * ffi.cdef unchanged.
+ */
+#ifndef LDREDIS_H
+#define LDREDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LDREDIS_VERSION_MAJOR 1
+#define LDREDIS_VERSION_MINOR 0
+#define LDREDIS_VERSION_PATCH 0
+#define LDREDIS_VERSION_STRING "1.0.0"
+
+/* ---- ffi.cdef begin ---- */
+
+/* Status codes. */
+enum ldredis_status {
+    LDREDIS_OK = 0,
+    LDREDIS_NOT_FOUND = 1,              /* the item is absent or deleted: not an error */
+    LDREDIS_ERR_INVALID_ARGUMENT = -1,  /* NULL pointer, bad JSON, bad version, bad URL ... */
+    LDREDIS_ERR_UNAVAILABLE = -2,       /* cannot connect, or the connection was lost */
+    LDREDIS_ERR_TIMEOUT = -3,           /* no answer within the configured timeout */
+    LDREDIS_ERR_REDIS = -4,             /* Redis answered with an error reply */
+    LDREDIS_ERR_MALFORMED = -5,         /* data stored in Redis is not a valid item */
+    LDREDIS_ERR_CONFLICT = -6,          /* upsert (WATCH mode) lost 10 races in a row */
+    LDREDIS_ERR_INTERNAL = -7           /* out of memory or a bug in ldredis */
+};
+
+/* How upserts are made atomic. */
+enum ldredis_upsert_mode {
+    /* Server-side script; falls back to WATCH for good when the server refuses scripting
+       (NOPERM, unknown command). The default. */
+    LDREDIS_UPSERT_AUTO = 0,
+    /* Always the server-side script: EVALSHA (SCRIPT LOAD on NOSCRIPT), one round trip. */
+    LDREDIS_UPSERT_SCRIPT = 1,
+    /* Always the SDKs' optimistic transaction: WATCH + HGET, then MULTI/HSET/EXEC, retried
+       while another writer changes the hash, at most 10 attempts. */
+    LDREDIS_UPSERT_WATCH = 2
+};
+
+typedef struct ldredis_config ldredis_config; /* opaque */
+typedef struct ldredis_store ldredis_store;   /* opaque */
+
+/* ---- Library ---- */
+
+/* The library's version, "MAJOR.MINOR.PATCH". Owned by the library; never NULL. */
+const char *ldredis_version(void);
+
+/* A constant name for a status code ("LDREDIS_OK", "LDREDIS_ERR_TIMEOUT", ...; "unknown
+   status" for other values). Owned by the library; never NULL. */
+const char *ldredis_status_name(int status);
+
+/* The message of the last failed call made on this thread. Owned by the library (thread-local;
+   valid until the next failing ldredis call on the same thread); never NULL ("" when nothing
+   failed yet). Passwords are redacted. */
+const char *ldredis_last_error(void);
+
+/* Releases a string or buffer the library returned through an output parameter.
+   NULL is allowed and does nothing. */
+void ldredis_free(void *p);
+
+/* ---- Configuration ----
+   A config collects settings for ldredis_store_new, which copies them: the config can be
+   changed or freed afterwards without affecting existing stores. Setters validate their input
+   and leave the config unchanged when they return an error. */
+
+/* Creates a config with the defaults: redis://localhost:6379/0, prefix "launchdarkly",
+   connect timeout 3000 ms, operation timeout 2000 ms, pool of 16 connections, cache TTL
+   15000 ms, upsert mode LDREDIS_UPSERT_AUTO.
+   *out receives the new config (free it with ldredis_config_free).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL). */
+int ldredis_config_new(ldredis_config **out);
+
+/* Releases a config. NULL is allowed. */
+void ldredis_config_free(ldredis_config *cfg);
+
+/* Sets the server from a URL:
+     redis://[[username][:password]@]host[:port][/database]   (host may be [IPv6])
+     unix://[[username][:password]@]/path/to/redis.sock[?db=N]
+   User info may be percent-encoded. "rediss://" (TLS) is recognised and refused with
+   LDREDIS_ERR_INVALID_ARGUMENT: this version has no TLS. A password, username or database set
+   with their own setters overrides the URL's, whichever is called first.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed URL, unknown scheme, bad
+   port or database). */
+int ldredis_config_set_url(ldredis_config *cfg, const char *url);
+
+/* Sets the server as host name or address and TCP port (1-65535), keeping credentials and
+   database. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_host(ldredis_config *cfg, const char *host, int port);
+
+/* Sets the key prefix. Keys are PREFIX ":" suffix. NULL or "" means the default,
+   "launchdarkly". Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg is NULL). */
+int ldredis_config_set_prefix(ldredis_config *cfg, const char *prefix);
+
+/* Sets the password sent with AUTH, overriding the URL's. NULL removes it.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_password(ldredis_config *cfg, const char *password);
+
+/* Sets the ACL username sent with AUTH, overriding the URL's. NULL removes it.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_username(ldredis_config *cfg, const char *username);
+
+/* Sets the database number selected on connect (SELECT), overriding the URL's. 0 or more.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_database(ldredis_config *cfg, int database);
+
+/* Sets how long establishing a connection (TCP connect, AUTH, SELECT) may take, in
+   milliseconds, 1 .. 3600000. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_connect_timeout_ms(ldredis_config *cfg, int64_t timeout_ms);
+
+/* Sets how long one operation may take once it has a connection (waiting for a free pooled
+   connection included), in milliseconds, 1 .. 3600000. A server that stops answering makes
+   the operation fail with LDREDIS_ERR_TIMEOUT after this long.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_operation_timeout_ms(ldredis_config *cfg, int64_t timeout_ms);
+
+/* Sets the maximum number of pooled connections, 1 .. 1024 (default 16).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_pool_size(ldredis_config *cfg, int size);
+
+/* Sets the cache time-to-live in milliseconds: 0 turns the cache off, > 0 caches results for
+   that long, < 0 caches forever. Default 15000. This version accepts and records the setting;
+   the in-process cache that honours it arrives in a later version (until then every call goes
+   to Redis). Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_cache_ttl_ms(ldredis_config *cfg, int64_t ttl_ms);
+
+/* Sets the upsert mode (enum ldredis_upsert_mode).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
+int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
+
+/* ---- Store ---- */
+
+/* Creates a store from a config (NULL means all defaults). Does not connect: connections are
+   opened by the first operations, so a store can be created while Redis is down.
+   *out receives the store (free it with ldredis_store_free).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL). */
+int ldredis_store_new(ldredis_store **out, const ldredis_config *cfg);
+
+/* Closes the store's connections and releases it. NULL is allowed. The caller must make sure
+   no other thread is still using the store. */
+void ldredis_store_free(ldredis_store *store);
+
+/* Replaces the data of the given kinds with a full data set and marks the store initialized,
+   atomically, in one round trip: MULTI, then for each kind DEL PREFIX:kind and HSET PREFIX:kind
+   (chunked), then SET PREFIX:$inited "", EXEC.
+   json is all data as LaunchDarkly serves it: {"flags":{key:item,...},"segments":{...}};
+   "flags" is stored as kind "features"; every other member is stored as a kind of that name.
+   Kinds not in the document are left alone. Items are stored as given (byte for byte).
+   An empty document {} still marks the store initialized.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (invalid JSON, an item that is not an object
+   or has no valid version, an empty key, both "flags" and "features"), and connection errors. */
+int ldredis_store_init_json(ldredis_store *store, const char *json, size_t len);
+
+/* Gets one item (HGET PREFIX:kind key).
+   On LDREDIS_OK, *out receives the item's JSON as stored (release with ldredis_free) and
+   *out_len its length (out_len may be NULL). Absent and deleted items give LDREDIS_NOT_FOUND.
+   Returns LDREDIS_OK, LDREDIS_NOT_FOUND, LDREDIS_ERR_MALFORMED (the stored value is not an
+   item), LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_get(char **out, size_t *out_len, ldredis_store *store,
+                      const char *kind, const char *key);
+
+/* Gets every live item of a kind (HGETALL PREFIX:kind) as one JSON object {key: item, ...};
+   deleted items are left out, and stored values that are not items are skipped (and counted).
+   A kind with no items gives "{}". *out / *out_len as for ldredis_store_get.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_all_json(char **out, size_t *out_len, ldredis_store *store, const char *kind);
+
+/* Writes an item if its version is strictly higher than the stored one's (a missing item
+   counts as lower; an equal version is rejected). json is the item; its "version" decides.
+   *out_updated (may be NULL) receives 1 when the item was written, 0 when it was rejected.
+   Commands: LDREDIS_UPSERT_SCRIPT: EVALSHA (SCRIPT LOAD on NOSCRIPT); LDREDIS_UPSERT_WATCH:
+   WATCH, HGET, MULTI, HSET, EXEC (or UNWATCH when rejected).
+   Returns LDREDIS_OK (written or rejected), LDREDIS_ERR_INVALID_ARGUMENT, LDREDIS_ERR_CONFLICT
+   and connection errors. */
+int ldredis_store_upsert(int *out_updated, ldredis_store *store, const char *kind,
+                         const char *key, const char *json, size_t len);
+
+/* Deletes an item by writing the tombstone {"key":key,"version":version,"deleted":true} with
+   the same rule and commands as ldredis_store_upsert. Deleting an unknown key writes a
+   tombstone. version is 0 .. 2^53-1.
+   Returns as ldredis_store_upsert. */
+int ldredis_store_delete(int *out_updated, ldredis_store *store, const char *kind,
+                         const char *key, int64_t version);
+
+/* Tells whether the store has been initialized by anyone sharing the prefix
+   (EXISTS PREFIX:$inited). *out receives 1 or 0.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_initialized(int *out, ldredis_store *store);
+
+/* Tells whether Redis is reachable now (EXISTS PREFIX:$inited succeeds). *out receives 1 or 0;
+   an unreachable server is *out = 0 with LDREDIS_OK, not an error.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_available(int *out, ldredis_store *store);
+
+/* ---- ffi.cdef end ---- */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LDREDIS_H */
