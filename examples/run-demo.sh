@@ -4,9 +4,10 @@
 #   LDREDIS_STAGE=/abs/path/build/stage bash examples/run-demo.sh
 #
 # LDREDIS_STAGE is a staged install (lib/, include/, lib/pkgconfig/ from `make stage`);
-# it defaults to build/stage. Each language is one section function below, run in order
-# against the same server by run_sections (under scripts/with-redis.sh); to add a language,
-# write a section_<name> function and append its name to SECTIONS.
+# it defaults to build/stage. Each language has an optional build step, run first (PREPARE),
+# and a section, run in order against one throwaway server (SECTIONS, under
+# scripts/with-redis.sh). To add a language, write build_<lang> and section_<lang> functions
+# and append their names to PREPARE and SECTIONS.
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,16 +44,17 @@ section_redis_keys() {
   echo "\$ redis-cli KEYS 'launchdarkly:*'"
   "${cli[@]}" KEYS 'launchdarkly:*' || return 1
   echo
-  echo "\$ redis-cli HKEYS launchdarkly:segments"
-  "${cli[@]}" HKEYS launchdarkly:segments || return 1
+  echo "\$ redis-cli TYPE launchdarkly:features"
+  "${cli[@]}" TYPE launchdarkly:features || return 1
   echo
-  echo "\$ redis-cli HGET launchdarkly:features pricing-page-config   # the tombstone"
+  echo "\$ redis-cli HKEYS launchdarkly:features   # field = flag key"
+  "${cli[@]}" HKEYS launchdarkly:features || return 1
+  echo
+  echo "\$ redis-cli HGET launchdarkly:features pricing-page-config   # a delete's tombstone"
   "${cli[@]}" HGET launchdarkly:features pricing-page-config || return 1
-  echo
-  echo "\$ redis-cli HGET launchdarkly:features banner-color"
-  "${cli[@]}" HGET launchdarkly:features banner-color || return 1
 }
 
+PREPARE=(build_c)
 SECTIONS=(section_c section_redis_keys)
 
 # Runs inside scripts/with-redis.sh (LDREDIS_URL and LDREDIS_TEST_PORT are set).
@@ -68,5 +70,7 @@ if [ "${1:-}" = "--run-sections" ]; then
   exit $?
 fi
 
-build_c || { echo "run-demo.sh: building the C demo failed" >&2; exit 1; }
-bash "$root/scripts/with-redis.sh" bash "$0" --run-sections
+for p in "${PREPARE[@]}"; do
+  "$p" || { echo "run-demo.sh: $p failed" >&2; exit 1; }
+done
+bash "$root/scripts/with-redis.sh" bash "$root/examples/run-demo.sh" --run-sections

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ldredis.h>
@@ -122,8 +123,10 @@ static void expect_get(ldredis_store *store, const char *kind, const char *key, 
     if (status == LDREDIS_OK) {
         int valid = out != NULL && out != SENTINEL;
         check(valid && len == strlen(out), "  ... *out is a string of *out_len bytes");
-        if (valid && want_json != NULL)
-            check(strcmp(out, want_json) == 0, "  ... the item as stored: %s", out);
+        if (valid && want_json != NULL && strcmp(out, want_json) == 0)
+            check(1, "  ... the item as stored: %s", out);
+        else if (valid && want_json != NULL)
+            check(0, "  ... the item as stored: %s, expected %s", out, want_json);
     } else {
         check(out == NULL, "  ... *out is NULL");
     }
@@ -235,6 +238,70 @@ static int redis_cli(char *out, size_t cap, const char *fmt, ...)
     while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
         out[--len] = '\0';
     return pclose(p) == 0;
+}
+
+/* How many times the server has run a command so far (INFO commandstats); -1 if unknown. */
+static long command_calls(const char *command)
+{
+    char info[16384], needle[64];
+    const char *at;
+
+    if (!redis_cli(info, sizeof info, "INFO commandstats"))
+        return -1;
+    snprintf(needle, sizeof needle, "cmdstat_%s:calls=", command);
+    at = strstr(info, needle);
+    return at == NULL ? 0 : strtol(at + strlen(needle), NULL, 10);
+}
+
+struct command_counts {
+    long evalsha, eval, watch;
+};
+
+static void count_commands(struct command_counts *c)
+{
+    c->evalsha = command_calls("evalsha");
+    c->eval = command_calls("eval");
+    c->watch = command_calls("watch");
+}
+
+/* Checks that the upserts and deletes since `before` used the commands of the mode. */
+static void check_upsert_commands(int mode, const struct command_counts *before)
+{
+    struct command_counts after;
+    long evalsha, eval, watch;
+
+    count_commands(&after);
+    evalsha = after.evalsha - before->evalsha;
+    eval = after.eval - before->eval;
+    watch = after.watch - before->watch;
+    if (before->evalsha < 0 || after.evalsha < 0) {
+        check(0, "INFO commandstats could be read");
+        return;
+    }
+    if (mode == LDREDIS_UPSERT_WATCH)
+        check(watch > 0 && evalsha == 0 && eval == 0,
+              "WATCH mode: the writes ran WATCH %ld times, EVALSHA %ld, EVAL %ld", watch,
+              evalsha, eval);
+    else
+        check(evalsha > 0 && watch == 0,
+              "%s mode: the writes ran EVALSHA %ld times, WATCH %ld",
+              mode == LDREDIS_UPSERT_AUTO ? "AUTO" : "SCRIPT", evalsha, watch);
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t;
+    t.tv_sec = ms / 1000;
+    t.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&t, &t) != 0)
+        ;
 }
 
 /* ---- The tests ---- */
@@ -490,7 +557,7 @@ static void test_config_applies(const char *url)
 {
     ldredis_config *cfg = NULL;
     ldredis_store *store = NULL;
-    char prefix[64];
+    char prefix[64], url_copy[256], prefix_copy[64];
 
     printf("# settings reach the store\n");
     snprintf(prefix, sizeof prefix, "smoke-%ld-cfg", (long)getpid());
@@ -498,8 +565,14 @@ static void test_config_applies(const char *url)
         check(0, "config_new (%s)", ldredis_last_error());
         return;
     }
-    ldredis_config_set_url(cfg, url);
-    ldredis_config_set_prefix(cfg, prefix);
+    /* Strings are only read during the call: scribble over them afterwards. */
+    snprintf(url_copy, sizeof url_copy, "%s", url);
+    snprintf(prefix_copy, sizeof prefix_copy, "%s", prefix);
+    check_status(ldredis_config_set_url(cfg, url_copy), LDREDIS_OK, "set_url(\"%s\")", url);
+    check_status(ldredis_config_set_prefix(cfg, prefix_copy), LDREDIS_OK, "set_prefix(\"%s\")",
+                 prefix);
+    memset(url_copy, 'x', sizeof url_copy - 1);
+    memset(prefix_copy, 'x', sizeof prefix_copy - 1);
     ldredis_config_set_connect_timeout_ms(cfg, 2000);
     ldredis_config_set_operation_timeout_ms(cfg, 10000);
     check_status(ldredis_config_set_url(cfg, "http://x"), LDREDIS_ERR_INVALID_ARGUMENT,
@@ -515,15 +588,25 @@ static void test_config_applies(const char *url)
     check_status(ldredis_config_set_pool_size(cfg, 0), LDREDIS_ERR_INVALID_ARGUMENT,
                  "set_pool_size(0) on a live config");
     if (check_status(ldredis_store_new(&store, cfg), LDREDIS_OK, "store_new")) {
-        expect_flag("available after rejected settings: the config was left unchanged",
+        /* The store has its own copy: pointing the config elsewhere does not move it. */
+        ldredis_config_set_url(cfg, "redis://127.0.0.1:1/0");
+        expect_flag("available after rejected settings, caller's strings overwritten and the "
+                    "config changed after store_new",
                     ldredis_store_available, store, 1);
+        check_status(ldredis_store_init_json(store, "{}", 2), LDREDIS_OK, "init_json(\"{}\")");
+        if (test_port != NULL) {
+            char out[64];
+            check(redis_cli(out, sizeof out, "EXISTS '%s:$inited'", prefix) &&
+                      strcmp(out, "1") == 0,
+                  "  ... under the prefix given: %s:$inited exists (%s)", prefix, out);
+        }
         ldredis_store_free(store);
         store = NULL;
     }
 
     if (test_port != NULL) {
-        char url1[128];
-        ldredis_store *db0 = NULL, *db1 = NULL, *db1_url = NULL;
+        char url1[128], db_prefix[80];
+        ldredis_store *db0 = NULL, *db1 = NULL, *db1_url = NULL, *db0_override = NULL;
 
         /* set_host replaces the URL's host and port. */
         ldredis_config_set_url(cfg, "redis://127.0.0.1:1/0");
@@ -534,16 +617,21 @@ static void test_config_applies(const char *url)
             ldredis_store_free(store);
         }
 
-        /* The database: from set_database and from the URL path; SELECT really happens. */
+        /* The database, from set_database and from the URL path: SELECT really happens, and
+           set_database wins over the URL whichever is called first. */
+        snprintf(db_prefix, sizeof db_prefix, "%s-db", prefix);
+        ldredis_config_set_prefix(cfg, db_prefix);
         ldredis_config_set_database(cfg, 0);
         ldredis_store_new(&db0, cfg);
         check_status(ldredis_config_set_database(cfg, 1), LDREDIS_OK, "set_database(1)");
         ldredis_store_new(&db1, cfg);
-        ldredis_config_set_database(cfg, 0);
         snprintf(url1, sizeof url1, "redis://127.0.0.1:%s/1", test_port);
-        ldredis_config_set_url(cfg, url1);
-        ldredis_store_new(&db1_url, cfg);
-        if (db0 != NULL && db1 != NULL && db1_url != NULL) {
+        db1_url = open_store(url1, db_prefix, LDREDIS_UPSERT_AUTO, 2000, 10000, 2);
+        ldredis_config_set_database(cfg, 0);
+        check_status(ldredis_config_set_url(cfg, url1), LDREDIS_OK,
+                     "set_url(\"%s\") after set_database(0)", url1);
+        ldredis_store_new(&db0_override, cfg);
+        if (db0 != NULL && db1 != NULL && db1_url != NULL && db0_override != NULL) {
             check_status(ldredis_store_init_json(db1, "{}", 2), LDREDIS_OK,
                          "init_json(\"{}\") in database 1");
             expect_flag("initialized in database 1", ldredis_store_initialized, db1, 1);
@@ -551,12 +639,16 @@ static void test_config_applies(const char *url)
                         ldredis_store_initialized, db1_url, 1);
             expect_flag("initialized in database 0: a different database",
                         ldredis_store_initialized, db0, 0);
+            expect_flag("initialized with set_database(0) before a URL naming database 1: "
+                        "the setter wins",
+                        ldredis_store_initialized, db0_override, 0);
         } else {
             check(0, "stores for databases 0 and 1 (%s)", ldredis_last_error());
         }
         ldredis_store_free(db0);
         ldredis_store_free(db1);
         ldredis_store_free(db1_url);
+        ldredis_store_free(db0_override);
     }
     ldredis_config_free(cfg);
 }
@@ -564,7 +656,7 @@ static void test_config_applies(const char *url)
 /* Items of the test data set. FLAG_B is spaced to show items are stored byte for byte; the
    three tombstones are the shapes the SDKs write. */
 #define FLAG_A "{\"key\":\"flag-a\",\"version\":3,\"on\":true,\"variations\":[true,false]}"
-#define FLAG_B "{ \"key\": \"flag-b\", \"version\": 1, \"on\": false, \"variations\": [\"x\", \"y\"] }"
+#define FLAG_B "{ \"key\": \"flag-b\", \"version\": 1, \"on\": false, \"variations\": [\"x\"] }"
 #define SEG_S "{\"key\":\"seg-s\",\"version\":2,\"included\":[\"u1\"],\"excluded\":[],\"rules\":[]}"
 #define GONE_OURS "{\"key\":\"gone-ours\",\"version\":4,\"deleted\":true}"
 #define GONE_JAVA "{\"version\":5,\"deleted\":true}"
@@ -729,7 +821,8 @@ static void test_writes(ldredis_store *store, const char *prefix)
     expect_upsert(store, "features", "flag-a", FLAG_A_V2, 0, "version 2 over 4: rejected");
     expect_get(store, "features", "flag-a", LDREDIS_OK, FLAG_A_V4);
     check_status(ldredis_store_upsert(NULL, store, "features", "flag-new",
-                                      "{\"key\":\"flag-new\",\"version\":1}", 31),
+                                      "{\"key\":\"flag-new\",\"version\":1}",
+                                      strlen("{\"key\":\"flag-new\",\"version\":1}")),
                  LDREDIS_OK, "upsert a new item with out_updated NULL");
     expect_get(store, "features", "flag-new", LDREDIS_OK, "{\"key\":\"flag-new\",\"version\":1}");
     expect_upsert(store, "custom-kind", "thing", "{\"key\":\"thing\",\"version\":1}", 1,
@@ -958,6 +1051,220 @@ static void test_unreachable(void)
     ldredis_store_free(store);
 }
 
+/* A data set large enough that init must chunk its HSETs arrives whole. */
+static void test_large_init(const char *url)
+{
+    enum { ITEMS = 5000 };
+    char prefix[64], key[16], last[64], *doc, *all;
+    size_t n = 0, i, count = 0;
+    const char *p;
+    ldredis_store *store;
+
+    printf("# init with %d flags\n", ITEMS);
+    snprintf(prefix, sizeof prefix, "smoke-%ld-large", (long)getpid());
+    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 20000, 2);
+    doc = malloc((size_t)ITEMS * 64 + 32);
+    if (store == NULL || doc == NULL) {
+        check(doc != NULL, "malloc");
+        free(doc);
+        ldredis_store_free(store);
+        return;
+    }
+    n += (size_t)sprintf(doc, "{\"flags\":{");
+    for (i = 0; i < ITEMS; i++)
+        n += (size_t)sprintf(doc + n, "%s\"f%lu\":{\"key\":\"f%lu\",\"version\":%lu}", i ? "," : "",
+                             (unsigned long)i, (unsigned long)i, (unsigned long)i + 1);
+    n += (size_t)sprintf(doc + n, "}}");
+    check_status(ldredis_store_init_json(store, doc, n), LDREDIS_OK, "init_json of %lu bytes",
+                 (unsigned long)n);
+    free(doc);
+    all = expect_all(store, "features");
+    for (p = all; p != NULL && (p = strstr(p, "\"version\":")) != NULL; p++)
+        count++;
+    check(count == ITEMS, "  ... all %d items (found %lu)", ITEMS, (unsigned long)count);
+    ldredis_free(all);
+    snprintf(last, sizeof last, "{\"key\":\"f%d\",\"version\":%d}", ITEMS - 1, ITEMS);
+    snprintf(key, sizeof key, "f%d", ITEMS - 1);
+    expect_get(store, "features", key, LDREDIS_OK, last);
+    ldredis_store_free(store);
+}
+
+/* A user without scripting rights (ACL -@scripting): AUTO falls back to WATCH and gives the
+   same results; SCRIPT mode reports Redis's refusal. Also proves ACL login works. */
+static void test_scripting_refused(const char *url)
+{
+    static const struct {
+        int mode;
+        const char *name;
+    } modes[] = {{LDREDIS_UPSERT_AUTO, "auto"}, {LDREDIS_UPSERT_SCRIPT, "script"}};
+    char user[64], password[64], out[256];
+    size_t i;
+
+    if (test_port == NULL) {
+        printf("# scripting refused: skipped (LDREDIS_TEST_PORT is not set)\n");
+        return;
+    }
+    printf("# a user the server refuses scripting (ACL -@scripting)\n");
+    snprintf(user, sizeof user, "smoke-%ld-noscript", (long)getpid());
+    snprintf(password, sizeof password, "pw-%ld", (long)getpid());
+    if (!check(redis_cli(out, sizeof out, "ACL SETUSER %s on '>%s' '~*' '+@all' '-@scripting'",
+                         user, password) &&
+                   strcmp(out, "OK") == 0,
+               "ACL SETUSER %s: every command but scripting (%s)", user, out))
+        return;
+    for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        static const char v1[] = "{\"key\":\"f\",\"version\":1}";
+        ldredis_config *cfg = NULL;
+        ldredis_store *store = NULL;
+        char prefix[96];
+        int updated = -1;
+
+        snprintf(prefix, sizeof prefix, "smoke-%ld-noscript-%s", (long)getpid(), modes[i].name);
+        if (ldredis_config_new(&cfg) != LDREDIS_OK)
+            continue;
+        ldredis_config_set_url(cfg, url);
+        ldredis_config_set_prefix(cfg, prefix);
+        ldredis_config_set_upsert_mode(cfg, modes[i].mode);
+        ldredis_config_set_username(cfg, user);
+        ldredis_config_set_password(cfg, password);
+        if (ldredis_store_new(&store, cfg) != LDREDIS_OK) {
+            check(0, "store_new (%s)", ldredis_last_error());
+            ldredis_config_free(cfg);
+            continue;
+        }
+        ldredis_config_free(cfg);
+        check_status(ldredis_store_init_json(store, "{}", 2), LDREDIS_OK,
+                     "init_json as %s (ACL login)", user);
+        if (modes[i].mode == LDREDIS_UPSERT_AUTO) {
+            expect_upsert(store, "features", "f", v1, 1, "in AUTO mode: falls back to WATCH");
+            expect_upsert(store, "features", "f", v1, 0, "equal version, AUTO after fallback");
+            expect_get(store, "features", "f", LDREDIS_OK, v1);
+            expect_delete(store, "features", "f", 2, 1, "AUTO after fallback");
+            expect_get(store, "features", "f", LDREDIS_NOT_FOUND, NULL);
+        } else {
+            check_status(ldredis_store_upsert(&updated, store, "features", "f", v1, strlen(v1)),
+                         LDREDIS_ERR_REDIS, "upsert in SCRIPT mode: Redis refuses the script");
+            expect_get(store, "features", "f", LDREDIS_NOT_FOUND, NULL);
+        }
+        ldredis_store_free(store);
+    }
+    redis_cli(out, sizeof out, "ACL DELUSER %s", user);
+}
+
+/* A server that stops answering (CLIENT PAUSE) makes an operation fail with
+   LDREDIS_ERR_TIMEOUT after the operation timeout; once it answers again, the store works and
+   no late reply is taken for a later command's answer. */
+static void test_timeout(const char *url)
+{
+    static const char x[] = "{\"key\":\"x\",\"version\":1}";
+    static const char y[] = "{\"key\":\"y\",\"version\":1}";
+    static const char doc[] = "{\"flags\":{\"x\":{\"key\":\"x\",\"version\":1},"
+                              "\"y\":{\"key\":\"y\",\"version\":1}}}";
+    char prefix[64], out[256];
+    struct timespec paused_at;
+    ldredis_store *store;
+    char *item = SENTINEL;
+    long waited;
+    int status;
+
+    if (test_port == NULL) {
+        printf("# timeout: skipped (LDREDIS_TEST_PORT is not set)\n");
+        return;
+    }
+    printf("# a server that stops answering (CLIENT PAUSE 1500 ALL), operation timeout 250 ms\n");
+    snprintf(prefix, sizeof prefix, "smoke-%ld-timeout", (long)getpid());
+    /* A pool of one connection, so the one that timed out is the one asked next. */
+    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 250, 1);
+    if (store == NULL)
+        return;
+    check_status(ldredis_store_init_json(store, doc, strlen(doc)), LDREDIS_OK, "init_json");
+    expect_get(store, "features", "x", LDREDIS_OK, x);
+
+    if (check(redis_cli(out, sizeof out, "CLIENT PAUSE 1500 ALL") && strcmp(out, "OK") == 0,
+              "CLIENT PAUSE 1500 ALL (%s)", out)) {
+        /* The pause began before redis-cli returned, so it ends within 1500 ms from now. */
+        clock_gettime(CLOCK_MONOTONIC, &paused_at);
+        status = ldredis_store_get(&item, NULL, store, "features", "y");
+        waited = elapsed_ms(&paused_at);
+        check_status(status, LDREDIS_ERR_TIMEOUT, "get while the server is paused");
+        check(item == NULL, "  ... *out is NULL");
+        release(item);
+        check(waited < 1200, "  ... gave up after %ld ms, not when the pause ended", waited);
+        waited = elapsed_ms(&paused_at);
+        if (waited < 1600)
+            sleep_ms(1600 - waited);
+    }
+    expect_get(store, "features", "x", LDREDIS_OK, x);
+    expect_get(store, "features", "y", LDREDIS_OK, y);
+    expect_flag("available after the pause", ldredis_store_available, store, 1);
+    ldredis_store_free(store);
+}
+
+/* A password-protected server (CONFIG SET requirepass, undone at the end): the password from
+   the URL (percent-encoded) or from set_password logs in, set_password wins over the URL, and a
+   missing or wrong password fails without showing up in the error. */
+#define LOGIN_PASSWORD "p@ss:w/rd"
+#define LOGIN_PASSWORD_ENCODED "p%40ss%3Aw%2Frd"
+
+static void expect_login(const char *what, const char *url, const char *password, int ok)
+{
+    ldredis_config *cfg = NULL;
+    ldredis_store *store = NULL;
+    char prefix[64];
+    int value = -1, status;
+
+    snprintf(prefix, sizeof prefix, "smoke-%ld-login", (long)getpid());
+    if (ldredis_config_new(&cfg) != LDREDIS_OK)
+        return;
+    if (password != NULL)
+        ldredis_config_set_password(cfg, password);
+    if (check_status(ldredis_config_set_url(cfg, url), LDREDIS_OK, "%s: set_url", what) &&
+        ldredis_config_set_prefix(cfg, prefix) == LDREDIS_OK &&
+        ldredis_store_new(&store, cfg) == LDREDIS_OK) {
+        status = ldredis_store_initialized(&value, store);
+        if (ok) {
+            check_status(status, LDREDIS_OK, "%s: initialized", what);
+        } else {
+            check_status(status, LDREDIS_ERR_REDIS, "%s: initialized is refused", what);
+            const char *message = ldredis_last_error();
+            check(strstr(message, LOGIN_PASSWORD) == NULL &&
+                      strstr(message, LOGIN_PASSWORD_ENCODED) == NULL &&
+                      strstr(message, SECRET) == NULL,
+                  "%s: the last error does not contain a password (\"%s\")", what, message);
+        }
+        ldredis_store_free(store);
+    }
+    ldredis_config_free(cfg);
+}
+
+static void test_password_login(void)
+{
+    char out[256], url[256];
+
+    if (test_port == NULL) {
+        printf("# password login: skipped (LDREDIS_TEST_PORT is not set)\n");
+        return;
+    }
+    printf("# password login (CONFIG SET requirepass)\n");
+    if (!check(redis_cli(out, sizeof out, "CONFIG SET requirepass '" LOGIN_PASSWORD "'") &&
+                   strcmp(out, "OK") == 0,
+               "CONFIG SET requirepass (%s)", out))
+        return;
+    snprintf(url, sizeof url, "redis://:%s@127.0.0.1:%s/0", LOGIN_PASSWORD_ENCODED, test_port);
+    expect_login("percent-encoded password in the URL", url, NULL, 1);
+    snprintf(url, sizeof url, "redis://127.0.0.1:%s/0", test_port);
+    expect_login("set_password", url, LOGIN_PASSWORD, 1);
+    expect_login("no password", url, NULL, 0);
+    snprintf(url, sizeof url, "redis://:wrong-" SECRET "@127.0.0.1:%s/0", test_port);
+    expect_login("wrong password in the URL", url, NULL, 0);
+    expect_login("set_password before a URL with a wrong password: the setter wins", url,
+                 LOGIN_PASSWORD, 1);
+    check(redis_cli(out, sizeof out,
+                    "-a '" LOGIN_PASSWORD "' --no-auth-warning CONFIG SET requirepass ''") &&
+              strcmp(out, "OK") == 0,
+          "CONFIG SET requirepass '' (%s)", out);
+}
+
 /* ---- Many threads on one store ---- */
 
 struct worker {
@@ -1156,6 +1463,7 @@ int main(void)
         for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
             char prefix[64];
             ldredis_store *store;
+            struct command_counts counts;
 
             snprintf(prefix, sizeof prefix, "smoke-%ld-%s", (long)getpid(), modes[i].name);
             printf("# upsert mode %s, prefix %s\n", modes[i].name, prefix);
@@ -1167,15 +1475,23 @@ int main(void)
             test_init(store, prefix);
             test_schema(prefix);
             test_reads(store, url, prefix, modes[i].mode);
+            if (test_port != NULL)
+                count_commands(&counts);
             test_writes(store, prefix);
+            if (test_port != NULL)
+                check_upsert_commands(modes[i].mode, &counts);
             test_foreign(store, prefix);
             test_reinit(store, url, prefix, modes[i].mode);
             test_flag_arguments(store);
             ldredis_store_free(store);
         }
+        test_large_init(url);
+        test_scripting_refused(url);
+        test_timeout(url);
         test_auth_redacted(url);
         test_threads(url, LDREDIS_UPSERT_AUTO, "auto", iterations);
         test_threads(url, LDREDIS_UPSERT_WATCH, "watch", iterations);
+        test_password_login();
     }
     test_unreachable();
 

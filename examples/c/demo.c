@@ -44,6 +44,7 @@ static int check(int status, int expected, const char *what)
 {
     if (status == expected)
         return 1;
+    fflush(stdout); /* keep the narrative and the error in order */
     fprintf(stderr, "demo: %s: %s", what, ldredis_status_name(status));
     if (status < 0)
         fprintf(stderr, ": %s", ldredis_last_error());
@@ -56,8 +57,21 @@ static int check_updated(int updated, int expected, const char *what)
 {
     if (updated == expected)
         return 1;
+    fflush(stdout);
     fprintf(stderr, "demo: %s: updated=%d, expected %d\n", what, updated, expected);
     return 0;
+}
+
+/* Prints a Redis URL with its user info (which may hold a password) hidden. */
+static void print_url(const char *url)
+{
+    const char *authority = strstr(url, "://");
+    const char *at = authority != NULL ? strrchr(authority, '@') : NULL;
+
+    if (at == NULL)
+        fputs(url, stdout);
+    else
+        printf("%.*s***@%s", (int)(authority + 3 - url), url, at + 1);
 }
 
 /* Reads a whole file into a NUL-terminated buffer the caller frees with free().
@@ -146,7 +160,9 @@ int main(int argc, char **argv)
 
     if (url == NULL || url[0] == '\0')
         url = DEFAULT_URL;
-    printf("ldredis %s demo: Redis at %s, prefix \"launchdarkly\"\n\n", ldredis_version(), url);
+    printf("ldredis %s demo: Redis at ", ldredis_version());
+    print_url(url);
+    printf(", prefix \"launchdarkly\"\n\n");
 
     /* A config holds the settings; the store copies them, so the config can go right away. */
     if (!check(ldredis_config_new(&cfg), LDREDIS_OK, "ldredis_config_new") ||
@@ -175,8 +191,8 @@ int main(int argc, char **argv)
     if (!check(ldredis_store_get(&item, &item_len, store, "features", "banner-color"),
                LDREDIS_OK, "get banner-color"))
         goto done;
-    printf("3. ldredis_store_get(\"features\", \"banner-color\"): %lu bytes\n%.*s\n\n",
-           (unsigned long)item_len, (int)item_len, item);
+    printf("3. ldredis_store_get(\"features\", \"banner-color\"): %lu bytes, byte for byte as "
+           "in the file:\n%.*s\n\n", (unsigned long)item_len, (int)item_len, item);
     ldredis_free(item);
     item = NULL;
 

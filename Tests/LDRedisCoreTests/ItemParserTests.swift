@@ -1,0 +1,124 @@
+import Testing
+@testable import LDRedisCore
+
+@Suite("ItemParser and JSONScanner")
+struct ItemParserTests {
+    func input(_ text: String) throws -> ItemHeader {
+        try Array(text.utf8).withUnsafeBufferPointer { try ItemParser.parseInput($0) }
+    }
+
+    func stored(_ text: String) -> ItemHeader? {
+        ItemParser.parseStored(Array(text.utf8))
+    }
+
+    func rejects(_ text: String, mentioning word: String) {
+        do {
+            _ = try input(text)
+            Issue.record("accepted \(text)")
+        } catch {
+            guard case StoreError.invalidArgument(let message)? = error as? StoreError else { Issue.record("wrong error \(error)"); return }
+            #expect(message.contains(word), "\(message)")
+        }
+    }
+
+    @Test("a plain item gives its version and not deleted")
+    func plainItem() throws {
+        #expect(try input(#"{"key":"f","version":42,"on":true}"#) == ItemHeader(version: 42, deleted: false))
+    }
+
+    @Test("the Python SDK's spacing, any field order and nested values parse")
+    func pythonShape() throws {
+        let text = #"{"rules": [{"clauses": [{"values": ["a", 1.5e3, null, {"x": [true]}]}]}], "version": 3, "key": "f"}"#
+        #expect(try input(text) == ItemHeader(version: 3, deleted: false))
+    }
+
+    @Test("all three tombstone shapes read as deleted")
+    func tombstones() {
+        #expect(stored(#"{"key":"f","version":4,"deleted":true}"#) == ItemHeader(version: 4, deleted: true))
+        #expect(stored(#"{"version":4,"deleted":true}"#) == ItemHeader(version: 4, deleted: true))
+        #expect(stored(#"{"key":"$deleted","version":4,"on":false,"variations":[]}"#) == ItemHeader(version: 4, deleted: true))
+        #expect(stored(#"{"key":"f","version":4,"deleted":false}"#) == ItemHeader(version: 4, deleted: false))
+    }
+
+    @Test("a version or deleted spelled with escapes is still recognised")
+    func escapedNames() throws {
+        #expect(try input(#"{"vers\u0069on":9,"dele\u0074ed":true}"#) == ItemHeader(version: 9, deleted: true))
+    }
+
+    @Test("caller input needs an integer version from 0 to 2^53-1")
+    func versionRules() throws {
+        rejects(#"{"key":"f"}"#, mentioning: "no \"version\"")
+        rejects(#"{"version":null}"#, mentioning: "no \"version\"")
+        rejects(#"{"version":-1}"#, mentioning: "negative")
+        rejects(#"{"version":1.5}"#, mentioning: "integer")
+        rejects(#"{"version":1e3}"#, mentioning: "integer")
+        rejects(#"{"version":"3"}"#, mentioning: "integer")
+        rejects(#"{"version":9007199254740992}"#, mentioning: "out of range")
+        rejects(#"{"version":99999999999999999999999}"#, mentioning: "out of range")
+        #expect(try input(#"{"version":9007199254740991}"#).version == ItemParser.maximumVersion)
+        #expect(try input(#"{"version":0}"#).version == 0)
+    }
+
+    @Test("invalid JSON and non-objects are refused with a position")
+    func invalidJSON() {
+        rejects("", mentioning: "object")
+        rejects("[1]", mentioning: "object")
+        rejects("\"x\"", mentioning: "object")
+        rejects(#"{"version":1"#, mentioning: "expected")
+        rejects(#"{"version":1}}"#, mentioning: "after")
+        rejects(#"{"version":01}"#, mentioning: "expected")
+        rejects(#"{"version":1,"a":tru}"#, mentioning: "literal")
+        rejects("{\"version\":1,\"a\":\"\u{01}\"}", mentioning: "control")
+        rejects(#"{"version":1,"a":"\x"}"#, mentioning: "escape")
+        rejects(#"{"version":1,}"#, mentioning: "member name")
+        rejects(#"{"version":1,"deleted":"yes"}"#, mentioning: "boolean")
+    }
+
+    @Test("invalid UTF-8 inside strings is refused")
+    func invalidUTF8() throws {
+        var bytes = Array(#"{"version":1,"a":"xx"}"#.utf8)
+        bytes[18] = 0xC0
+        #expect(throws: StoreError.self) { try bytes.withUnsafeBufferPointer { try ItemParser.parseInput($0) } }
+    }
+
+    @Test("deep nesting is refused instead of exhausting the stack")
+    func deepNesting() {
+        let deep = "{\"version\":1,\"a\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        rejects(deep, mentioning: "deeply")
+    }
+
+    @Test("stored values are read leniently: integral spellings count, non-items are nil")
+    func lenientStored() {
+        #expect(stored(#"{"version":2.0}"#)?.version == 2)
+        #expect(stored(#"{"version":1e3}"#)?.version == 1000)
+        #expect(stored(#"{"version":-3}"#)?.version == -3)
+        #expect(stored(#"{"version":2.5}"#) == nil)
+        #expect(stored("null") == nil)
+        #expect(stored("not json") == nil)
+        #expect(stored(#"{"key":"f"}"#) == nil)
+        #expect(stored(#"[{"version":1}]"#) == nil)
+    }
+
+    @Test("decoding member names handles escapes and surrogate pairs")
+    func decodeStrings() {
+        let text = #""a\"b\\c\/d\n\u00e9\ud83d\ude00""#
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBufferPointer { b in
+            var s = JSONScanner(b)
+            let range = try? s.scanString()
+            #expect(range.map { s.decodeString($0) } == "a\"b\\c/d\né😀")
+        }
+    }
+
+    @Test("JSON strings are written with the required escapes")
+    func writeStrings() {
+        var out: [UInt8] = []
+        JSONWriter.appendString("q\"b\\n\n\u{01}é", to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #""q\"b\\n\n\u0001é""#)
+    }
+
+    @Test("a delete's tombstone is the documented shape, with the key escaped")
+    func tombstoneShape() {
+        #expect(StoredItem.tombstone(key: "a\"b", version: 7).text == #"{"key":"a\"b","version":7,"deleted":true}"#)
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Glibc
+@testable import LDRedisCore
+
+/// A throwaway redis-server on a free loopback port, started by a test and stopped by pid.
+final class RedisServer: @unchecked Sendable {
+    let port: Int
+    private let directory: String
+    private var process: pid_t?
+    private let extraArguments: [String]
+
+    /// Starts a server. `arguments` are extra redis-server options ("--requirepass", "pw").
+    init(arguments: [String] = []) throws {
+        extraArguments = arguments
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ldredis-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var lastError: Error?
+        for _ in 0..<20 {
+            let candidate = Int.random(in: 20_000..<60_000)
+            do {
+                process = try RedisServer.launch(port: candidate, directory: directory, extra: arguments)
+                port = candidate
+                return
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? TestFailure("could not start redis-server")
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    func configuration(prefix: String, mode: UpsertMode = .auto) -> StoreConfiguration {
+        var c = StoreConfiguration()
+        try? c.setURL(url)
+        c.setPrefix(prefix)
+        c.upsertMode = mode
+        try? c.setOperationTimeout(milliseconds: 2_000)
+        try? c.setConnectTimeout(milliseconds: 2_000)
+        return c
+    }
+
+    func store(prefix: String, mode: UpsertMode = .auto) -> RedisFeatureStore {
+        RedisFeatureStore(configuration: configuration(prefix: prefix, mode: mode))
+    }
+
+    private static func launch(port: Int, directory: String, extra: [String]) throws -> pid_t {
+        let pid = try Subprocess.spawn(try which("redis-server"),
+            ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", directory, "--logfile", directory + "/redis-\(port).log"] + extra)
+        for _ in 0..<300 {
+            if !Subprocess.isRunning(pid) { throw TestFailure("redis-server exited (port \(port) taken?)") }
+            if RedisServer.ping(port: port) { return pid }
+            usleep(10_000)
+        }
+        Subprocess.stop(pid)
+        throw TestFailure("redis-server did not answer on port \(port)")
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL) and reaps it.
+    func stop() {
+        guard let pid = process else { return }
+        process = nil
+        Subprocess.stop(pid)
+    }
+
+    /// Restarts an empty server on the same port.
+    func restart() throws {
+        stop()
+        var lastError: Error?
+        for _ in 0..<50 {
+            do {
+                process = try RedisServer.launch(port: port, directory: directory, extra: extraArguments)
+                return
+            } catch {
+                lastError = error
+                usleep(100_000)
+            }
+        }
+        throw lastError ?? TestFailure("could not restart redis-server")
+    }
+
+    /// Freezes the server (SIGSTOP): it accepts connections but never answers.
+    func pause() { if let pid = process { kill(pid, SIGSTOP) } }
+    func resume() { if let pid = process { kill(pid, SIGCONT) } }
+
+    /// Runs redis-cli against this server and returns its output (--raw, trailing newline cut).
+    @discardableResult
+    func cli(_ args: String...) throws -> String {
+        try cli(args)
+    }
+
+    @discardableResult
+    func cli(_ args: [String]) throws -> String {
+        var text = try Subprocess.output(try RedisServer.which("redis-cli"),
+                                         ["-h", "127.0.0.1", "-p", String(port), "--raw"] + args)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+
+    /// Calls of one command so far, from INFO commandstats (e.g. "hget").
+    func calls(_ command: String) throws -> Int {
+        let info = try cli("INFO", "commandstats")
+        for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_\(command):") {
+            if let r = line.range(of: "calls="), let end = line[r.upperBound...].firstIndex(of: ",") {
+                return Int(line[r.upperBound..<end]) ?? 0
+            }
+        }
+        return 0
+    }
+
+    static func ping(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard ok else { return false }
+        let ping = Array("PING\r\n".utf8)
+        guard send(fd, ping, ping.count, Int32(MSG_NOSIGNAL)) == ping.count else { return false }
+        var tv = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        // A server with requirepass answers -NOAUTH: it is up all the same.
+        let answer = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+        return answer.hasPrefix("+PONG") || answer.hasPrefix("-NOAUTH")
+    }
+
+    static func which(_ name: String) throws -> String {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw TestFailure("\(name) not found on PATH")
+    }
+
+    /// A free loopback port with nothing listening (bound then released).
+    static func unusedPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa -> Int32 in
+                bind(fd, sa, len)
+                return getsockname(fd, sa, &len)
+            }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Test data helpers.
+enum Fixture {
+    static func item(_ key: String, _ version: Int64, extra: String = "") -> StoredItem {
+        let json = "{\"key\":\"\(key)\",\"version\":\(version)\(extra.isEmpty ? "" : "," + extra)}"
+        return StoredItem(header: ItemHeader(version: version, deleted: false), json: Array(json.utf8))
+    }
+
+    static func dataSet(features: [StoredItem] = [], segments: [StoredItem] = []) -> FullDataSet {
+        func keyed(_ items: [StoredItem]) -> [(key: String, item: StoredItem)] {
+            items.map { item in
+                let text = String(decoding: item.json, as: UTF8.self)
+                let key = text.split(separator: "\"")[3]
+                return (String(key), item)
+            }
+        }
+        return FullDataSet(kinds: [
+            .init(name: "features", items: keyed(features)),
+            .init(name: "segments", items: keyed(segments)),
+        ])
+    }
+
+    static func uniquePrefix(_ name: String = "t") -> String {
+        "\(name)-\(UUID().uuidString.prefix(8))"
+    }
+}
+
+extension StoredItem {
+    var text: String { String(decoding: json, as: UTF8.self) }
+}
