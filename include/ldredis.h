@@ -104,7 +104,7 @@ void ldredis_free(void *p);
 
 /* Creates a config with the defaults: redis://localhost:6379/0, prefix "launchdarkly",
    connect timeout 3000 ms, operation timeout 2000 ms, pool of 16 connections, cache TTL
-   15000 ms, upsert mode LDREDIS_UPSERT_AUTO.
+   15000 ms, unbounded cache, no refresh-ahead, upsert mode LDREDIS_UPSERT_AUTO.
    *out receives the new config (free it with ldredis_config_free).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL). */
 int ldredis_config_new(ldredis_config **out);
@@ -161,6 +161,20 @@ int ldredis_config_set_pool_size(ldredis_config *cfg, int size);
    the in-process cache that honours it arrives in a later version (until then every call goes
    to Redis). Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_cache_ttl_ms(ldredis_config *cfg, int64_t ttl_ms);
+
+/* Sets the largest number of entries the cache holds, evicting the least recently used:
+   0 (the default) means unbounded. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (< 0). */
+int ldredis_config_set_cache_capacity(ldredis_config *cfg, int64_t max_entries);
+
+/* With a finite TTL: 1 serves an expired entry while one background refresh reads Redis, so
+   that after warm-up readers never wait for Redis; 0 (the default) reads through on expiry.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_cache_refresh_ahead(ldredis_config *cfg, int enabled);
+
+/* With the infinite cache: 1 checks PREFIX:$inited every poll interval and, when it vanished
+   (a Redis that restarted empty), writes the cached data back. Default 0.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_repopulate_on_restart(ldredis_config *cfg, int enabled);
 
 /* Sets the upsert mode (enum ldredis_upsert_mode).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
@@ -229,6 +243,55 @@ int ldredis_store_initialized(int *out, ldredis_store *store);
    an unreachable server is *out = 0 with LDREDIS_OK, not an error.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_store_available(int *out, ldredis_store *store);
+
+/* ---- Status and diagnostics ---- */
+
+/* Called once per status change, from a library thread (the store's status thread, or the
+   thread whose operation failed). It must return quickly and must not call
+   ldredis_store_free on the store; other store calls are allowed. */
+typedef void (*ldredis_status_fn)(void *user_data, int available, int needs_refresh);
+
+/* Polls the store's status: *out_available 1 while Redis answers (0 after an error, until a
+   background check every 500 ms finds it back); *out_needs_refresh 1 when Redis came back but
+   the data there may be stale and the owner of the data should init again; *out_changed_at_ms
+   the time of the last change (Unix epoch ms); *out_last_error the last Redis error
+   (release with ldredis_free; NULL when there was none). Any output may be NULL.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_status(int *out_available, int *out_needs_refresh, int64_t *out_changed_at_ms,
+                         char **out_last_error, ldredis_store *store);
+
+/* Sets (fn non-NULL) or removes (fn NULL) the status listener; user_data is passed back to fn
+   and not otherwise used. When this returns after removing, fn is no longer running.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_set_status_listener(ldredis_store *store, ldredis_status_fn fn, void *user_data);
+
+/* Counters, as a JSON object: {"cache_hits":N,"cache_misses":N,"coalesced_waits":N,
+   "redis_round_trips":N,"redis_errors":N,"malformed_skipped":N,"cache_evictions":N,
+   "cache_entries":N}. *out / *out_len as for ldredis_store_get.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_stats_json(char **out, size_t *out_len, ldredis_store *store);
+
+/* The store's configuration and effective key names, with secrets redacted, as a JSON object.
+   *out / *out_len as for ldredis_store_get. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_describe(char **out, size_t *out_len, ldredis_store *store);
+
+/* ---- Big Segments (read only; Relay Proxy writes them) ---- */
+
+/* When Big Segment data was last synchronized (GET PREFIX:big_segments_synchronized_on), as
+   Unix epoch milliseconds in *out_synchronized_on_ms.
+   Returns LDREDIS_OK, LDREDIS_NOT_FOUND (never synchronized), LDREDIS_ERR_MALFORMED (not a
+   decimal integer), LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_big_segments_metadata(int64_t *out_synchronized_on_ms, ldredis_store *store);
+
+/* A context's Big Segment membership: SMEMBERS PREFIX:big_segment_include:<hash> and
+   SMEMBERS PREFIX:big_segment_exclude:<hash>, pipelined in one round trip. context_hash is the
+   SDK's hash of the context key (base64 of SHA-256), passed through verbatim.
+   On LDREDIS_OK *out is a JSON object {"<segmentKey>.g<generation>": true|false, ...}: true
+   for included, false for excluded, include winning when a ref is in both.
+   Returns LDREDIS_OK, LDREDIS_NOT_FOUND (both sets empty: no membership data),
+   LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_big_segments_membership(char **out, size_t *out_len, ldredis_store *store,
+                                          const char *context_hash);
 
 /* ---- ffi.cdef end ---- */
 

@@ -104,3 +104,18 @@ public func ldredis_config_set_upsert_mode(_ cfg: OpaquePointer?, _ mode: Int32)
         c.upsertMode = m
     }
 }
+
+@_cdecl("ldredis_config_set_cache_capacity")
+public func ldredis_config_set_cache_capacity(_ cfg: OpaquePointer?, _ entries: Int64) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.setCacheCapacity(entries) }
+}
+
+@_cdecl("ldredis_config_set_cache_refresh_ahead")
+public func ldredis_config_set_cache_refresh_ahead(_ cfg: OpaquePointer?, _ enabled: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.cacheRefreshAhead = enabled != 0 }
+}
+
+@_cdecl("ldredis_config_set_repopulate_on_restart")
+public func ldredis_config_set_repopulate_on_restart(_ cfg: OpaquePointer?, _ enabled: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.repopulateOnRestart = enabled != 0 }
+}

@@ -2,21 +2,21 @@ import LDRedisCore
 
 /// What an `ldredis_store *` points to.
 final class StoreHandle: Sendable {
-    let store: RedisFeatureStore
+    let store: CachingStore
 
-    init(_ configuration: StoreConfiguration) {
-        store = RedisFeatureStore(configuration: configuration)
+    init(_ configuration: StoreConfiguration) throws(StoreError) {
+        store = try CachingStore(configuration: configuration)
     }
 
     deinit { store.close() }
 }
 
-private func handle(_ p: OpaquePointer?) throws(StoreError) -> RedisFeatureStore {
+func handle(_ p: OpaquePointer?) throws(StoreError) -> CachingStore {
     guard let p else { throw StoreError.invalidArgument("store must not be NULL") }
     return Unmanaged<StoreHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue().store
 }
 
-private func required<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(StoreError) -> UnsafeMutablePointer<T> {
+func required<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(StoreError) -> UnsafeMutablePointer<T> {
     guard let p else { throw StoreError.invalidArgument("\(name) must not be NULL") }
     return p
 }
@@ -26,7 +26,7 @@ public func ldredis_store_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ cf
     cCall { () throws(StoreError) in
         let out = try required(out, "out")
         let configuration = cfg == nil ? StoreConfiguration() : try config(cfg).snapshot
-        out.pointee = OpaquePointer(Unmanaged.passRetained(StoreHandle(configuration)).toOpaque())
+        out.pointee = OpaquePointer(Unmanaged.passRetained(try StoreHandle(configuration)).toOpaque())
         return LDREDIS_OK
     }
 }
@@ -72,8 +72,7 @@ public func ldredis_store_all_json(_ out: UnsafeMutablePointer<UnsafeMutablePoin
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
         let s = try handle(store)
-        let result = try s.all(kind: string(kind, "kind"))
-        try output(AllJSON.encode(result.items), out, outLen)
+        try output(AllJSON.encode(s.all(kind: string(kind, "kind"))), out, outLen)
         return LDREDIS_OK
     }
 }

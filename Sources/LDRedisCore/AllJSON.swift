@@ -1,8 +1,10 @@
 /// Builds the JSON object `{key: item, ...}` of a kind's live items from the stored bytes.
 public enum AllJSON {
-    public static func encode(_ items: [(key: String, item: StoredItem)]) -> [UInt8] {
+    public static func encode(_ items: [String: StoredItem]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(2 + items.reduce(0) { $0 + $1.key.utf8.count + $1.item.json.count + 4 })
+        var size = 2
+        for (key, item) in items { size += key.utf8.count + item.json.count + 4 }
+        out.reserveCapacity(size)
         out.append(UInt8(ascii: "{"))
         var first = true
         for (key, item) in items where !item.deleted {

@@ -11,14 +11,16 @@ protocol RedisClient: AnyObject, Sendable {
 /// failure or when the server closed them while idle.
 final class ConnectionPool: RedisClient, @unchecked Sendable {
     private let config: StoreConfiguration
+    private let counters: StoreCounters?
     private let lock = Lock()
     private let connectionReturned = Condition()
     private var idle: [RedisConnection] = []
     private var open = 0
     private var closed = false
 
-    init(config: StoreConfiguration) {
+    init(config: StoreConfiguration, counters: StoreCounters? = nil) {
         self.config = config
+        self.counters = counters
     }
 
     func withSession<T>(_ body: (RedisSession, Deadline) throws(StoreError) -> T) throws(StoreError) -> T {
@@ -62,7 +64,7 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
                 open += 1
                 lock.unlock()
                 do {
-                    return try RedisConnection.open(config, deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
+                    return try RedisConnection.open(config, counters: counters, deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
                 } catch {
                     lock.withLock {
                         open -= 1

@@ -306,9 +306,9 @@ struct JSONScanner {
 }
 
 /// Writes JSON text.
-enum JSONWriter {
+public enum JSONWriter {
     /// Appends `text` as a JSON string literal (quotes included).
-    static func appendString<S: Sequence>(_ utf8: S, to out: inout [UInt8]) where S.Element == UInt8 {
+    public static func appendString<S: Sequence>(_ utf8: S, to out: inout [UInt8]) where S.Element == UInt8 {
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for b in utf8 {
@@ -327,7 +327,7 @@ enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    static func appendString(_ text: String, to out: inout [UInt8]) {
+    public static func appendString(_ text: String, to out: inout [UInt8]) {
         appendString(text.utf8, to: &out)
     }
 }

@@ -15,19 +15,23 @@ protocol RedisSession: AnyObject {
 final class RedisConnection: RedisSession {
     private let socket: Socket
     private let reader: ReplyReader
+    private let counters: StoreCounters?
     private var receiveBuffer: [UInt8]
     private var pendingUnwatch = false
     private(set) var isBroken = false
 
-    private init(socket: Socket) throws(StoreError) {
+    private init(socket: Socket, counters: StoreCounters?) throws(StoreError) {
         self.socket = socket
+        self.counters = counters
         self.reader = try ReplyReader()
         self.receiveBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     }
 
     /// Opens a connection and authenticates / selects the database, within the deadline.
-    static func open(_ config: StoreConfiguration, deadline: Deadline) throws(StoreError) -> RedisConnection {
-        let connection = try RedisConnection(socket: Socket.connect(to: config.endpoint, deadline: deadline))
+    static func open(_ config: StoreConfiguration, counters: StoreCounters? = nil,
+                     deadline: Deadline) throws(StoreError) -> RedisConnection {
+        let connection = try RedisConnection(socket: Socket.connect(to: config.endpoint, deadline: deadline),
+                                             counters: counters)
         var handshake = CommandEncoder()
         if let password = config.password {
             if let user = config.username {
@@ -78,6 +82,7 @@ final class RedisConnection: RedisSession {
                 skip = 1
             }
             try commands.buffer.withBytes { (b) throws(StoreError) in try socket.write(UnsafeRawBufferPointer(b), deadline: deadline) }
+            counters?.roundTrip()
             var replies: [RedisReply] = []
             replies.reserveCapacity(commands.commandCount)
             while replies.count < commands.commandCount {

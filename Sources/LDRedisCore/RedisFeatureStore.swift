@@ -25,6 +25,8 @@ public final class RedisFeatureStore: @unchecked Sendable {
     static let maximumWatchAttempts = 10
 
     public let configuration: StoreConfiguration
+    /// Round trips and errors, for diagnostics.
+    public let counters: StoreCounters
     let client: RedisClient
     private let prefix: String
     private let initedKey: String
@@ -36,14 +38,17 @@ public final class RedisFeatureStore: @unchecked Sendable {
     private var hook: (@Sendable (Int) -> Void)?
 
     public init(configuration: StoreConfiguration) {
+        let counters = StoreCounters()
         self.configuration = configuration
-        self.client = ConnectionPool(config: configuration)
+        self.counters = counters
+        self.client = ConnectionPool(config: configuration, counters: counters)
         self.prefix = configuration.prefix
         self.initedKey = configuration.prefix + ":$inited"
     }
 
     init(configuration: StoreConfiguration, client: RedisClient) {
         self.configuration = configuration
+        self.counters = StoreCounters()
         self.client = client
         self.prefix = configuration.prefix
         self.initedKey = configuration.prefix + ":$inited"
@@ -96,9 +101,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
         batch.command("SET", initedKey, "")
         batch.command("EXEC")
 
-        let replies = try client.withSession { (session, deadline) throws(StoreError) in
-            try session.pipeline(batch, deadline: deadline)
-        }
+        let replies = try pipeline(batch)
         for reply in replies.dropLast() {
             if let message = reply.errorMessage {
                 throw StoreError.redis("Redis refused the init transaction: \(message)")
@@ -127,7 +130,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
         let hashKey = key(for: kind)
         var command = CommandEncoder()
         command.command("HGET", hashKey, itemKey)
-        let reply = try single(command, "HGET")
+        let reply = try singleReply(command, "HGET")
         switch reply {
         case .null:
             return nil
@@ -147,7 +150,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
         try DataKind.validate(kind)
         var command = CommandEncoder()
         command.command("HGETALL", key(for: kind))
-        guard case .array(let flat) = try single(command, "HGETALL") else {
+        guard case .array(let flat) = try singleReply(command, "HGETALL") else {
             throw StoreError.redis("unexpected reply to HGETALL")
         }
         var items: [(key: String, item: StoredItem)] = []
@@ -171,7 +174,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
     public func isInitialized() throws(StoreError) -> Bool {
         var command = CommandEncoder()
         command.command("EXISTS", initedKey)
-        guard case .integer(let n) = try single(command, "EXISTS") else {
+        guard case .integer(let n) = try singleReply(command, "EXISTS") else {
             throw StoreError.redis("unexpected reply to EXISTS")
         }
         return n > 0
@@ -182,10 +185,15 @@ public final class RedisFeatureStore: @unchecked Sendable {
         (try? isInitialized()) != nil
     }
 
-    private func single(_ command: CommandEncoder, _ name: String) throws(StoreError) -> RedisReply {
-        let replies = try client.withSession { (session, deadline) throws(StoreError) in
-            try session.pipeline(command, deadline: deadline)
+    /// Sends commands on one connection in one round trip.
+    func pipeline(_ commands: CommandEncoder) throws(StoreError) -> [RedisReply] {
+        try client.withSession { (session, deadline) throws(StoreError) in
+            try session.pipeline(commands, deadline: deadline)
         }
+    }
+
+    func singleReply(_ command: CommandEncoder, _ name: String) throws(StoreError) -> RedisReply {
+        let replies = try pipeline(command)
         guard let reply = replies.first else { throw StoreError.internal("no reply to \(name)") }
         if let message = reply.errorMessage {
             throw StoreError.redis("Redis error reply to \(name): \(message)")

@@ -29,6 +29,12 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// 0: no cache; > 0: time-to-live; < 0: cache forever.
     public var cacheTTLMilliseconds: Int64 = 15_000
     public var upsertMode: UpsertMode = .auto
+    /// The most item entries the cache holds (0: unbounded), evicting the least recently used.
+    public private(set) var cacheCapacity = 0
+    /// Finite TTL: serve an expired entry while one background refresh runs.
+    public var cacheRefreshAhead = false
+    /// Infinite cache: write the cached data back when `$inited` vanished.
+    public var repopulateOnRestart = false
 
     public init() {}
 
@@ -75,6 +81,13 @@ public struct StoreConfiguration: Sendable, Equatable {
         operationTimeoutMilliseconds = try StoreConfiguration.checkedTimeout(milliseconds, "operation")
     }
 
+    public mutating func setCacheCapacity(_ value: Int64) throws(StoreError) {
+        guard value >= 0, value <= Int64(Int32.max) else {
+            throw StoreError.invalidArgument("the cache capacity must be from 0 (unbounded) to 2147483647")
+        }
+        cacheCapacity = Int(value)
+    }
+
     public mutating func setPoolSize(_ value: Int) throws(StoreError) {
         guard StoreConfiguration.poolSizeRange.contains(value) else {
             throw StoreError.invalidArgument("the pool size must be from 1 to 1024")
@@ -89,18 +102,21 @@ public struct StoreConfiguration: Sendable, Equatable {
         return ms
     }
 
-    /// The configuration without secrets, for messages and `describe`.
-    public var redactedDescription: String {
+    /// The server as a URL without secrets: `redis://user:xxxxx@host:port/db`.
+    public var redactedServer: String {
         var credentials = ""
         if let user = username { credentials = user }
         if password != nil { credentials += ":xxxxx" }
         if !credentials.isEmpty { credentials += "@" }
-        let server: String
         switch endpoint {
-        case .tcp: server = "redis://\(credentials)\(endpoint)/\(database)"
-        case .unix(let path): server = "unix://\(credentials)\(path)?db=\(database)"
+        case .tcp: return "redis://\(credentials)\(endpoint)/\(database)"
+        case .unix(let path): return "unix://\(credentials)\(path)?db=\(database)"
         }
-        return "\(server) prefix=\(prefix)"
+    }
+
+    /// The configuration without secrets, for messages and `describe`.
+    public var redactedDescription: String {
+        "\(redactedServer) prefix=\(prefix)"
     }
 }
 

@@ -24,6 +24,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True for failures of a Redis operation (connection, timeout, error reply): these mark
+    /// the store unavailable.
+    public var isRedisFailure: Bool {
+        switch self {
+        case .unavailable, .timeout, .redis: return true
+        default: return false
+        }
+    }
+
     /// True for failures of the connection to Redis (as opposed to bad input or bad data).
     public var isConnectionFailure: Bool {
         switch self {

@@ -1,0 +1,110 @@
+import LDRedisCore
+
+/// A C listener and its user data; the caller vouches for using user_data across threads.
+private struct CListener: @unchecked Sendable {
+    let fn: @convention(c) (UnsafeMutableRawPointer?, Int32, Int32) -> Void
+    let userData: UnsafeMutableRawPointer?
+}
+
+@_cdecl("ldredis_store_status")
+public func ldredis_store_status(_ outAvailable: UnsafeMutablePointer<Int32>?,
+                                 _ outNeedsRefresh: UnsafeMutablePointer<Int32>?,
+                                 _ outChangedAt: UnsafeMutablePointer<Int64>?,
+                                 _ outLastError: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                 _ store: OpaquePointer?) -> Int32 {
+    outLastError?.pointee = nil
+    return cCall { () throws(StoreError) in
+        let status = try handle(store).currentStatus
+        outAvailable?.pointee = status.available ? 1 : 0
+        outNeedsRefresh?.pointee = status.needsRefresh ? 1 : 0
+        outChangedAt?.pointee = status.changedAtMilliseconds
+        if let outLastError, let message = status.lastError {
+            try output(Array(message.utf8), outLastError, nil)
+        }
+        return LDREDIS_OK
+    }
+}
+
+@_cdecl("ldredis_store_set_status_listener")
+public func ldredis_store_set_status_listener(
+    _ store: OpaquePointer?,
+    _ fn: (@convention(c) (UnsafeMutableRawPointer?, Int32, Int32) -> Void)?,
+    _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    cCall { () throws(StoreError) in
+        let s = try handle(store)
+        if let fn {
+            let listener = CListener(fn: fn, userData: userData)
+            s.setStatusListener { available, needsRefresh in
+                listener.fn(listener.userData, available ? 1 : 0, needsRefresh ? 1 : 0)
+            }
+        } else {
+            s.setStatusListener(nil)
+        }
+        return LDREDIS_OK
+    }
+}
+
+@_cdecl("ldredis_store_stats_json")
+public func ldredis_store_stats_json(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                     _ outLen: UnsafeMutablePointer<Int>?, _ store: OpaquePointer?) -> Int32 {
+    out?.pointee = nil
+    outLen?.pointee = 0
+    return cCall { () throws(StoreError) in
+        let out = try required(out, "out")
+        let st = try handle(store).statistics
+        let json = "{\"cache_hits\":\(st.cacheHits),\"cache_misses\":\(st.cacheMisses),"
+            + "\"coalesced_waits\":\(st.coalescedWaits),\"redis_round_trips\":\(st.redisRoundTrips),"
+            + "\"redis_errors\":\(st.redisErrors),\"malformed_skipped\":\(st.malformedSkipped),"
+            + "\"cache_evictions\":\(st.cacheEvictions),\"cache_entries\":\(st.cacheEntries)}"
+        try output(Array(json.utf8), out, outLen)
+        return LDREDIS_OK
+    }
+}
+
+@_cdecl("ldredis_store_describe")
+public func ldredis_store_describe(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                   _ outLen: UnsafeMutablePointer<Int>?, _ store: OpaquePointer?) -> Int32 {
+    out?.pointee = nil
+    outLen?.pointee = 0
+    return cCall { () throws(StoreError) in
+        let out = try required(out, "out")
+        try output(handle(store).describeJSON, out, outLen)
+        return LDREDIS_OK
+    }
+}
+
+@_cdecl("ldredis_store_big_segments_metadata")
+public func ldredis_store_big_segments_metadata(_ out: UnsafeMutablePointer<Int64>?, _ store: OpaquePointer?) -> Int32 {
+    out?.pointee = 0
+    return cCall { () throws(StoreError) in
+        let out = try required(out, "out_synchronized_on_ms")
+        guard let value = try handle(store).bigSegmentsSynchronizedOn() else { return LDREDIS_NOT_FOUND }
+        out.pointee = value
+        return LDREDIS_OK
+    }
+}
+
+@_cdecl("ldredis_store_big_segments_membership")
+public func ldredis_store_big_segments_membership(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                                  _ outLen: UnsafeMutablePointer<Int>?, _ store: OpaquePointer?,
+                                                  _ contextHash: UnsafePointer<CChar>?) -> Int32 {
+    out?.pointee = nil
+    outLen?.pointee = 0
+    return cCall { () throws(StoreError) in
+        let out = try required(out, "out")
+        let s = try handle(store)
+        guard let membership = try s.bigSegmentMembership(contextHash: string(contextHash, "context_hash")) else {
+            return LDREDIS_NOT_FOUND
+        }
+        var json: [UInt8] = [UInt8(ascii: "{")]
+        for (ref, included) in membership.sorted(by: { $0.key < $1.key }) {
+            if json.count > 1 { json.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(ref, to: &json)
+            json.append(contentsOf: Array((included ? ":true" : ":false").utf8))
+        }
+        json.append(UInt8(ascii: "}"))
+        try output(json, out, outLen)
+        return LDREDIS_OK
+    }
+}

@@ -1,0 +1,88 @@
+import Glibc
+
+/// The store's one background thread: runs queued jobs (status notifications, refresh-ahead
+/// reads) in order, and a periodic tick (availability polling). `stop()` returns at once; the
+/// thread finishes the job it is running, if any, and exits.
+final class BackgroundWorker: @unchecked Sendable {
+    private let lock = Lock()
+    private let wake = Condition()
+    private var jobs: [@Sendable () -> Void] = []
+    private var head = 0
+    private var stopping = false
+    private let tickInterval: Int64
+    private let tick: @Sendable () -> Void
+    private var thread = pthread_t()
+    private var started = false
+
+    init(tickMilliseconds: Int64, tick: @escaping @Sendable () -> Void) {
+        self.tickInterval = tickMilliseconds
+        self.tick = tick
+    }
+
+    /// Starts the thread (detached: nobody waits for it).
+    func start() throws(StoreError) {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, &attributes, { raw in
+            guard let raw else { return nil }
+            let worker = Unmanaged<BackgroundWorker>.fromOpaque(raw).takeRetainedValue()
+            worker.run()
+            return nil
+        }, context)
+        guard rc == 0 else {
+            Unmanaged<BackgroundWorker>.fromOpaque(context).release()
+            throw StoreError.internal("cannot start the store's background thread (error \(rc))")
+        }
+        lock.withLock { started = true }
+    }
+
+    /// True on the worker's own thread.
+    var isCurrentThread: Bool {
+        lock.withLock { started } && pthread_equal(pthread_self(), thread) != 0
+    }
+
+    func enqueue(_ job: @escaping @Sendable () -> Void) {
+        lock.withLock {
+            guard !stopping else { return }
+            jobs.append(job)
+            wake.signal()
+        }
+    }
+
+    func stop() {
+        lock.withLock {
+            stopping = true
+            jobs.removeAll()
+            head = 0
+            wake.signal()
+        }
+    }
+
+    private func run() {
+        var nextTick = Deadline.after(milliseconds: tickInterval)
+        lock.lock()
+        while !stopping {
+            if head < jobs.count {
+                let job = jobs[head]
+                head += 1
+                if head == jobs.count { jobs.removeAll(keepingCapacity: true); head = 0 }
+                lock.unlock()
+                job()
+                lock.lock()
+                continue
+            }
+            if nextTick.hasPassed {
+                lock.unlock()
+                tick()
+                nextTick = Deadline.after(milliseconds: tickInterval)
+                lock.lock()
+                continue
+            }
+            _ = wake.wait(lock, until: nextTick)
+        }
+        lock.unlock()
+    }
+}
