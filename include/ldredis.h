@@ -156,10 +156,11 @@ int ldredis_config_set_operation_timeout_ms(ldredis_config *cfg, int64_t timeout
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_pool_size(ldredis_config *cfg, int size);
 
-/* Sets the cache time-to-live in milliseconds: 0 turns the cache off, > 0 caches results for
-   that long, < 0 caches forever. Default 15000. This version accepts and records the setting;
-   the in-process cache that honours it arrives in a later version (until then every call goes
-   to Redis). Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+/* Sets the cache time-to-live in milliseconds, as the SDKs' caching does: 0 turns the cache off
+   (every call goes to Redis), > 0 caches item results (found, not found, deleted), per-kind
+   lists and the initialized answer for that long, < 0 caches forever (the cache is then the
+   source of truth during an outage and is written back when Redis returns). Default 15000.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_cache_ttl_ms(ldredis_config *cfg, int64_t ttl_ms);
 
 /* Sets the largest number of entries the cache holds, evicting the least recently used:

@@ -62,6 +62,9 @@ struct api_table {
     int (*config_set_operation_timeout_ms)(ldredis_config *, int64_t);
     int (*config_set_pool_size)(ldredis_config *, int);
     int (*config_set_cache_ttl_ms)(ldredis_config *, int64_t);
+    int (*config_set_cache_capacity)(ldredis_config *, int64_t);
+    int (*config_set_cache_refresh_ahead)(ldredis_config *, int);
+    int (*config_set_repopulate_on_restart)(ldredis_config *, int);
     int (*config_set_upsert_mode)(ldredis_config *, int);
     int (*store_new)(ldredis_store **, const ldredis_config *);
     void (*store_free)(ldredis_store *);
@@ -73,6 +76,12 @@ struct api_table {
     int (*store_delete)(int *, ldredis_store *, const char *, const char *, int64_t);
     int (*store_initialized)(int *, ldredis_store *);
     int (*store_available)(int *, ldredis_store *);
+    int (*store_status)(int *, int *, int64_t *, char **, ldredis_store *);
+    int (*store_set_status_listener)(ldredis_store *, ldredis_status_fn, void *);
+    int (*store_stats_json)(char **, size_t *, ldredis_store *);
+    int (*store_describe)(char **, size_t *, ldredis_store *);
+    int (*store_big_segments_metadata)(int64_t *, ldredis_store *);
+    int (*store_big_segments_membership)(char **, size_t *, ldredis_store *, const char *);
 };
 
 static const struct api_table api = {
@@ -92,6 +101,9 @@ static const struct api_table api = {
     ldredis_config_set_operation_timeout_ms,
     ldredis_config_set_pool_size,
     ldredis_config_set_cache_ttl_ms,
+    ldredis_config_set_cache_capacity,
+    ldredis_config_set_cache_refresh_ahead,
+    ldredis_config_set_repopulate_on_restart,
     ldredis_config_set_upsert_mode,
     ldredis_store_new,
     ldredis_store_free,
@@ -102,7 +114,22 @@ static const struct api_table api = {
     ldredis_store_delete,
     ldredis_store_initialized,
     ldredis_store_available,
+    ldredis_store_status,
+    ldredis_store_set_status_listener,
+    ldredis_store_stats_json,
+    ldredis_store_describe,
+    ldredis_store_big_segments_metadata,
+    ldredis_store_big_segments_membership,
 };
+
+/* The listener type is exactly what the header documents. */
+static void status_listener(void *user_data, int available, int needs_refresh)
+{
+    (void)user_data;
+    (void)available;
+    (void)needs_refresh;
+}
+static const ldredis_status_fn listener = status_listener;
 
 int main(void)
 {
@@ -116,6 +143,10 @@ int main(void)
     const char *version = api.version();
     int failures = 0;
 
+    if (listener == NULL) {
+        fprintf(stderr, "header_c99: ldredis_status_fn is unusable\n");
+        failures++;
+    }
     if (sizeof statuses / sizeof statuses[0] != 9 || sizeof modes / sizeof modes[0] != 3) {
         fprintf(stderr, "header_c99: unexpected enum count\n");
         failures++;

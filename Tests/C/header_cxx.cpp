@@ -60,6 +60,9 @@ EXPECT_TYPE(ldredis_config_set_connect_timeout_ms, int (*)(ldredis_config *, int
 EXPECT_TYPE(ldredis_config_set_operation_timeout_ms, int (*)(ldredis_config *, int64_t));
 EXPECT_TYPE(ldredis_config_set_pool_size, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_config_set_cache_ttl_ms, int (*)(ldredis_config *, int64_t));
+EXPECT_TYPE(ldredis_config_set_cache_capacity, int (*)(ldredis_config *, int64_t));
+EXPECT_TYPE(ldredis_config_set_cache_refresh_ahead, int (*)(ldredis_config *, int));
+EXPECT_TYPE(ldredis_config_set_repopulate_on_restart, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_config_set_upsert_mode, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_store_new, int (*)(ldredis_store **, const ldredis_config *));
 EXPECT_TYPE(ldredis_store_free, void (*)(ldredis_store *));
@@ -73,6 +76,17 @@ EXPECT_TYPE(ldredis_store_delete,
             int (*)(int *, ldredis_store *, const char *, const char *, int64_t));
 EXPECT_TYPE(ldredis_store_initialized, int (*)(int *, ldredis_store *));
 EXPECT_TYPE(ldredis_store_available, int (*)(int *, ldredis_store *));
+static_assert(std::is_same<ldredis_status_fn, void (*)(void *, int, int)>::value,
+              "ldredis_status_fn has an unexpected type");
+EXPECT_TYPE(ldredis_store_status,
+            int (*)(int *, int *, int64_t *, char **, ldredis_store *));
+EXPECT_TYPE(ldredis_store_set_status_listener,
+            int (*)(ldredis_store *, ldredis_status_fn, void *));
+EXPECT_TYPE(ldredis_store_stats_json, int (*)(char **, size_t *, ldredis_store *));
+EXPECT_TYPE(ldredis_store_describe, int (*)(char **, size_t *, ldredis_store *));
+EXPECT_TYPE(ldredis_store_big_segments_metadata, int (*)(int64_t *, ldredis_store *));
+EXPECT_TYPE(ldredis_store_big_segments_membership,
+            int (*)(char **, size_t *, ldredis_store *, const char *));
 
 // Taking every address makes the linker resolve every symbol with C linkage.
 typedef void (*any_function)();
@@ -93,6 +107,9 @@ static const any_function functions[] = {
     reinterpret_cast<any_function>(&ldredis_config_set_operation_timeout_ms),
     reinterpret_cast<any_function>(&ldredis_config_set_pool_size),
     reinterpret_cast<any_function>(&ldredis_config_set_cache_ttl_ms),
+    reinterpret_cast<any_function>(&ldredis_config_set_cache_capacity),
+    reinterpret_cast<any_function>(&ldredis_config_set_cache_refresh_ahead),
+    reinterpret_cast<any_function>(&ldredis_config_set_repopulate_on_restart),
     reinterpret_cast<any_function>(&ldredis_config_set_upsert_mode),
     reinterpret_cast<any_function>(&ldredis_store_new),
     reinterpret_cast<any_function>(&ldredis_store_free),
@@ -103,6 +120,12 @@ static const any_function functions[] = {
     reinterpret_cast<any_function>(&ldredis_store_delete),
     reinterpret_cast<any_function>(&ldredis_store_initialized),
     reinterpret_cast<any_function>(&ldredis_store_available),
+    reinterpret_cast<any_function>(&ldredis_store_status),
+    reinterpret_cast<any_function>(&ldredis_store_set_status_listener),
+    reinterpret_cast<any_function>(&ldredis_store_stats_json),
+    reinterpret_cast<any_function>(&ldredis_store_describe),
+    reinterpret_cast<any_function>(&ldredis_store_big_segments_metadata),
+    reinterpret_cast<any_function>(&ldredis_store_big_segments_membership),
 };
 
 int main()

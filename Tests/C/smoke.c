@@ -31,6 +31,8 @@
 #define SECRET "s3cret"
 #define MAX_VERSION INT64_C(9007199254740991) /* 2^53 - 1, the highest valid version */
 #define THREADS 8
+#define DEFAULT_CACHE_TTL_MS INT64_C(15000) /* the documented default */
+#define NO_CACHE INT64_C(0)
 
 /* ---- Reporting ---- */
 
@@ -152,14 +154,37 @@ static char *expect_all(ldredis_store *store, const char *kind)
     return out;
 }
 
+/* The text of member `key`'s value in a JSON object the library returned, or NULL when there
+   is no such member. Enough for our checks: the names we look for are plain and unique. */
+static const char *json_value(const char *json, const char *key)
+{
+    char quoted[256];
+    const char *p;
+
+    snprintf(quoted, sizeof quoted, "\"%s\"", key);
+    for (p = json ? strstr(json, quoted) : NULL; p != NULL; p = strstr(p + 1, quoted)) {
+        const char *q = p + strlen(quoted);
+        q += strspn(q, " \t\r\n");
+        if (*q != ':')
+            continue;
+        q++;
+        return q + strspn(q, " \t\r\n");
+    }
+    return NULL;
+}
+
 /* Checks whether "key" appears as a member name in a JSON object returned by all_json. */
 static void check_member(const char *all, const char *key, int present)
 {
-    char quoted[256];
-    int found;
-    snprintf(quoted, sizeof quoted, "\"%s\":", key);
-    found = all != NULL && strstr(all, quoted) != NULL;
+    int found = json_value(all, key) != NULL;
     check(found == present, "  ... %s \"%s\"", present ? "has" : "leaves out", key);
+}
+
+/* A counter from ldredis_store_stats_json's object; -1 when it is missing. */
+static long json_counter(const char *json, const char *key)
+{
+    const char *value = json_value(json, key);
+    return value != NULL && *value >= '0' && *value <= '9' ? strtol(value, NULL, 10) : -1;
 }
 
 static void expect_upsert(ldredis_store *store, const char *kind, const char *key,
@@ -189,9 +214,10 @@ static void expect_flag(const char *what, int (*fn)(int *, ldredis_store *),
         check(value == want, "  ... *out=%d (expected %d)", value, want);
 }
 
-/* A store on `url` (NULL: the defaults) with the given prefix and upsert mode. */
+/* A store on `url` (NULL: the defaults) with the given prefix, upsert mode and settings. */
 static ldredis_store *open_store(const char *url, const char *prefix, int mode,
-                                 int64_t connect_ms, int64_t operation_ms, int pool)
+                                 int64_t connect_ms, int64_t operation_ms, int pool,
+                                 int64_t cache_ttl_ms)
 {
     ldredis_config *cfg = NULL;
     ldredis_store *store = NULL;
@@ -202,6 +228,7 @@ static ldredis_store *open_store(const char *url, const char *prefix, int mode,
              ldredis_config_set_connect_timeout_ms(cfg, connect_ms) == LDREDIS_OK &&
              ldredis_config_set_operation_timeout_ms(cfg, operation_ms) == LDREDIS_OK &&
              ldredis_config_set_pool_size(cfg, pool) == LDREDIS_OK &&
+             ldredis_config_set_cache_ttl_ms(cfg, cache_ttl_ms) == LDREDIS_OK &&
              ldredis_store_new(&store, cfg) == LDREDIS_OK;
     if (!ok)
         check(0, "open a store on %s, prefix %s (%s)", url ? url : "(defaults)", prefix,
@@ -626,7 +653,8 @@ static void test_config_applies(const char *url)
         check_status(ldredis_config_set_database(cfg, 1), LDREDIS_OK, "set_database(1)");
         ldredis_store_new(&db1, cfg);
         snprintf(url1, sizeof url1, "redis://127.0.0.1:%s/1", test_port);
-        db1_url = open_store(url1, db_prefix, LDREDIS_UPSERT_AUTO, 2000, 10000, 2);
+        db1_url = open_store(url1, db_prefix, LDREDIS_UPSERT_AUTO, 2000, 10000, 2,
+                             DEFAULT_CACHE_TTL_MS);
         ldredis_config_set_database(cfg, 0);
         check_status(ldredis_config_set_url(cfg, url1), LDREDIS_OK,
                      "set_url(\"%s\") after set_database(0)", url1);
@@ -786,7 +814,7 @@ static void test_reads(ldredis_store *store, const char *url, const char *prefix
     release(out);
 
     /* Another store on the same prefix sees the data and the $inited marker. */
-    other = open_store(url, prefix, mode, 2000, 10000, 2);
+    other = open_store(url, prefix, mode, 2000, 10000, 2, DEFAULT_CACHE_TTL_MS);
     if (other != NULL) {
         expect_flag("initialized, seen from a second store", ldredis_store_initialized, other, 1);
         expect_get(other, "features", "flag-a", LDREDIS_OK, FLAG_A);
@@ -950,7 +978,7 @@ static void test_reinit(ldredis_store *store, const char *url, const char *prefi
     ldredis_free(all);
 
     snprintf(empty_prefix, sizeof empty_prefix, "%s-empty", prefix);
-    fresh = open_store(url, empty_prefix, mode, 2000, 10000, 2);
+    fresh = open_store(url, empty_prefix, mode, 2000, 10000, 2, DEFAULT_CACHE_TTL_MS);
     if (fresh == NULL)
         return;
     expect_flag("initialized on another fresh prefix: prefixes are independent",
@@ -1027,7 +1055,7 @@ static void test_unreachable(void)
 
     printf("# unreachable server (%s)\n", url);
     snprintf(prefix, sizeof prefix, "smoke-%ld-down", (long)getpid());
-    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 300, 300, 2);
+    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 300, 300, 2, DEFAULT_CACHE_TTL_MS);
     if (store == NULL)
         return;
     if (check_status(ldredis_store_available(&value, store), LDREDIS_OK, "available"))
@@ -1062,7 +1090,7 @@ static void test_large_init(const char *url)
 
     printf("# init with %d flags\n", ITEMS);
     snprintf(prefix, sizeof prefix, "smoke-%ld-large", (long)getpid());
-    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 20000, 2);
+    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 20000, 2, DEFAULT_CACHE_TTL_MS);
     doc = malloc((size_t)ITEMS * 64 + 32);
     if (store == NULL || doc == NULL) {
         check(doc != NULL, "malloc");
@@ -1174,7 +1202,7 @@ static void test_timeout(const char *url)
     printf("# a server that stops answering (CLIENT PAUSE 1500 ALL), operation timeout 250 ms\n");
     snprintf(prefix, sizeof prefix, "smoke-%ld-timeout", (long)getpid());
     /* A pool of one connection, so the one that timed out is the one asked next. */
-    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 250, 1);
+    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 250, 1, NO_CACHE);
     if (store == NULL)
         return;
     check_status(ldredis_store_init_json(store, doc, strlen(doc)), LDREDIS_OK, "init_json");
@@ -1278,13 +1306,6 @@ struct worker {
     char first_error[256];
 };
 
-static int json_has_member(const char *json, const char *key)
-{
-    char quoted[64];
-    snprintf(quoted, sizeof quoted, "\"%s\":", key);
-    return json != NULL && strstr(json, quoted) != NULL;
-}
-
 static void worker_error(struct worker *w, const char *what, int status)
 {
     w->errors++;
@@ -1351,7 +1372,7 @@ static void *worker_main(void *arg)
             w->ops++;
             if (status != LDREDIS_OK)
                 worker_error(w, "all_json", status);
-            else if (w->own_version > 0 && !json_has_member(all, key))
+            else if (w->own_version > 0 && json_value(all, key) == NULL)
                 worker_error(w, "all_json lacks the thread's own item", status);
             ldredis_free(all);
         }
@@ -1378,7 +1399,7 @@ static void test_threads(const char *url, int mode, const char *mode_name, int i
     snprintf(prefix, sizeof prefix, "smoke-%ld-threads-%s", (long)getpid(), mode_name);
     printf("# %d threads x %d iterations on one store, pool of 4, upsert mode %s\n", THREADS,
            iterations, mode_name);
-    store = open_store(url, prefix, mode, 2000, 20000, 4);
+    store = open_store(url, prefix, mode, 2000, 20000, 4, DEFAULT_CACHE_TTL_MS);
     if (store == NULL)
         return;
     check_status(ldredis_store_init_json(store, "{}", 2), LDREDIS_OK, "init_json(\"{}\")");
@@ -1467,7 +1488,8 @@ int main(void)
 
             snprintf(prefix, sizeof prefix, "smoke-%ld-%s", (long)getpid(), modes[i].name);
             printf("# upsert mode %s, prefix %s\n", modes[i].name, prefix);
-            store = open_store(url, prefix, modes[i].mode, 2000, 10000, 4);
+            store = open_store(url, prefix, modes[i].mode, 2000, 10000, 4,
+                               DEFAULT_CACHE_TTL_MS);
             if (store == NULL)
                 continue;
             expect_flag("initialized on a fresh prefix", ldredis_store_initialized, store, 0);

@@ -283,4 +283,5 @@ final class Box<T>: @unchecked Sendable {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
     }
+    func mutate(_ change: (inout T) -> Void) { lock.withLock { change(&stored) } }
 }
