@@ -17,7 +17,10 @@ REALNAME  := $(LIBNAME).$(VERSION)
 SONAME    := $(LIBNAME).$(SOMAJOR)
 BUILD     := build
 STAGE     := $(abspath $(BUILD)/stage)
-SWIFT_RELEASE_FLAGS := -c release -Xswiftc -static-stdlib \
+# Full LTO with a hermetic seal: the core's public Swift symbols are internalized, so the
+# version script leaves nothing but ldredis_* in the dynamic symbol table.
+SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-stdlib \
+	-Xswiftc -experimental-hermetic-seal-at-link \
 	-Xlinker -soname=$(SONAME) \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 

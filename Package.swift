@@ -15,15 +15,12 @@ let package = Package(
         ),
         .target(
             name: "LDRedisCore",
-            dependencies: ["CHiredis"],
-            // Compiled as a statically linked module: it only ever lives inside
-            // libldredis.so, so references to it need no GOT entries (which would
-            // otherwise leave its symbols in the library's dynamic symbol table).
-            swiftSettings: [.unsafeFlags(["-static"])]
+            dependencies: ["CHiredis"]
         ),
         .target(
             name: "CBridge",
-            dependencies: ["LDRedisCore"]
+            dependencies: ["LDRedisCore"],
+            exclude: ["ldredis.map"]   // the linker version script (see Makefile)
         ),
         .testTarget(
             name: "LDRedisCoreTests",

@@ -22,8 +22,11 @@
  *   only read during the call and never retained. Strings returned as const char * (version,
  *   status names, last error) are owned by the library: do not free them.
  * - Input: C strings are NUL-terminated UTF-8. JSON documents are passed as pointer and length
- *   (they need not be NUL-terminated). A NULL where the comment does not allow one gives
- *   LDREDIS_ERR_INVALID_ARGUMENT.
+ *   (they need not be NUL-terminated). A NULL where the comment does not allow one, an empty
+ *   kind or key, or a kind reserved by the schema ("$inited", "big_segment...") gives
+ *   LDREDIS_ERR_INVALID_ARGUMENT. Numeric outputs are set to 0 when a call fails.
+ * - Cache: reads may be answered from the store's cache (see ldredis_config_set_cache_ttl_ms);
+ *   the Redis commands listed for each function are what it sends when it does go to Redis.
  * - Secrets: passwords never appear in error messages or descriptions.
  *
  * Items are LaunchDarkly flag or segment JSON objects. The store needs two properties from each:
@@ -164,15 +167,17 @@ int ldredis_config_set_pool_size(ldredis_config *cfg, int size);
 int ldredis_config_set_cache_ttl_ms(ldredis_config *cfg, int64_t ttl_ms);
 
 /* Sets the largest number of entries the cache holds, evicting the least recently used:
-   0 (the default) means unbounded. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (< 0). */
+   0 (the default) means unbounded. The bound applies to item entries (the per-kind lists,
+   one per kind, are not counted). Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (< 0). */
 int ldredis_config_set_cache_capacity(ldredis_config *cfg, int64_t max_entries);
 
-/* With a finite TTL: 1 serves an expired entry while one background refresh reads Redis, so
+/* With a finite TTL: non-zero serves an expired entry while one background refresh reads Redis, so
    that after warm-up readers never wait for Redis; 0 (the default) reads through on expiry.
+   The background refresh is skipped while the store is unavailable.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_cache_refresh_ahead(ldredis_config *cfg, int enabled);
 
-/* With the infinite cache: 1 checks PREFIX:$inited every poll interval and, when it vanished
+/* With the infinite cache: non-zero checks PREFIX:$inited every poll interval and, when it vanished
    (a Redis that restarted empty), writes the cached data back. Default 0.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_repopulate_on_restart(ldredis_config *cfg, int enabled);

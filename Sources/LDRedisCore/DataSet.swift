@@ -21,6 +21,7 @@ public struct FullDataSet: Sendable {
         try json.withBytes { (buffer) throws(StoreError) in
             var s = JSONScanner(buffer)
             var kinds: [Kind] = []
+            var members: Set<String> = []
             do {
                 try s.beginObject()
                 var first = true
@@ -30,10 +31,12 @@ public struct FullDataSet: Sendable {
                     let name = member == "flags" ? "features" : member
                     try DataKind.validate(name)
                     if kinds.contains(where: { $0.name == name }) {
-                        throw StoreError.invalidArgument(name == "features"
+                        let both = name == "features" && members.contains(member == "flags" ? "features" : "flags")
+                        throw StoreError.invalidArgument(both
                             ? "the data set has both \"flags\" and \"features\""
-                            : "the data set has \"\(name)\" twice")
+                            : "the data set has \"\(member)\" twice")
                     }
+                    members.insert(member)
                     guard s.current == UInt8(ascii: "{") else {
                         throw StoreError.invalidArgument("\"\(member)\" must be an object of items keyed by their keys")
                     }

@@ -82,10 +82,10 @@ public struct StoreConfiguration: Sendable, Equatable {
     }
 
     public mutating func setCacheCapacity(_ value: Int64) throws(StoreError) {
-        guard value >= 0, value <= Int64(Int32.max) else {
-            throw StoreError.invalidArgument("the cache capacity must be from 0 (unbounded) to 2147483647")
+        guard value >= 0 else {
+            throw StoreError.invalidArgument("the cache capacity must be 0 (unbounded) or more")
         }
-        cacheCapacity = Int(value)
+        cacheCapacity = Int(clamping: value)
     }
 
     public mutating func setPoolSize(_ value: Int) throws(StoreError) {

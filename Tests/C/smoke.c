@@ -5,9 +5,21 @@
  *
  * Tests/C/run.sh builds it with nothing but `pkg-config --cflags --libs ldredis` and -pthread
  * and runs it under scripts/with-redis.sh, plainly and under valgrind. Keys are written only
- * under prefixes "smoke-<pid>-...", so reruns and other users of the server do not interfere.
- * When LDREDIS_TEST_PORT is set, redis-cli is used to look at (and plant foreign data in) the
- * raw Redis schema. LDREDIS_SMOKE_ITERATIONS (default 200) bounds the multi-threaded part.
+ * under prefixes "smoke-<pid>-...", so reruns do not interfere.
+ *
+ * What it covers, in order: version, status names and last error; every config setter with
+ * valid and invalid input (password redaction in URL errors); store_new; then for each upsert
+ * mode (auto, script, watch) init/get/all/upsert/delete with their argument checks, the SDKs'
+ * tombstone shapes, byte-for-byte storage, the Redis commands each mode uses, foreign values,
+ * re-init, status/stats/describe; then a 5000-item init, Big Segments, a user refused
+ * scripting (AUTO falls back to WATCH), a paused server (timeout, status listener, recovery),
+ * refused credentials, 8 threads on one store (auto and watch), password login; and last an
+ * unreachable server, where every operation fails and available says 0.
+ *
+ * When LDREDIS_TEST_PORT is set (as scripts/with-redis.sh does; the server is then assumed to
+ * be a throwaway one), redis-cli looks at the raw schema, plants foreign data and Big Segments,
+ * pauses the server and changes its ACL users and requirepass (undone afterwards); without it
+ * those parts are skipped. LDREDIS_SMOKE_ITERATIONS (default 200) bounds the threaded part.
  *
  * Each check prints one line ("ok" or "FAIL", a number, what was checked); the last line is
  * "N passed, M failed", and the exit status is 0 only when nothing failed. Everything the
@@ -238,6 +250,178 @@ static ldredis_store *open_store(const char *url, const char *prefix, int mode,
     return ok ? store : NULL;
 }
 
+/* ---- Time ---- */
+
+static long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t;
+    t.tv_sec = ms / 1000;
+    t.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&t, &t) != 0)
+        ;
+}
+
+/* ---- Status and diagnostics ---- */
+
+/* What a status listener has been told, shared with the library's threads. */
+struct status_log {
+    pthread_mutex_t lock;
+    int calls, last_available, last_needs_refresh;
+};
+
+static void on_status(void *user_data, int available, int needs_refresh)
+{
+    struct status_log *log = user_data;
+    pthread_mutex_lock(&log->lock);
+    log->calls++;
+    log->last_available = available;
+    log->last_needs_refresh = needs_refresh;
+    pthread_mutex_unlock(&log->lock);
+}
+
+/* Waits up to timeout_ms until the listener has been called `calls` times; returns how many
+   calls there were, and the last one's arguments through available / needs_refresh. */
+static int wait_for_status(struct status_log *log, int calls, long timeout_ms, int *available,
+                           int *needs_refresh)
+{
+    struct timespec start;
+    int seen;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        pthread_mutex_lock(&log->lock);
+        seen = log->calls;
+        *available = log->last_available;
+        *needs_refresh = log->last_needs_refresh;
+        pthread_mutex_unlock(&log->lock);
+        if (seen >= calls || elapsed_ms(&start) >= timeout_ms)
+            return seen;
+        sleep_ms(20);
+    }
+}
+
+/* ldredis_store_status must succeed with the expected flags, a last Redis error exactly when
+   `want_error`, and no secret in it. Returns changed_at_ms (-1 on failure). */
+static int64_t expect_store_status(ldredis_store *store, int want_available,
+                                   int want_needs_refresh, int want_error, const char *what)
+{
+    int available = -1, needs_refresh = -1;
+    int64_t changed_at = -1;
+    char *error = SENTINEL;
+
+    if (!check_status(ldredis_store_status(&available, &needs_refresh, &changed_at, &error, store),
+                      LDREDIS_OK, "status %s", what)) {
+        release(error);
+        return -1;
+    }
+    check(available == want_available && needs_refresh == want_needs_refresh,
+          "  ... available=%d needs_refresh=%d (expected %d and %d)", available, needs_refresh,
+          want_available, want_needs_refresh);
+    check(changed_at > 0, "  ... changed_at_ms=%" PRId64, changed_at);
+    if (want_error)
+        check(error != NULL && error != SENTINEL && error[0] != '\0' &&
+                  strstr(error, SECRET) == NULL,
+              "  ... the last Redis error, without secrets: %s",
+              error != NULL && error != SENTINEL ? error : "(none)");
+    else
+        check(error == NULL, "  ... no last Redis error (%s)",
+              error != NULL && error != SENTINEL ? error : "NULL");
+    release(error);
+    return changed_at;
+}
+
+/* stats_json must succeed and hold every documented counter; returns it (ldredis_free). */
+static char *expect_stats(ldredis_store *store)
+{
+    static const char *const counters[] = {
+        "cache_hits", "cache_misses", "coalesced_waits", "redis_round_trips",
+        "redis_errors", "malformed_skipped", "cache_evictions", "cache_entries",
+    };
+    char *out = SENTINEL;
+    size_t len = (size_t)-1, i, missing = 0;
+
+    if (!check_status(ldredis_store_stats_json(&out, &len, store), LDREDIS_OK, "stats_json") ||
+        out == NULL || out == SENTINEL) {
+        release(out);
+        return NULL;
+    }
+    for (i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        missing += json_counter(out, counters[i]) < 0;
+    check(len == strlen(out) && missing == 0, "  ... all %lu counters: %s",
+          (unsigned long)(sizeof counters / sizeof counters[0]), out);
+    return out;
+}
+
+/* describe must succeed, name the prefix's keys and show no secret. */
+static void expect_describe(ldredis_store *store, const char *prefix)
+{
+    char *out = SENTINEL, features_key[128];
+    size_t len = (size_t)-1;
+
+    if (check_status(ldredis_store_describe(&out, &len, store), LDREDIS_OK, "describe") &&
+        out != NULL && out != SENTINEL) {
+        snprintf(features_key, sizeof features_key, "\"%s:features\"", prefix);
+        check(len == strlen(out) && out[0] == '{' && strstr(out, features_key) != NULL,
+              "  ... a JSON object naming %s: %s", features_key, out);
+        check(strstr(out, SECRET) == NULL, "  ... without the password");
+    }
+    release(out);
+}
+
+/* The argument checks of the status and diagnostics functions. */
+static void test_diagnostics_arguments(ldredis_store *store)
+{
+    char *out = SENTINEL;
+    size_t len;
+    int64_t when;
+
+    printf("# status and diagnostics arguments\n");
+    check_status(ldredis_store_status(NULL, NULL, NULL, NULL, store), LDREDIS_OK,
+                 "status with every output NULL");
+    check_status(ldredis_store_status(NULL, NULL, NULL, NULL, NULL),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "status(NULL store)");
+    check_status(ldredis_store_set_status_listener(NULL, on_status, NULL),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_status_listener(NULL store)");
+    check_status(ldredis_store_set_status_listener(store, NULL, NULL), LDREDIS_OK,
+                 "set_status_listener(NULL fn) with none set");
+    check_status(ldredis_store_stats_json(NULL, &len, store), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "stats_json(NULL out)");
+    check_status(ldredis_store_stats_json(&out, &len, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "stats_json(NULL store)");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+    out = SENTINEL;
+    check_status(ldredis_store_describe(NULL, &len, store), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "describe(NULL out)");
+    check_status(ldredis_store_describe(&out, &len, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "describe(NULL store)");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+    out = SENTINEL;
+    check_status(ldredis_store_big_segments_metadata(NULL, store), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "big_segments_metadata(NULL out)");
+    check_status(ldredis_store_big_segments_metadata(&when, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "big_segments_metadata(NULL store)");
+    check_status(ldredis_store_big_segments_membership(NULL, &len, store, "h"),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "big_segments_membership(NULL out)");
+    check_status(ldredis_store_big_segments_membership(&out, &len, NULL, "h"),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "big_segments_membership(NULL store)");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+    out = SENTINEL;
+    check_status(ldredis_store_big_segments_membership(&out, &len, store, NULL),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "big_segments_membership(NULL context_hash)");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+}
+
 /* ---- redis-cli, to see the raw schema (only when LDREDIS_TEST_PORT is set) ---- */
 
 static const char *test_port;
@@ -313,22 +497,6 @@ static void check_upsert_commands(int mode, const struct command_counts *before)
         check(evalsha > 0 && watch == 0,
               "%s mode: the writes ran EVALSHA %ld times, WATCH %ld",
               mode == LDREDIS_UPSERT_AUTO ? "AUTO" : "SCRIPT", evalsha, watch);
-}
-
-static long elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec t;
-    t.tv_sec = ms / 1000;
-    t.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&t, &t) != 0)
-        ;
 }
 
 /* ---- The tests ---- */
@@ -538,6 +706,34 @@ static void test_config(void)
     for (i = 0; i < sizeof ttls / sizeof ttls[0]; i++)
         check_status(ldredis_config_set_cache_ttl_ms(cfg, ttls[i]), LDREDIS_OK,
                      "set_cache_ttl_ms(%" PRId64 ")", ttls[i]);
+
+    /* Cache capacity: 0 (unbounded) or more entries. */
+    check_status(ldredis_config_set_cache_capacity(NULL, 0), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_cache_capacity(NULL cfg)");
+    check_status(ldredis_config_set_cache_capacity(cfg, -1), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_cache_capacity(-1)");
+    check_status(ldredis_config_set_cache_capacity(cfg, INT64_MIN), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_cache_capacity(INT64_MIN)");
+    check_status(ldredis_config_set_cache_capacity(cfg, 1000), LDREDIS_OK,
+                 "set_cache_capacity(1000)");
+    check_status(ldredis_config_set_cache_capacity(cfg, INT64_MAX), LDREDIS_OK,
+                 "set_cache_capacity(INT64_MAX)");
+    check_status(ldredis_config_set_cache_capacity(cfg, 0), LDREDIS_OK,
+                 "set_cache_capacity(0): unbounded");
+
+    /* Switches */
+    check_status(ldredis_config_set_cache_refresh_ahead(NULL, 1), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_cache_refresh_ahead(NULL cfg)");
+    check_status(ldredis_config_set_cache_refresh_ahead(cfg, 1), LDREDIS_OK,
+                 "set_cache_refresh_ahead(1)");
+    check_status(ldredis_config_set_cache_refresh_ahead(cfg, 0), LDREDIS_OK,
+                 "set_cache_refresh_ahead(0)");
+    check_status(ldredis_config_set_repopulate_on_restart(NULL, 1),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_repopulate_on_restart(NULL cfg)");
+    check_status(ldredis_config_set_repopulate_on_restart(cfg, 1), LDREDIS_OK,
+                 "set_repopulate_on_restart(1)");
+    check_status(ldredis_config_set_repopulate_on_restart(cfg, 0), LDREDIS_OK,
+                 "set_repopulate_on_restart(0)");
 
     /* Upsert mode */
     check_status(ldredis_config_set_upsert_mode(NULL, LDREDIS_UPSERT_AUTO),
@@ -954,6 +1150,24 @@ static void test_foreign(ldredis_store *store, const char *prefix)
     ldredis_free(all);
 }
 
+/* After the work above: the counters moved, and the stored values that were not items were
+   counted; describe names this prefix's keys. */
+static void test_diagnostics(ldredis_store *store, const char *prefix)
+{
+    char *stats;
+
+    printf("# stats and describe\n");
+    stats = expect_stats(store);
+    if (stats != NULL) {
+        check(json_counter(stats, "redis_round_trips") > 0, "  ... redis_round_trips > 0");
+        if (test_port != NULL)
+            check(json_counter(stats, "malformed_skipped") >= 3,
+                  "  ... malformed_skipped counts the 3 values all_json skipped");
+    }
+    ldredis_free(stats);
+    expect_describe(store, prefix);
+}
+
 /* A second init replaces the kinds it names and leaves the others; an empty one still marks a
    fresh prefix initialized; prefixes are independent. */
 static void test_reinit(ldredis_store *store, const char *url, const char *prefix, int mode)
@@ -1037,27 +1251,36 @@ static void test_auth_redacted(const char *url)
             check(out == NULL, "  ... *out is NULL");
             release(out);
             check_redacted("AUTH refused", SECRET, NULL);
+            expect_describe(store, prefix);
             ldredis_store_free(store);
         }
         ldredis_config_free(cfg);
     }
 }
 
-/* Nothing listens on 127.0.0.1:1. available says 0 and every other operation fails. */
+/* Nothing listens on 127.0.0.1:1. available says 0, every other operation fails, the status
+   turns unavailable once (one listener call), and nothing shows the URL's password. */
 static void test_unreachable(void)
 {
     static const char url[] = "redis://user:" SECRET "@127.0.0.1:1/0";
     static const char item[] = "{\"key\":\"flag-a\",\"version\":1}";
-    char prefix[64];
+    static struct status_log log = {PTHREAD_MUTEX_INITIALIZER, 0, -1, -1};
+    char prefix[64], *out = SENTINEL, *stats;
     ldredis_store *store;
-    char *out = SENTINEL;
-    int value = -1;
+    int value = -1, calls, available = -1, needs_refresh = -1;
+    int64_t created_at, changed_at, when = -1;
 
     printf("# unreachable server (%s)\n", url);
     snprintf(prefix, sizeof prefix, "smoke-%ld-down", (long)getpid());
     store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 300, 300, 2, DEFAULT_CACHE_TTL_MS);
     if (store == NULL)
         return;
+    check_status(ldredis_store_set_status_listener(store, on_status, &log), LDREDIS_OK,
+                 "set_status_listener");
+    created_at = expect_store_status(store, 1, 0, 0, "before any operation");
+    expect_describe(store, prefix);
+    sleep_ms(20); /* so that the change below has a later time */
+
     if (check_status(ldredis_store_available(&value, store), LDREDIS_OK, "available"))
         check(value == 0, "  ... *out=%d (expected 0)", value);
     check_connection_error(ldredis_store_initialized(&value, store), "initialized");
@@ -1076,6 +1299,27 @@ static void test_unreachable(void)
     check_connection_error(ldredis_store_delete(&value, store, "features", "flag-a", 2),
                            "delete");
     check_redacted("delete", SECRET, NULL);
+    check_connection_error(ldredis_store_big_segments_metadata(&when, store),
+                           "big_segments_metadata");
+    out = SENTINEL;
+    check_connection_error(ldredis_store_big_segments_membership(&out, NULL, store, "h"),
+                           "big_segments_membership");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+
+    calls = wait_for_status(&log, 1, 3000, &available, &needs_refresh);
+    check(calls >= 1 && available == 0 && needs_refresh == 0,
+          "the listener was told: available=%d needs_refresh=%d", available, needs_refresh);
+    changed_at = expect_store_status(store, 0, 0, 1, "after the failures");
+    check(changed_at > created_at, "  ... changed_at_ms moved on (%" PRId64 " > %" PRId64 ")",
+          changed_at, created_at);
+    sleep_ms(700); /* at least one background check, which fails again */
+    calls = wait_for_status(&log, 2, 0, &available, &needs_refresh);
+    check(calls == 1, "the listener was called once for the outage (%d calls)", calls);
+    stats = expect_stats(store);
+    check(json_counter(stats, "redis_errors") > 0, "  ... redis_errors > 0");
+    ldredis_free(stats);
+    /* Freed with the listener still set: the store stops its threads first. */
     ldredis_store_free(store);
 }
 
@@ -1114,6 +1358,74 @@ static void test_large_init(const char *url)
     snprintf(last, sizeof last, "{\"key\":\"f%d\",\"version\":%d}", ITEMS - 1, ITEMS);
     snprintf(key, sizeof key, "f%d", ITEMS - 1);
     expect_get(store, "features", key, LDREDIS_OK, last);
+    ldredis_store_free(store);
+}
+
+/* Big Segments, as the Relay Proxy writes them (planted with redis-cli): the sync time, and a
+   context's include/exclude sets read together. The context hash is passed through verbatim,
+   base64 characters included. */
+static void test_big_segments(const char *url)
+{
+    static const char hash[] = "Ab+/cD9xZ0==";
+    char prefix[64], out[256], *members = SENTINEL;
+    ldredis_store *store;
+    int64_t when = -1;
+    size_t len = (size_t)-1;
+    int status;
+
+    if (test_port == NULL) {
+        printf("# big segments: skipped (LDREDIS_TEST_PORT is not set)\n");
+        return;
+    }
+    printf("# big segments\n");
+    snprintf(prefix, sizeof prefix, "smoke-%ld-big", (long)getpid());
+    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 10000, 2, NO_CACHE);
+    if (store == NULL)
+        return;
+
+    check_status(ldredis_store_big_segments_metadata(&when, store), LDREDIS_NOT_FOUND,
+                 "big_segments_metadata before any sync");
+    redis_cli(out, sizeof out, "SET '%s:big_segments_synchronized_on' 1700000000123", prefix);
+    if (check_status(ldredis_store_big_segments_metadata(&when, store), LDREDIS_OK,
+                     "big_segments_metadata after SET ... 1700000000123"))
+        check(when == INT64_C(1700000000123), "  ... %" PRId64, when);
+    redis_cli(out, sizeof out, "SET '%s:big_segments_synchronized_on' yesterday", prefix);
+    check_status(ldredis_store_big_segments_metadata(&when, store), LDREDIS_ERR_MALFORMED,
+                 "big_segments_metadata of \"yesterday\"");
+
+    status = ldredis_store_big_segments_membership(&members, &len, store, hash);
+    check_status(status, LDREDIS_NOT_FOUND, "big_segments_membership(\"%s\") with no sets", hash);
+    check(members == NULL, "  ... *out is NULL");
+    release(members);
+
+    redis_cli(out, sizeof out, "SADD '%s:big_segment_include:%s' beta.g1 both.g2", prefix, hash);
+    redis_cli(out, sizeof out, "SADD '%s:big_segment_exclude:%s' churned.g7 both.g2", prefix,
+              hash);
+    members = SENTINEL;
+    status = ldredis_store_big_segments_membership(&members, &len, store, hash);
+    if (check_status(status, LDREDIS_OK, "big_segments_membership(\"%s\")", hash) &&
+        members != NULL && members != SENTINEL) {
+        const char *beta = json_value(members, "beta.g1");
+        const char *churned = json_value(members, "churned.g7");
+        const char *both = json_value(members, "both.g2");
+        check(len == strlen(members), "  ... %s", members);
+        check(beta != NULL && strncmp(beta, "true", 4) == 0, "  ... beta.g1 included");
+        check(churned != NULL && strncmp(churned, "false", 5) == 0, "  ... churned.g7 excluded");
+        check(both != NULL && strncmp(both, "true", 4) == 0,
+              "  ... both.g2, in both sets: include wins");
+    }
+    release(members);
+
+    redis_cli(out, sizeof out, "SADD '%s:big_segment_exclude:only-excluded' gone.g1", prefix);
+    members = SENTINEL;
+    status = ldredis_store_big_segments_membership(&members, NULL, store, "only-excluded");
+    if (check_status(status, LDREDIS_OK, "big_segments_membership with only an exclude set") &&
+        members != NULL && members != SENTINEL) {
+        const char *gone = json_value(members, "gone.g1");
+        check(gone != NULL && strncmp(gone, "false", 5) == 0, "  ... gone.g1 excluded: %s",
+              members);
+    }
+    release(members);
     ldredis_store_free(store);
 }
 
@@ -1180,20 +1492,22 @@ static void test_scripting_refused(const char *url)
 }
 
 /* A server that stops answering (CLIENT PAUSE) makes an operation fail with
-   LDREDIS_ERR_TIMEOUT after the operation timeout; once it answers again, the store works and
-   no late reply is taken for a later command's answer. */
+   LDREDIS_ERR_TIMEOUT after the operation timeout, and the store unavailable (one listener call);
+   once it answers again, the store says so (one more call, needs refresh), works, and no late
+   reply is taken for a later command's answer. */
 static void test_timeout(const char *url)
 {
     static const char x[] = "{\"key\":\"x\",\"version\":1}";
     static const char y[] = "{\"key\":\"y\",\"version\":1}";
     static const char doc[] = "{\"flags\":{\"x\":{\"key\":\"x\",\"version\":1},"
                               "\"y\":{\"key\":\"y\",\"version\":1}}}";
+    static struct status_log log = {PTHREAD_MUTEX_INITIALIZER, 0, -1, -1};
     char prefix[64], out[256];
     struct timespec paused_at;
     ldredis_store *store;
     char *item = SENTINEL;
     long waited;
-    int status;
+    int status, calls, available = -1, needs_refresh = -1;
 
     if (test_port == NULL) {
         printf("# timeout: skipped (LDREDIS_TEST_PORT is not set)\n");
@@ -1205,6 +1519,8 @@ static void test_timeout(const char *url)
     store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 250, 1, NO_CACHE);
     if (store == NULL)
         return;
+    check_status(ldredis_store_set_status_listener(store, on_status, &log), LDREDIS_OK,
+                 "set_status_listener");
     check_status(ldredis_store_init_json(store, doc, strlen(doc)), LDREDIS_OK, "init_json");
     expect_get(store, "features", "x", LDREDIS_OK, x);
 
@@ -1218,13 +1534,32 @@ static void test_timeout(const char *url)
         check(item == NULL, "  ... *out is NULL");
         release(item);
         check(waited < 1200, "  ... gave up after %ld ms, not when the pause ended", waited);
+
+        /* The timeout marks the store unavailable, once. */
+        calls = wait_for_status(&log, 1, 1000, &available, &needs_refresh);
+        check(calls == 1 && available == 0,
+              "the listener was told: available=%d needs_refresh=%d (%d calls)", available,
+              needs_refresh, calls);
+        expect_store_status(store, 0, 0, 1, "during the pause");
+
+        /* A background check finds the server back once the pause is over; with no cache
+           (finite TTL or off) the data may be stale, so the owner should init again. */
         waited = elapsed_ms(&paused_at);
         if (waited < 1600)
             sleep_ms(1600 - waited);
+        calls = wait_for_status(&log, 2, 3000, &available, &needs_refresh);
+        check(calls == 2 && available == 1 && needs_refresh == 1,
+              "the listener was told: available=%d needs_refresh=%d (%d calls)", available,
+              needs_refresh, calls);
+        expect_store_status(store, 1, 1, 1, "after the pause");
     }
     expect_get(store, "features", "x", LDREDIS_OK, x);
     expect_get(store, "features", "y", LDREDIS_OK, y);
     expect_flag("available after the pause", ldredis_store_available, store, 1);
+    calls = wait_for_status(&log, 3, 600, &available, &needs_refresh);
+    check(calls == 2, "no further listener calls (%d calls)", calls);
+    check_status(ldredis_store_set_status_listener(store, NULL, NULL), LDREDIS_OK,
+                 "set_status_listener(NULL fn): removed");
     ldredis_store_free(store);
 }
 
@@ -1492,6 +1827,7 @@ int main(void)
                                DEFAULT_CACHE_TTL_MS);
             if (store == NULL)
                 continue;
+            expect_store_status(store, 1, 0, 0, "of a new store");
             expect_flag("initialized on a fresh prefix", ldredis_store_initialized, store, 0);
             expect_flag("available", ldredis_store_available, store, 1);
             test_init(store, prefix);
@@ -1503,11 +1839,14 @@ int main(void)
             if (test_port != NULL)
                 check_upsert_commands(modes[i].mode, &counts);
             test_foreign(store, prefix);
+            test_diagnostics(store, prefix);
             test_reinit(store, url, prefix, modes[i].mode);
             test_flag_arguments(store);
+            test_diagnostics_arguments(store);
             ldredis_store_free(store);
         }
         test_large_init(url);
+        test_big_segments(url);
         test_scripting_refused(url);
         test_timeout(url);
         test_auth_redacted(url);

@@ -38,6 +38,7 @@ struct DataSetTests {
         rejects(#"{"flags":{"f":3}}"#, mentioning: "invalid item \"f\"")
         rejects(#"{"flags":{"":{"version":1}}}"#, mentioning: "empty key")
         rejects(#"{"flags":{},"features":{}}"#, mentioning: "both")
+        rejects(#"{"flags":{},"flags":{}}"#, mentioning: "\"flags\" twice")
         rejects(#"{"$inited":{}}"#, mentioning: "reserved")
         rejects(#"{"":{}}"#, mentioning: "empty")
         rejects(#"{"flags":{}"#, mentioning: "expected")

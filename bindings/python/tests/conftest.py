@@ -1,0 +1,202 @@
+"""Fixtures: throwaway redis-servers on free loopback ports (started and stopped by pid), and a
+tiny RESP client so the core tests need nothing but the standard library."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from typing import Any, Iterator, List, Optional
+
+import pytest
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RespClient:
+    """Just enough of RESP2 to drive a test server: ``client.cmd("HSET", "k", "f", "v")``."""
+
+    def __init__(self, port: int, timeout: float = 5.0) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def cmd(self, *args: Any) -> Any:
+        parts = [b"*%d\r\n" % len(args)]
+        for a in args:
+            data = a if isinstance(a, bytes) else str(a).encode("utf-8")
+            parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        self.sock.sendall(b"".join(parts))
+        return self._reply()
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("redis closed the connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n: int) -> bytes:
+        while len(self.buf) < n + 2:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("redis closed the connection")
+            self.buf += chunk
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def _reply(self) -> Any:
+        line = self._line()
+        t, rest = line[:1], line[1:]
+        if t == b"+":
+            return rest.decode()
+        if t == b"-":
+            raise RuntimeError(rest.decode())
+        if t == b":":
+            return int(rest)
+        if t == b"$":
+            n = int(rest)
+            return None if n < 0 else self._exact(n)
+        if t == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._reply() for _ in range(n)]
+        raise RuntimeError(f"unexpected reply {line!r}")
+
+
+class RedisServer:
+    """One redis-server process on a loopback port; stop/start/pause/resume on purpose."""
+
+    def __init__(self, port: Optional[int] = None) -> None:
+        if REDIS_SERVER is None:
+            pytest.skip("redis-server is not installed")
+        self.dir = tempfile.mkdtemp(prefix="ldredis-pytest-")
+        self.port = port or free_port()
+        self._fixed_port = port is not None
+        self.proc: Optional[subprocess.Popen] = None
+        self._clients: List[RespClient] = []
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        for _attempt in range(20 if not self._fixed_port else 50):
+            self.proc = subprocess.Popen(
+                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", self.dir,
+                 "--logfile", os.path.join(self.dir, "redis.log")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    break  # exited: the port was taken
+                try:
+                    c = RespClient(self.port, timeout=1)
+                    ok = c.cmd("PING") == "PONG"
+                    c.close()
+                    if ok:
+                        self._fixed_port = True  # restarts reuse this port
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.02)
+            self.stop()
+            if self._fixed_port:
+                time.sleep(0.1)  # a restart must come back on the same port: retry it
+                continue
+            self.port = free_port()
+        raise RuntimeError(f"could not start redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        for c in self._clients:
+            try:
+                c.close()
+            except OSError:
+                pass
+        self._clients.clear()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def pause(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def client(self) -> RespClient:
+        c = RespClient(self.port)
+        self._clients.append(c)
+        return c
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A server shared by the session (tests use unique prefixes or flush it)."""
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A server of the test's own, for tests that stop, pause or restart it."""
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def redis(redis_server: RedisServer) -> Iterator[RespClient]:
+    """A RESP client on the shared server, flushed before the test."""
+    c = redis_server.client()
+    c.cmd("FLUSHALL")
+    yield c
+
+
+@pytest.fixture
+def url(redis_server: RedisServer, redis: RespClient) -> str:
+    """The shared server's URL, flushed before the test."""
+    return redis_server.url
+
+
+@pytest.fixture
+def prefix() -> str:
+    return "t" + uuid.uuid4().hex[:12]
+
+
+def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())

@@ -1,0 +1,129 @@
+"""Store lifetimes: close, context manager, use after close, finalizer, close during calls."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+import warnings
+
+import pytest
+
+import ldredis
+
+EVERY_CALL = [
+    ("init", lambda s: s.init({})),
+    ("get", lambda s: s.get("features", "k")),
+    ("get_raw", lambda s: s.get_raw("features", "k")),
+    ("all", lambda s: s.all("features")),
+    ("all_raw", lambda s: s.all_raw("features")),
+    ("upsert", lambda s: s.upsert("features", "k", {"key": "k", "version": 1})),
+    ("delete", lambda s: s.delete("features", "k", 1)),
+    ("initialized", lambda s: s.initialized),
+    ("available", lambda s: s.available()),
+    ("status", lambda s: s.status()),
+    ("set_status_listener", lambda s: s.set_status_listener(lambda a, b: None)),
+    ("stats", lambda s: s.stats()),
+    ("describe", lambda s: s.describe()),
+    ("big_segments_metadata", lambda s: s.big_segments_metadata()),
+    ("big_segment_membership", lambda s: s.big_segment_membership("h")),
+]
+
+
+def test_close_is_idempotent(url):
+    s = ldredis.Store(url)
+    s.close()
+    s.close()
+    assert s.closed
+
+
+def test_the_context_manager_closes_the_store(url):
+    with ldredis.Store(url) as s:
+        assert not s.closed
+        s.init({})
+    assert s.closed
+
+
+@pytest.mark.parametrize("name,call", EVERY_CALL, ids=[n for n, _ in EVERY_CALL])
+def test_every_call_after_close_raises_closed_error(url, name, call):
+    s = ldredis.Store(url)
+    s.close()
+    with pytest.raises(ldredis.ClosedError) as e:
+        call(s)
+    assert e.value.status is None
+    assert isinstance(e.value, ldredis.Error)
+
+
+def test_a_store_that_is_never_closed_is_released_quietly(url):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = ldredis.Store(url)
+        s.get("features", "k")
+        s.set_status_listener(lambda a, b: None)
+        del s
+        gc.collect()
+
+
+def test_a_store_whose_constructor_failed_is_released_quietly():
+    with pytest.raises(ldredis.InvalidArgumentError):
+        ldredis.Store("bogus://")
+    gc.collect()
+
+
+def test_close_waits_for_calls_in_other_threads(own_redis):
+    s = ldredis.Store(own_redis.url, cache_ttl=0, operation_timeout=5)
+    s.init({"flags": {"k": {"key": "k", "version": 1}}})
+    own_redis.pause()  # the next call blocks in Redis
+    results = []
+
+    def reader():
+        try:
+            s.get("features", "k")
+            results.append("ok")
+        except ldredis.Error as e:
+            results.append(type(e).__name__)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    time.sleep(0.2)
+    closer = threading.Thread(target=s.close)
+    closer.start()
+    time.sleep(0.2)
+    assert closer.is_alive(), "close() must wait for the call in progress"
+    own_redis.resume()
+    t.join(10)
+    closer.join(10)
+    assert not closer.is_alive() and s.closed
+    assert results == ["ok"]
+
+
+def test_many_threads_closing_at_once_close_once(url):
+    s = ldredis.Store(url)
+    threads = [threading.Thread(target=s.close) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert s.closed
+
+
+def test_close_from_a_status_listener_is_refused(own_redis, caplog):
+    s = ldredis.Store(own_redis.url, cache_ttl=0)
+    seen = []
+
+    def listener(available, needs_refresh):
+        try:
+            s.close()
+        except RuntimeError as e:
+            seen.append(str(e))
+
+    s.set_status_listener(listener)
+    own_redis.stop()
+    with pytest.raises(ldredis.UnavailableError):
+        s.get("features", "k")
+    deadline = time.monotonic() + 5
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen and "status listener" in seen[0]
+    assert not s.closed
+    s.close()
