@@ -80,6 +80,8 @@ func optionalString(_ p: UnsafePointer<CChar>?, _ name: String) throws(StoreErro
 /// Copies a caller's (pointer, length) buffer.
 func bytes(_ p: UnsafePointer<CChar>?, _ len: Int, _ name: String) throws(StoreError) -> [UInt8] {
     guard let p else { throw StoreError.invalidArgument("\(name) must not be NULL") }
+    // size_t arrives as Int: a length past Int.max (a caller's bug) shows up negative.
+    guard len >= 0 else { throw StoreError.invalidArgument("the length of \(name) is out of range") }
     return Array(UnsafeRawBufferPointer(start: p, count: len))
 }
 

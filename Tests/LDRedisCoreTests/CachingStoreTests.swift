@@ -331,6 +331,25 @@ struct CachingStoreTests {
         #expect(Deadline.now().nanoseconds - start.nanoseconds < 100_000_000)
     }
 
+    @Test("closing a store while its listener runs waits for the callback, and a listener may remove itself")
+    func closeDuringCallback() throws {
+        let server = try RedisServer()
+        let s = try store(server, ttl: 0)
+        let entered = DispatchSemaphore(value: 0)
+        let finished = Box(false)
+        s.setStatusListener { _, _ in
+            s.setStatusListener(nil)          // from inside the callback: must not deadlock
+            entered.signal()
+            usleep(300_000)
+            finished.value = true
+        }
+        server.stop()
+        #expect(throws: StoreError.self) { try s.get(kind: "features", key: "f") }
+        #expect(entered.wait(timeout: .now() + 5) == .success)
+        s.close()
+        #expect(finished.value, "close returned only after the running callback")
+    }
+
     @Test("1,000 stores created and closed leak no threads and no connections")
     func noLeaks() throws {
         let server = try RedisServer()

@@ -28,6 +28,7 @@ This module imports the SDK (``launchdarkly-server-sdk``); ``import ldredis`` do
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
@@ -47,7 +48,7 @@ except ImportError as _e:  # pragma: no cover - exercised only without the SDK
     ) from _e
 
 from . import _json
-from ._errors import InvalidArgumentError
+from ._errors import Error, InvalidArgumentError
 from ._store import Store
 
 __all__ = [
@@ -60,6 +61,8 @@ __all__ = [
     "DEFAULT_PREFIX",
     "DEFAULT_MAX_CONNECTIONS",
 ]
+
+log = logging.getLogger("ldredis")
 
 DEFAULT_URL = "redis://localhost:6379/0"
 DEFAULT_PREFIX = "launchdarkly"
@@ -121,6 +124,7 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
         self._alls: Dict[str, Tuple[bytes, Dict[str, Any]]] = {}
         self._memo_enabled = True
         self._memo_lock = threading.Lock()
+        self._inited = False
 
     # ---- FeatureStore -----------------------------------------------------------------------
 
@@ -173,6 +177,7 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
                 for key, item in items.items()
             }
         self.store.init(_json.dumps(document))
+        self._inited = True
 
     def upsert(self, kind: VersionedDataKind, item: Any) -> None:
         """Writes the item if its version is higher than the stored one's."""
@@ -185,8 +190,20 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
 
     @property
     def initialized(self) -> bool:
-        """Whether the store has been initialized (by anyone sharing the prefix)."""
-        return self.store.initialized
+        """Whether the store has been initialized (by this process or anyone sharing the
+        prefix). Sticky once true, as in the SDK's wrapper; a false answer is cached for the
+        TTL by libldredis. An unreachable Redis answers False rather than raising: the SDK
+        reads this outside its error handling (``LDClient.variation`` would raise)."""
+        if self._inited:
+            return True
+        try:
+            result = self.store.initialized
+        except Error as e:
+            log.debug("ldredis: initialized check failed: %s", e)
+            return False
+        if result:
+            self._inited = True
+        return result
 
     # ---- what the SDK's own Redis store also offers -------------------------------------------
 

@@ -1,0 +1,111 @@
+"""The exception hierarchy, and each class raised by a real failure."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import ldredis
+from ldredis import _errors, _lib
+
+
+def test_the_hierarchy():
+    assert issubclass(ldredis.InvalidArgumentError, ldredis.Error)
+    assert issubclass(ldredis.InvalidArgumentError, ValueError)
+    assert issubclass(ldredis.RedisTimeoutError, ldredis.UnavailableError)
+    assert not issubclass(ldredis.RedisTimeoutError, TimeoutError)
+    for cls in (ldredis.UnavailableError, ldredis.RedisError, ldredis.MalformedDataError,
+                ldredis.ConflictError, ldredis.InternalError, ldredis.ClosedError):
+        assert issubclass(cls, ldredis.Error)
+    assert issubclass(ldredis.Error, Exception)
+
+
+@pytest.mark.parametrize("status,cls,name", [
+    (-1, ldredis.InvalidArgumentError, "LDREDIS_ERR_INVALID_ARGUMENT"),
+    (-2, ldredis.UnavailableError, "LDREDIS_ERR_UNAVAILABLE"),
+    (-3, ldredis.RedisTimeoutError, "LDREDIS_ERR_TIMEOUT"),
+    (-4, ldredis.RedisError, "LDREDIS_ERR_REDIS"),
+    (-5, ldredis.MalformedDataError, "LDREDIS_ERR_MALFORMED"),
+    (-6, ldredis.ConflictError, "LDREDIS_ERR_CONFLICT"),
+    (-7, ldredis.InternalError, "LDREDIS_ERR_INTERNAL"),
+])
+def test_each_status_maps_to_its_class_and_the_library_names_it(status, cls, name):
+    e = _errors.error_for(status, "msg")
+    assert type(e) is cls and e.status == status and str(e) == "msg"
+    assert _lib.status_name(status) == name
+
+
+def test_an_unknown_status_maps_to_the_base_class():
+    e = _errors.error_for(-99, "odd")
+    assert type(e) is ldredis.Error and e.status == -99
+    assert _lib.status_name(-99) == "unknown status"
+    assert _lib.status_name(0) == "LDREDIS_OK" and _lib.status_name(1) == "LDREDIS_NOT_FOUND"
+
+
+def test_the_message_is_the_library_last_error_of_the_calling_thread(url):
+    with ldredis.Store(url, cache_ttl=0) as s:
+        with pytest.raises(ldredis.InvalidArgumentError) as e:
+            s.upsert("features", "k", "{not json")
+        assert "json" in str(e.value).lower() or "JSON" in str(e.value)
+
+        other = []
+        t = threading.Thread(target=lambda: other.append(_lib.last_error()))
+        t.start()
+        t.join()
+        assert other == [""]  # thread-local: nothing failed on that thread
+
+
+def test_a_redis_error_reply_is_a_redis_error(url, redis, prefix):
+    redis.cmd("SET", f"{prefix}:features", "a string, not a hash")
+    with ldredis.Store(url, prefix, cache_ttl=0) as s:
+        with pytest.raises(ldredis.RedisError) as e:
+            s.get("features", "k")
+        assert e.value.status == -4
+        assert "WRONGTYPE" in str(e.value)
+
+
+def test_watch_mode_under_constant_contention_raises_conflict(redis_server, prefix):
+    """Other clients rewrite the hash without pause, so every WATCH fails: after 10 attempts
+    the upsert must raise ConflictError (never report a silent "not updated")."""
+    stop = threading.Event()
+
+    def spammer():
+        c = redis_server.client()
+        cmd = b"*4\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n$5\r\nnoise\r\n$1\r\n1\r\n" % (
+            len(prefix) + 9, f"{prefix}:features".encode())
+        while not stop.is_set():
+            c.sock.sendall(cmd * 200)
+            for _ in range(200):
+                c._reply()
+
+    threads = [threading.Thread(target=spammer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        with ldredis.Store(redis_server.url, prefix, cache_ttl=0, upsert_mode="watch") as s:
+            raised = None
+            for v in range(1, 200):
+                try:
+                    s.upsert("features", "k", {"key": "k", "version": v})
+                except ldredis.ConflictError as e:
+                    raised = e
+                    break
+            assert raised is not None, "no ConflictError in 200 contended upserts"
+            assert raised.status == -6
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+
+
+def test_use_after_close_is_closed_error(url):
+    s = ldredis.Store(url)
+    s.close()
+    with pytest.raises(ldredis.ClosedError, match="closed"):
+        s.get("features", "k")
+
+
+def test_library_version_is_1_x():
+    assert ldredis.library_version.split(".")[0] == "1"
+    assert ldredis.__version__ == "1.0.0"
