@@ -24,7 +24,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker -soname=$(SONAME) \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
-.PHONY: all lib deps install uninstall stage test test-swift test-c demo clean
+.PHONY: all lib deps install uninstall stage test test-swift test-c test-python test-lua demo clean
 
 all: lib
 
@@ -64,7 +64,7 @@ uninstall:
 stage: lib
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
 
-test: deps test-swift test-c
+test: deps test-swift test-c test-python test-lua bench-quick
 
 test-swift:
 	swift test
@@ -72,8 +72,25 @@ test-swift:
 test-c: stage
 	LDREDIS_STAGE=$(STAGE) bash Tests/C/run.sh
 
+test-python: stage
+	LDREDIS_STAGE=$(STAGE) bash bindings/python/run-tests.sh
+
+test-lua: stage
+	LDREDIS_STAGE=$(STAGE) bash bindings/lua/run-tests.sh
+
 demo: stage
 	LDREDIS_STAGE=$(STAGE) bash examples/run-demo.sh
 
 clean:
 	rm -rf $(BUILD) .build
+
+# Benchmarks (bench/README.md): libldredis against raw hiredis, the LaunchDarkly Python SDK's
+# Redis store, and the Lua module, on a throwaway redis-server. Never pass/fail on numbers.
+#   make bench        the full run (< 10 min): bench/results/latest.md, latest.json, ratios.svg
+#   make bench-quick  seconds; checks that the harness runs (writes build/bench/quick/)
+.PHONY: bench bench-quick
+bench: stage
+	LDREDIS_STAGE=$(STAGE) bash bench/run.sh
+
+bench-quick: stage
+	LDREDIS_STAGE=$(STAGE) bash bench/run.sh --quick

@@ -57,6 +57,19 @@ section_redis_keys() {
 PREPARE=(build_c)
 SECTIONS=(section_c section_redis_keys)
 
+# Python and Lua read what the C demo wrote (bindings/python, bindings/lua).
+section_python() {
+  banner "Python: examples/python/demo.py"
+  LDREDIS_LIBRARY="$stage/lib/libldredis.so" PYTHONPATH="$root/bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
+    "${PYTHON:-python3}" "$root/examples/python/demo.py" "$LDREDIS_URL"
+}
+section_lua() {
+  banner "Lua: examples/lua/demo.lua"
+  LDREDIS_LIBRARY="$stage/lib/libldredis.so" LUA_PATH="$root/bindings/lua/?.lua;${LUA_PATH:-;}" \
+    luajit "$root/examples/lua/demo.lua" "$LDREDIS_URL"
+}
+SECTIONS+=(section_python section_lua)
+
 # Runs inside scripts/with-redis.sh (LDREDIS_URL and LDREDIS_TEST_PORT are set).
 run_sections() {
   local s

@@ -32,7 +32,9 @@
  * Items are LaunchDarkly flag or segment JSON objects. The store needs two properties from each:
  * an integer "version" (0 .. 2^53-1) and an optional boolean "deleted". A delete is stored as a
  * tombstone {"key":K,"version":N,"deleted":true}; all tombstone shapes the SDKs write read as
- * deleted.
+ * deleted. Items given by the caller are checked strictly; values written by others are read
+ * leniently: any JSON number is taken as the version and compared as a number (so a stored
+ * 2.5 or 9007199254740993 takes part in the version rule as the SDKs would compare it).
  *
  * The prototypes below carry no attributes or macros, so they can be pasted into LuaJIT's
  * ffi.cdef unchanged.
@@ -241,12 +243,14 @@ int ldredis_store_delete(int *out_updated, ldredis_store *store, const char *kin
                          const char *key, int64_t version);
 
 /* Tells whether the store has been initialized by anyone sharing the prefix
-   (EXISTS PREFIX:$inited). *out receives 1 or 0.
+   (EXISTS PREFIX:$inited). *out receives 1 or 0. Once true it stays true for this store
+   (a successful init also sets it); a false answer is cached for the cache TTL.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
 int ldredis_store_initialized(int *out, ldredis_store *store);
 
 /* Tells whether Redis is reachable now (EXISTS PREFIX:$inited succeeds). *out receives 1 or 0;
-   an unreachable server is *out = 0 with LDREDIS_OK, not an error.
+   an unreachable server is *out = 0 with LDREDIS_OK, not an error. A probe: it does not change
+   the store's status (see ldredis_store_status).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_store_available(int *out, ldredis_store *store);
 
@@ -258,7 +262,8 @@ int ldredis_store_available(int *out, ldredis_store *store);
 typedef void (*ldredis_status_fn)(void *user_data, int available, int needs_refresh);
 
 /* Polls the store's status: *out_available 1 while Redis answers (0 after an error, until a
-   background check every 500 ms finds it back); *out_needs_refresh 1 when Redis came back but
+   background check every 500 ms finds it back; operations are still attempted meanwhile, each
+   bounded by the timeouts, and cached entries are served); *out_needs_refresh 1 when Redis came back but
    the data there may be stale and the owner of the data should init again; *out_changed_at_ms
    the time of the last change (Unix epoch ms); *out_last_error the last Redis error
    (release with ldredis_free; NULL when there was none). Any output may be NULL.

@@ -165,10 +165,10 @@ public final class CachingStore: @unchecked Sendable {
         return items
     }
 
-    /// Whether the prefix was initialized: sticky once true; a false answer is cached for the
-    /// TTL (forever with the infinite cache).
+    /// Whether the prefix was initialized: sticky once true (in every mode, as the SDKs'
+    /// wrapper); a false answer is cached for the TTL (forever with the infinite cache, never
+    /// with the cache off).
     public func isInitialized() throws(StoreError) -> Bool {
-        guard mode != .off else { return try tracked { () throws(StoreError) in try core.isInitialized() } }
         let now = Deadline.now().nanoseconds
         switch state.withLock({ initialized }) {
         case .yes: return true
@@ -178,7 +178,7 @@ public final class CachingStore: @unchecked Sendable {
         let answer = try tracked { () throws(StoreError) in try core.isInitialized() }
         state.withLock {
             if case .yes = initialized { return }
-            initialized = answer ? .yes : .no(until: expiry(now: now))
+            initialized = answer ? .yes : (mode == .off ? .unknown : .no(until: expiry(now: now)))
         }
         return answer
     }
@@ -200,7 +200,10 @@ public final class CachingStore: @unchecked Sendable {
         } catch {
             failure = error
         }
-        if failure == nil { status.clearNeedsRefresh() }
+        if failure == nil {
+            status.clearNeedsRefresh()
+            state.withLock { initialized = .yes }
+        }
         guard mode != .off else {
             if let failure { throw failure }
             return

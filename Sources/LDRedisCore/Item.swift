@@ -1,10 +1,29 @@
 /// What the store needs to know about one item (flag or segment): its version and whether it
 /// is a tombstone. The item's JSON itself is kept as bytes, exactly as written.
 public struct ItemHeader: Equatable, Sendable {
-    /// The item's `version`.
+    /// The item's `version` (for a value written by someone else with a non-integral or huge
+    /// version: that number truncated and clamped to the Int64 range).
     public let version: Int64
     /// True for tombstones: `"deleted":true`, or the Go SDK's / Relay's `"key":"$deleted"`.
     public let deleted: Bool
+    /// The version as the JSON number it was written as, which is what the version rule
+    /// compares (the server-side script compares Lua numbers, i.e. doubles, the same way).
+    let order: Double
+
+    public init(version: Int64, deleted: Bool) {
+        self.init(version: version, deleted: deleted, order: Double(version))
+    }
+
+    init(version: Int64, deleted: Bool, order: Double) {
+        self.version = version
+        self.deleted = deleted
+        self.order = order
+    }
+
+    /// Whether this stored item wins against a write of `version` (equal or higher).
+    func wins(against version: Int64) -> Bool {
+        order >= Double(version)
+    }
 }
 
 /// An item as stored: its header and its JSON bytes.
@@ -41,7 +60,8 @@ public enum ItemParser {
     }
 
     /// Parses a value read from Redis, as any SDK may have written it; nil when it is not an
-    /// item (not a JSON object, or no integral numeric `version`).
+    /// item (not a JSON object, or no numeric `version`). Any JSON number is accepted as the
+    /// version: data written by others is read leniently, caller input strictly.
     public static func parseStored(_ json: UnsafeBufferPointer<UInt8>) -> ItemHeader? {
         var scanner = JSONScanner(json)
         guard let header = try? scanItem(&scanner, strict: false),
@@ -58,7 +78,7 @@ public enum ItemParser {
     /// lenient: any integral number is accepted (data written by others).
     static func scanItem(_ s: inout JSONScanner, strict: Bool) throws(JSONScanner.Failure) -> ItemHeader {
         try s.beginObject()
-        var version: Int64?
+        var version: (Int64, Double)?
         var deleted = false
         var keyIsDeletedMarker = false
         var first = true
@@ -99,8 +119,8 @@ public enum ItemParser {
                 try s.skipValue()
             }
         }
-        guard let v = version else { throw s.fail("the item has no \"version\"") }
-        return ItemHeader(version: v, deleted: deleted || keyIsDeletedMarker)
+        guard let (v, order) = version else { throw s.fail("the item has no \"version\"") }
+        return ItemHeader(version: v, deleted: deleted || keyIsDeletedMarker, order: order)
     }
 
     private enum Member { case version, deleted, key, other }
@@ -122,33 +142,35 @@ public enum ItemParser {
     }
 
     private static func versionValue(_ s: JSONScanner, _ token: JSONScanner.NumberToken,
-                                     strict: Bool) throws(JSONScanner.Failure) -> Int64 {
+                                     strict: Bool) throws(JSONScanner.Failure) -> (Int64, Double) {
         let digits = UnsafeBufferPointer(rebasing: s.bytes[token.range])
-        if token.isInteger {
+        if strict {
+            guard token.isInteger else { throw s.fail("\"version\" must be an integer") }
             var value: Int64 = 0
-            var overflow = false
             for b in digits where b != UInt8(ascii: "-") {
                 let (m, o1) = value.multipliedReportingOverflow(by: 10)
                 let (a, o2) = m.addingReportingOverflow(Int64(b - UInt8(ascii: "0")))
-                if o1 || o2 { overflow = true; break }
-                value = a
-            }
-            if strict {
-                if token.isNegative && !(value == 0 && !overflow) { throw s.fail("\"version\" must not be negative") }
-                if overflow || value > maximumVersion {
+                if o1 || o2 || a > maximumVersion {
                     throw s.fail("\"version\" is out of range (0 ... \(maximumVersion))")
                 }
-                return value
+                value = a
             }
-            if overflow || value > maximumVersion { throw s.fail("\"version\" is out of range") }
-            return token.isNegative ? -value : value
+            if token.isNegative && value != 0 { throw s.fail("\"version\" must not be negative") }
+            return (value, Double(value))
         }
-        if strict { throw s.fail("\"version\" must be an integer") }
-        // Lenient: an integral number in another spelling (2.0, 1e3), as a JSON decoder reads it.
+        // Lenient: the number as a JSON decoder (and the script's cjson) reads it.
         let text = String(decoding: digits, as: UTF8.self)
-        guard let d = Double(text), d.rounded() == d, abs(d) <= Double(maximumVersion) else {
-            throw s.fail("\"version\" is not an integer")
+        guard let d = Double(text) else { throw s.fail("\"version\" is not a number") }
+        let clamped: Int64
+        if d.isNaN {
+            clamped = 0
+        } else if d >= 9.223372036854775e18 {
+            clamped = Int64.max
+        } else if d <= -9.223372036854775e18 {
+            clamped = Int64.min
+        } else {
+            clamped = Int64(d.rounded(.towardZero))
         }
-        return Int64(d)
+        return (clamped, d)
     }
 }

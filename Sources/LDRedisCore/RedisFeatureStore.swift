@@ -282,7 +282,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
                     }
                 }
                 if case .bulk(let json) = replies[1], let header = ItemParser.parseStored(json),
-                   header.version >= item.version {
+                   header.wins(against: item.version) {
                     session.unwatchBeforeNextCommand()
                     return .rejected(stored: StoredItem(header: header, json: json))
                 }

@@ -1,21 +1,18 @@
 /// The server-side compare-and-set that makes an upsert one round trip (SPEC section 3).
 enum UpsertScript {
     /// The Lua source. It reads the field, compares versions exactly as the WATCH path does
-    /// (a stored value that is not an item with an integral version in range counts as
+    /// (as numbers; a stored value that is not a JSON object with a numeric version counts as
     /// missing), writes only when newer, and returns the stored winner when it does not.
     static let source = """
         -- ldredis upsert: write ARGV[3] as field ARGV[1] of hash KEYS[1] if version ARGV[2] is
         -- strictly higher than the stored item's. Returns {1} when written, {0, stored} when not.
+        -- A stored value that is not a JSON object with a numeric version counts as missing.
         local stored = redis.call('HGET', KEYS[1], ARGV[1])
         if stored then
           local ok, item = pcall(cjson.decode, stored)
-          if ok and type(item) == 'table' then
-            local v = item.version
-            if type(v) == 'number' and v == math.floor(v)
-                and v >= -9007199254740991 and v <= 9007199254740991
-                and v >= tonumber(ARGV[2]) then
-              return {0, stored}
-            end
+          if ok and type(item) == 'table' and type(item.version) == 'number'
+              and item.version >= tonumber(ARGV[2]) then
+            return {0, stored}
           end
         end
         redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
@@ -23,7 +20,7 @@ enum UpsertScript {
         """
 
     /// SHA-1 of `source` (checked against `SCRIPT LOAD` by the tests).
-    static let sha1 = "4334391a3dcbee67e3568162a6409ada1c9818d0"
+    static let sha1 = "dfc527d7de95893c9fbc5e7b58282b8a57c4764f"
 
     /// Appends `EVALSHA sha 1 hashKey field version json`.
     static func appendEvalSHA(_ encoder: inout CommandEncoder, sha: String, hashKey: String,

@@ -71,8 +71,14 @@ struct CachingStoreTests {
         try s.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
         try hset(server, s, "f", 2)
         #expect(try s.get(kind: "features", key: "f")?.version == 2)
+        let other = try store(server, prefix: s.core.configuration.prefix, ttl: 0)
         try server.cli("DEL", s.core.key(for: "$inited"))
-        #expect(try s.isInitialized() == false)
+        #expect(try other.isInitialized() == false, "a false answer is not cached with the cache off")
+        try server.cli("SET", s.core.key(for: "$inited"), "")
+        #expect(try other.isInitialized() == true)
+        try server.cli("DEL", s.core.key(for: "$inited"))
+        #expect(try s.isInitialized() == true, "true is sticky, as in the SDKs' wrapper")
+        #expect(try other.isInitialized() == true)
     }
 
     @Test("values from init are served from the cache", arguments: [Int64(60_000), -1])

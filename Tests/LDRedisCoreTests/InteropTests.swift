@@ -71,13 +71,35 @@ struct InteropTests {
         let server = try RedisServer()
         let prefix = Fixture.uniquePrefix()
         let store = server.store(prefix: prefix, mode: mode)
-        for junk in ["not json", "[1,2]", #"{"version":"9"}"#, #"{"version":2.5}"#, #"{"version":1e300}"#] {
+        for junk in ["not json", "[1,2]", #"{"version":"9"}"#, #"{"version":true}"#, #"{"key":"f"}"#, "{}"] {
             try server.cli("HSET", "\(prefix):features", "f", junk)
             #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 1)) == .applied, "over \(junk)")
         }
-        try server.cli("HSET", "\(prefix):features", "f", #"{"version":3.0}"#)
-        #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 3)) != .applied)
-        #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 4)) == .applied)
+    }
+
+    @Test("stored versions written by others compare as numbers, the same in both modes", arguments: [UpsertMode.script, .watch])
+    func foreignVersionsCompareAsNumbers(mode: UpsertMode) throws {
+        let server = try RedisServer()
+        let prefix = Fixture.uniquePrefix()
+        let store = server.store(prefix: prefix, mode: mode)
+        // (stored, rejected write, applied write)
+        let cases: [(stored: String, rejected: Int64?, applied: Int64?)] = [
+            (#"{"version":3.0}"#, 3, 4),
+            (#"{"version":2.5}"#, 2, 3),
+            (#"{"version":-3}"#, nil, 0),
+            (#"{"version":9007199254740993}"#, ItemParser.maximumVersion, nil),
+            (#"{"version":1e300}"#, ItemParser.maximumVersion, nil),
+        ]
+        for (stored, rejected, applied) in cases {
+            if let rejected {
+                try server.cli("HSET", "\(prefix):features", "f", stored)
+                #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", rejected)) != .applied, "\(rejected) over \(stored)")
+            }
+            if let applied {
+                try server.cli("HSET", "\(prefix):features", "f", stored)
+                #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", applied)) == .applied, "\(applied) over \(stored)")
+            }
+        }
     }
 
     @Test("keys outside the prefix survive every operation")

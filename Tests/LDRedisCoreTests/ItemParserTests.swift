@@ -87,12 +87,16 @@ struct ItemParserTests {
         rejects(deep, mentioning: "deeply")
     }
 
-    @Test("stored values are read leniently: integral spellings count, non-items are nil")
+    @Test("stored values are read leniently: any number is a version, non-items are nil")
     func lenientStored() {
         #expect(stored(#"{"version":2.0}"#)?.version == 2)
         #expect(stored(#"{"version":1e3}"#)?.version == 1000)
         #expect(stored(#"{"version":-3}"#)?.version == -3)
-        #expect(stored(#"{"version":2.5}"#) == nil)
+        #expect(stored(#"{"version":2.5}"#)?.version == 2)
+        #expect(stored(#"{"version":2.5}"#)?.wins(against: 3) == false)
+        #expect(stored(#"{"version":9007199254740993}"#)?.wins(against: ItemParser.maximumVersion) == true)
+        #expect(stored(#"{"version":1e400}"#)?.version == Int64.max)
+        #expect(stored(#"{"version":"2"}"#) == nil)
         #expect(stored("null") == nil)
         #expect(stored("not json") == nil)
         #expect(stored(#"{"key":"f"}"#) == nil)

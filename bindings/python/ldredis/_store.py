@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
+import os
 import threading
+import time
 import weakref
 from ctypes import byref, c_int, c_int64, c_size_t, c_void_p
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _json
 from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError
@@ -28,6 +31,10 @@ JSONInput = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
 StatusListener = Callable[[bool, bool], None]
 
 _UPSERT_MODES = {"auto": 0, "script": 1, "watch": 2}
+
+# Every open store, so that the interpreter's exit closes them (no status callback may enter a
+# finalizing interpreter) and a fork()ed child stops using its parent's (see _after_fork).
+_open_stores: "weakref.WeakSet[Store]" = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,10 @@ class Status:
 
 def _cstr(value: Any, what: str) -> bytes:
     """A str argument as NUL-free UTF-8 bytes (ctypes would silently cut at a NUL)."""
+    if type(value) is str:  # the common case first: this is on every call's path
+        if "\0" in value:
+            raise InvalidArgumentError(f"{what} must not contain a NUL character")
+        return value.encode("utf-8")
     if isinstance(value, str):
         data = value.encode("utf-8")
     elif isinstance(value, (bytes, bytearray)):
@@ -63,6 +74,8 @@ def _cstr(value: Any, what: str) -> bytes:
 
 
 def _kind(kind: Kind) -> bytes:
+    if type(kind) is str:
+        return _cstr(kind, "kind")
     namespace = kind if isinstance(kind, (str, bytes)) else getattr(kind, "namespace", kind)
     return _cstr(namespace, "kind")
 
@@ -115,17 +128,17 @@ def _integer(value: Any, what: str) -> int:
 
 def _c_int(value: Any, what: str) -> int:
     """An int that must fit a C int (ctypes would wrap it silently)."""
-    value = _integer(value, what)
-    if not -(2**31) <= value < 2**31:
-        raise InvalidArgumentError(f"{what} is out of range: {value}")
-    return value
+    number = _integer(value, what)
+    if not -(2**31) <= number < 2**31:
+        raise InvalidArgumentError(f"{what} is out of range: {number}")
+    return number
 
 
 def _c_int64(value: Any, what: str) -> int:
-    value = _integer(value, what)
-    if not -(2**63) <= value < 2**63:
-        raise InvalidArgumentError(f"{what} is out of range: {value}")
-    return value
+    number = _integer(value, what)
+    if not -(2**63) <= number < 2**63:
+        raise InvalidArgumentError(f"{what} is out of range: {number}")
+    return number
 
 
 class Store:
@@ -182,9 +195,10 @@ class Store:
         upsert_mode: str = "auto",
     ) -> None:
         self._handle = None  # first, so that __del__ after a failed __init__ is quiet
-        self._cond = threading.Condition(threading.Lock())
-        self._active = 0
+        self._calls: List[None] = []  # one entry per call in progress (see _enter)
+        self._close_lock = threading.Lock()
         self._closing = False
+        self._forked = False
         self._listener: Optional[StatusListener] = None
         self._trampoline: Optional[Any] = None  # the ctypes callback: kept while registered
         self._listener_registered = False
@@ -225,24 +239,31 @@ class Store:
             handle = c_void_p()
             lib.ldredis_store_new(byref(handle), cfg)
             self._handle = handle.value
+            _open_stores.add(self)
         finally:
             lib.ldredis_config_free(cfg)
 
     # ---- lifetime -------------------------------------------------------------------------
 
+    # A call in progress holds one entry in self._calls (list append/pop are atomic), so close()
+    # can wait for calls to finish without a lock on every call's path: a caller registers
+    # first and checks for closing second; close() sets closing first and waits second.
+
     def _enter(self) -> int:
-        """Counts a call in; the handle cannot be freed until the matching _leave."""
-        with self._cond:
-            if self._handle is None or self._closing:
-                raise ClosedError("the store is closed")
-            self._active += 1
-            return self._handle
+        """Registers a call; the handle cannot be freed until the matching _leave."""
+        calls = self._calls
+        calls.append(None)
+        handle = self._handle
+        if handle is None or self._closing:
+            calls.pop()
+            if self._forked:
+                raise ClosedError("the store was created before fork(): create stores in the "
+                                  "process that uses them")
+            raise ClosedError("the store is closed")
+        return handle
 
     def _leave(self) -> None:
-        with self._cond:
-            self._active -= 1
-            if self._active == 0 and self._closing:
-                self._cond.notify_all()
+        self._calls.pop()
 
     def close(self) -> None:
         """Closes the store's connections and releases it. Idempotent.
@@ -253,23 +274,22 @@ class Store:
         """
         if getattr(self._callback_thread, "inside", False):
             raise RuntimeError("ldredis: Store.close() must not be called from a status listener")
-        with self._cond:
-            if self._handle is None or self._closing:
+        with self._close_lock:
+            handle = self._handle
+            if handle is None:
                 return
             self._closing = True
-            while self._active > 0:
-                self._cond.wait()
-            handle = self._handle
-        try:
-            if self._listener_registered:
-                # Returns only once a running callback has finished.
-                lib.ldredis_store_set_status_listener(handle, STATUS_FN(), None)
-                self._listener_registered = False
-        finally:
-            lib.ldredis_store_free(handle)
-            with self._cond:
+            while self._calls:  # calls in progress (bounded by the operation timeout)
+                time.sleep(0.0005)
+            try:
+                if self._listener_registered:
+                    # Returns only once a running callback has finished.
+                    lib.ldredis_store_set_status_listener(handle, STATUS_FN(), None)
+                    self._listener_registered = False
+            finally:
                 self._handle = None
-                self._closing = False
+                _open_stores.discard(self)
+                lib.ldredis_store_free(handle)
 
     @property
     def closed(self) -> bool:
@@ -506,6 +526,33 @@ class Store:
             return None
         result: Dict[str, bool] = _json.loads(take_bytes(out, n.value))
         return result
+
+
+def _close_all_at_exit() -> None:
+    for store in list(_open_stores):
+        try:
+            store.close()
+        except Exception:  # noqa: BLE001 - exiting: nothing useful to do with it
+            pass
+
+
+def _after_fork_in_child() -> None:
+    """A child of fork() has the parent's handles but none of the library's threads, and
+    maybe locks held by them: its stores are unusable. They become closed (ClosedError says
+    why) and are deliberately leaked: freeing them could wait forever on such a lock."""
+    for store in list(_open_stores):
+        store._forked = True
+        store._closing = True
+        store._handle = None
+        store._calls = []
+        store._close_lock = threading.Lock()
+        store._listener_lock = threading.Lock()
+    _open_stores.clear()
+
+
+atexit.register(_close_all_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _make_trampoline(store_ref: "weakref.ReferenceType[Store]") -> Callable[[Any, int, int], None]:

@@ -68,6 +68,8 @@ DEFAULT_URL = "redis://localhost:6379/0"
 DEFAULT_PREFIX = "launchdarkly"
 DEFAULT_MAX_CONNECTIONS = 16
 
+_DEFAULT_CACHING = CacheConfig.default()  # immutable: safe as a default argument
+
 # Most item memo entries kept per store before the memo starts over (it holds at most one
 # entry per live item read, so this is only reached by very large or churning data sets).
 _MEMO_LIMIT = 100_000
@@ -128,7 +130,9 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
 
     # ---- FeatureStore -----------------------------------------------------------------------
 
-    def get(self, kind: VersionedDataKind, key: str, callback: Callable[[Any], Any] = _identity) -> Any:
+    def get(
+        self, kind: VersionedDataKind, key: str, callback: Callable[[Any], Any] = _identity
+    ) -> Any:
         """The item as the SDK's model object, or None when missing or deleted, through
         ``callback``."""
         raw = self.store.get_raw(kind.namespace, key)
@@ -254,7 +258,7 @@ class LDRedisBigSegmentStore(BigSegmentStore):
         """When Big Segment data was last synchronized (None if never)."""
         return BigSegmentStoreMetadata(self.store.big_segments_metadata())
 
-    def get_membership(self, context_hash: str) -> Optional[dict]:
+    def get_membership(self, context_hash: str) -> Optional[Dict[str, bool]]:
         """``{segment ref: included}`` for the hashed context key, or None without data."""
         return self.store.big_segment_membership(context_hash)
 
@@ -267,11 +271,11 @@ def new_feature_store(
     url: str = DEFAULT_URL,
     prefix: str = DEFAULT_PREFIX,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
-    caching: CacheConfig = CacheConfig.default(),
+    caching: CacheConfig = _DEFAULT_CACHING,
     redis_opts: Optional[Mapping[str, Any]] = None,
     **options: Any,
 ) -> LDRedisFeatureStore:
-    """Creates a Redis-backed ``FeatureStore``, as ``ldclient.integrations.Redis.new_feature_store``.
+    """Creates a Redis-backed ``FeatureStore``, like ``ldclient.integrations.Redis``'s.
 
     :param url: the Redis URL (``redis://[[user][:password]@]host[:port][/db]``, ``unix://``)
     :param prefix: key prefix; None or "" means ``launchdarkly``

@@ -10,6 +10,7 @@ import warnings
 import pytest
 
 import ldredis
+from conftest import wait_for
 
 EVERY_CALL = [
     ("init", lambda s: s.init({})),
@@ -85,7 +86,7 @@ def test_close_waits_for_calls_in_other_threads(own_redis):
 
     t = threading.Thread(target=reader)
     t.start()
-    time.sleep(0.2)
+    assert wait_for(lambda: len(s._calls) == 1)  # the reader is inside its call
     closer = threading.Thread(target=s.close)
     closer.start()
     time.sleep(0.2)
@@ -127,3 +128,44 @@ def test_close_from_a_status_listener_is_refused(own_redis, caplog):
     assert seen and "status listener" in seen[0]
     assert not s.closed
     s.close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork()")
+def test_a_forked_child_cannot_use_its_parents_store(url):
+    import os
+
+    s = ldredis.Store(url, cache_ttl=0)
+    s.get("features", "k")
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit code only
+        code = 1
+        try:
+            s.get("features", "k")
+        except ldredis.ClosedError as e:
+            code = 0 if "fork" in str(e) else 2
+        except BaseException:  # noqa: BLE001
+            code = 3
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    assert s.get("features", "k") is None  # the parent's store is unaffected
+    s.close()
+
+
+def test_an_interpreter_exiting_with_open_stores_and_listeners_exits_cleanly(own_redis):
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import ldredis
+        stores = [ldredis.Store({own_redis.url!r}, cache_ttl=0) for _ in range(3)]
+        for s in stores:
+            s.set_status_listener(lambda a, r: print("status", a, r, flush=True))
+            s.get("features", "k")
+        print("done", flush=True)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().endswith("done")
+    assert r.stderr == ""

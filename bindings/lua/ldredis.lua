@@ -1,0 +1,843 @@
+--[[
+ldredis.lua - LaunchDarkly's Redis persistent feature store (libldredis) for LuaJIT / OpenResty.
+
+  local ldredis = require("ldredis")
+  local store, err = ldredis.open{ url = "redis://127.0.0.1:6379/0", prefix = "launchdarkly",
+                                   cache_ttl = 30, refresh_ahead = true }
+  local json, err = store:get("features", "my-flag")   -- JSON text; nil (no err) if missing
+
+Conventions (those of lua-resty-core):
+  * runtime failures return nil, err, status: err is "<kind>: <message>" (kind is one of
+    "invalid argument", "unavailable", "timeout", "redis error", "malformed", "conflict",
+    "internal"; the message is ldredis_last_error(), passwords redacted), status the C status
+    code (negative). A closed store gives nil, "closed".
+  * error() is raised only for arguments of the wrong type (and unknown option names).
+  * a missing or deleted item is a plain nil (no err).
+  * handles are owned by ffi.gc, set right after allocation; close() (idempotent) unsets it
+    with ffi.gc(p, nil) before freeing explicitly.
+  * every call is a blocking C call (see README: in OpenResty it blocks the nginx worker for
+    the time Redis takes to answer; the cache makes that rare).
+  * no status listener: the library calls listeners from its own thread, which a LuaJIT state
+    must never be entered from. Poll store:status() instead.
+
+The library is loaded from $LDREDIS_LIBRARY if set, else "ldredis" (libldredis.so), else
+"libldredis.so.1"; its major version is checked at require.
+]]
+
+local ffi = require("ffi")
+
+local C_NULL = nil
+local type, tostring, tonumber, error, setmetatable, pcall = type, tostring, tonumber, error,
+    setmetatable, pcall
+local ffi_string, ffi_new, ffi_gc = ffi.string, ffi.new, ffi.gc
+local str_find, str_format, str_sub, str_byte, str_char =
+    string.find, string.format, string.sub, string.byte, string.char
+local concat = table.concat
+
+local _M = { _VERSION = "1.0.0" }
+
+-- The C declarations: include/ldredis.h between "ffi.cdef begin" and "ffi.cdef end", pasted
+-- unchanged (update-cdef.sh copies it from the header; tests/test_cdef.lua checks it matches).
+local CDEF = [==[
+
+/* Status codes. */
+enum ldredis_status {
+    LDREDIS_OK = 0,
+    LDREDIS_NOT_FOUND = 1,              /* the item is absent or deleted: not an error */
+    LDREDIS_ERR_INVALID_ARGUMENT = -1,  /* NULL pointer, bad JSON, bad version, bad URL ... */
+    LDREDIS_ERR_UNAVAILABLE = -2,       /* cannot connect, or the connection was lost */
+    LDREDIS_ERR_TIMEOUT = -3,           /* no answer within the configured timeout */
+    LDREDIS_ERR_REDIS = -4,             /* Redis answered with an error reply */
+    LDREDIS_ERR_MALFORMED = -5,         /* data stored in Redis is not a valid item */
+    LDREDIS_ERR_CONFLICT = -6,          /* upsert (WATCH mode) lost 10 races in a row */
+    LDREDIS_ERR_INTERNAL = -7           /* out of memory or a bug in ldredis */
+};
+
+/* How upserts are made atomic. */
+enum ldredis_upsert_mode {
+    /* Server-side script; falls back to WATCH for good when the server refuses scripting
+       (NOPERM, unknown command). The default. */
+    LDREDIS_UPSERT_AUTO = 0,
+    /* Always the server-side script: EVALSHA (SCRIPT LOAD on NOSCRIPT), one round trip. */
+    LDREDIS_UPSERT_SCRIPT = 1,
+    /* Always the SDKs' optimistic transaction: WATCH + HGET, then MULTI/HSET/EXEC, retried
+       while another writer changes the hash, at most 10 attempts. */
+    LDREDIS_UPSERT_WATCH = 2
+};
+
+typedef struct ldredis_config ldredis_config; /* opaque */
+typedef struct ldredis_store ldredis_store;   /* opaque */
+
+/* ---- Library ---- */
+
+/* The library's version, "MAJOR.MINOR.PATCH". Owned by the library; never NULL. */
+const char *ldredis_version(void);
+
+/* A constant name for a status code ("LDREDIS_OK", "LDREDIS_ERR_TIMEOUT", ...; "unknown
+   status" for other values). Owned by the library; never NULL. */
+const char *ldredis_status_name(int status);
+
+/* The message of the last failed call made on this thread. Owned by the library (thread-local;
+   valid until the next failing ldredis call on the same thread); never NULL ("" when nothing
+   failed yet). Passwords are redacted. */
+const char *ldredis_last_error(void);
+
+/* Releases a string or buffer the library returned through an output parameter.
+   NULL is allowed and does nothing. */
+void ldredis_free(void *p);
+
+/* ---- Configuration ----
+   A config collects settings for ldredis_store_new, which copies them: the config can be
+   changed or freed afterwards without affecting existing stores. Setters validate their input
+   and leave the config unchanged when they return an error. */
+
+/* Creates a config with the defaults: redis://localhost:6379/0, prefix "launchdarkly",
+   connect timeout 3000 ms, operation timeout 2000 ms, pool of 16 connections, cache TTL
+   15000 ms, unbounded cache, no refresh-ahead, upsert mode LDREDIS_UPSERT_AUTO.
+   *out receives the new config (free it with ldredis_config_free).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL). */
+int ldredis_config_new(ldredis_config **out);
+
+/* Releases a config. NULL is allowed. */
+void ldredis_config_free(ldredis_config *cfg);
+
+/* Sets the server from a URL:
+     redis://[[username][:password]@]host[:port][/database]   (host may be [IPv6])
+     unix://[[username][:password]@]/path/to/redis.sock[?db=N]
+   User info may be percent-encoded. "rediss://" (TLS) is recognised and refused with
+   LDREDIS_ERR_INVALID_ARGUMENT: this version has no TLS. A password, username or database set
+   with their own setters overrides the URL's, whichever is called first.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed URL, unknown scheme, bad
+   port or database). */
+int ldredis_config_set_url(ldredis_config *cfg, const char *url);
+
+/* Sets the server as host name or address and TCP port (1-65535), keeping credentials and
+   database. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_host(ldredis_config *cfg, const char *host, int port);
+
+/* Sets the key prefix. Keys are PREFIX ":" suffix. NULL or "" means the default,
+   "launchdarkly". Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg is NULL). */
+int ldredis_config_set_prefix(ldredis_config *cfg, const char *prefix);
+
+/* Sets the password sent with AUTH, overriding the URL's. NULL removes it.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_password(ldredis_config *cfg, const char *password);
+
+/* Sets the ACL username sent with AUTH, overriding the URL's. NULL removes it.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_username(ldredis_config *cfg, const char *username);
+
+/* Sets the database number selected on connect (SELECT), overriding the URL's. 0 or more.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_database(ldredis_config *cfg, int database);
+
+/* Sets how long establishing a connection (TCP connect, AUTH, SELECT) may take, in
+   milliseconds, 1 .. 3600000. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_connect_timeout_ms(ldredis_config *cfg, int64_t timeout_ms);
+
+/* Sets how long one operation may take once it has a connection (waiting for a free pooled
+   connection included), in milliseconds, 1 .. 3600000. A server that stops answering makes
+   the operation fail with LDREDIS_ERR_TIMEOUT after this long.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_operation_timeout_ms(ldredis_config *cfg, int64_t timeout_ms);
+
+/* Sets the maximum number of pooled connections, 1 .. 1024 (default 16).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_pool_size(ldredis_config *cfg, int size);
+
+/* Sets the cache time-to-live in milliseconds, as the SDKs' caching does: 0 turns the cache off
+   (every call goes to Redis), > 0 caches item results (found, not found, deleted), per-kind
+   lists and the initialized answer for that long, < 0 caches forever (the cache is then the
+   source of truth during an outage and is written back when Redis returns). Default 15000.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_cache_ttl_ms(ldredis_config *cfg, int64_t ttl_ms);
+
+/* Sets the largest number of entries the cache holds, evicting the least recently used:
+   0 (the default) means unbounded. The bound applies to item entries (the per-kind lists,
+   one per kind, are not counted). Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (< 0). */
+int ldredis_config_set_cache_capacity(ldredis_config *cfg, int64_t max_entries);
+
+/* With a finite TTL: non-zero serves an expired entry while one background refresh reads Redis, so
+   that after warm-up readers never wait for Redis; 0 (the default) reads through on expiry.
+   The background refresh is skipped while the store is unavailable.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_cache_refresh_ahead(ldredis_config *cfg, int enabled);
+
+/* With the infinite cache: non-zero checks PREFIX:$inited every poll interval and, when it vanished
+   (a Redis that restarted empty), writes the cached data back. Default 0.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_repopulate_on_restart(ldredis_config *cfg, int enabled);
+
+/* Sets the upsert mode (enum ldredis_upsert_mode).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
+int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
+
+/* ---- Store ---- */
+
+/* Creates a store from a config (NULL means all defaults). Does not connect: connections are
+   opened by the first operations, so a store can be created while Redis is down.
+   *out receives the store (free it with ldredis_store_free).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL). */
+int ldredis_store_new(ldredis_store **out, const ldredis_config *cfg);
+
+/* Closes the store's connections and releases it. NULL is allowed. The caller must make sure
+   no other thread is still using the store. */
+void ldredis_store_free(ldredis_store *store);
+
+/* Replaces the data of the given kinds with a full data set and marks the store initialized,
+   atomically, in one round trip: MULTI, then for each kind DEL PREFIX:kind and HSET PREFIX:kind
+   (chunked), then SET PREFIX:$inited "", EXEC.
+   json is all data as LaunchDarkly serves it: {"flags":{key:item,...},"segments":{...}};
+   "flags" is stored as kind "features"; every other member is stored as a kind of that name.
+   Kinds not in the document are left alone. Items are stored as given (byte for byte).
+   An empty document {} still marks the store initialized.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (invalid JSON, an item that is not an object
+   or has no valid version, an empty key, both "flags" and "features"), and connection errors. */
+int ldredis_store_init_json(ldredis_store *store, const char *json, size_t len);
+
+/* Gets one item (HGET PREFIX:kind key).
+   On LDREDIS_OK, *out receives the item's JSON as stored (release with ldredis_free) and
+   *out_len its length (out_len may be NULL). Absent and deleted items give LDREDIS_NOT_FOUND.
+   Returns LDREDIS_OK, LDREDIS_NOT_FOUND, LDREDIS_ERR_MALFORMED (the stored value is not an
+   item), LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_get(char **out, size_t *out_len, ldredis_store *store,
+                      const char *kind, const char *key);
+
+/* Gets every live item of a kind (HGETALL PREFIX:kind) as one JSON object {key: item, ...};
+   deleted items are left out, and stored values that are not items are skipped (and counted).
+   A kind with no items gives "{}". *out / *out_len as for ldredis_store_get.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_all_json(char **out, size_t *out_len, ldredis_store *store, const char *kind);
+
+/* Writes an item if its version is strictly higher than the stored one's (a missing item
+   counts as lower; an equal version is rejected). json is the item; its "version" decides.
+   *out_updated (may be NULL) receives 1 when the item was written, 0 when it was rejected.
+   Commands: LDREDIS_UPSERT_SCRIPT: EVALSHA (SCRIPT LOAD on NOSCRIPT); LDREDIS_UPSERT_WATCH:
+   WATCH, HGET, MULTI, HSET, EXEC (or UNWATCH when rejected).
+   Returns LDREDIS_OK (written or rejected), LDREDIS_ERR_INVALID_ARGUMENT, LDREDIS_ERR_CONFLICT
+   and connection errors. */
+int ldredis_store_upsert(int *out_updated, ldredis_store *store, const char *kind,
+                         const char *key, const char *json, size_t len);
+
+/* Deletes an item by writing the tombstone {"key":key,"version":version,"deleted":true} with
+   the same rule and commands as ldredis_store_upsert. Deleting an unknown key writes a
+   tombstone. version is 0 .. 2^53-1.
+   Returns as ldredis_store_upsert. */
+int ldredis_store_delete(int *out_updated, ldredis_store *store, const char *kind,
+                         const char *key, int64_t version);
+
+/* Tells whether the store has been initialized by anyone sharing the prefix
+   (EXISTS PREFIX:$inited). *out receives 1 or 0. Once true it stays true for this store
+   (a successful init also sets it); a false answer is cached for the cache TTL.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_initialized(int *out, ldredis_store *store);
+
+/* Tells whether Redis is reachable now (EXISTS PREFIX:$inited succeeds). *out receives 1 or 0;
+   an unreachable server is *out = 0 with LDREDIS_OK, not an error. A probe: it does not change
+   the store's status (see ldredis_store_status).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_available(int *out, ldredis_store *store);
+
+/* ---- Status and diagnostics ---- */
+
+/* Called once per status change, from a library thread (the store's status thread, or the
+   thread whose operation failed). It must return quickly and must not call
+   ldredis_store_free on the store; other store calls are allowed. */
+typedef void (*ldredis_status_fn)(void *user_data, int available, int needs_refresh);
+
+/* Polls the store's status: *out_available 1 while Redis answers (0 after an error, until a
+   background check every 500 ms finds it back; operations are still attempted meanwhile, each
+   bounded by the timeouts, and cached entries are served); *out_needs_refresh 1 when Redis came back but
+   the data there may be stale and the owner of the data should init again; *out_changed_at_ms
+   the time of the last change (Unix epoch ms); *out_last_error the last Redis error
+   (release with ldredis_free; NULL when there was none). Any output may be NULL.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_status(int *out_available, int *out_needs_refresh, int64_t *out_changed_at_ms,
+                         char **out_last_error, ldredis_store *store);
+
+/* Sets (fn non-NULL) or removes (fn NULL) the status listener; user_data is passed back to fn
+   and not otherwise used. When this returns after removing, fn is no longer running.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_set_status_listener(ldredis_store *store, ldredis_status_fn fn, void *user_data);
+
+/* Counters, as a JSON object: {"cache_hits":N,"cache_misses":N,"coalesced_waits":N,
+   "redis_round_trips":N,"redis_errors":N,"malformed_skipped":N,"cache_evictions":N,
+   "cache_entries":N}. *out / *out_len as for ldredis_store_get.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_stats_json(char **out, size_t *out_len, ldredis_store *store);
+
+/* The store's configuration and effective key names, with secrets redacted, as a JSON object.
+   *out / *out_len as for ldredis_store_get. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_store_describe(char **out, size_t *out_len, ldredis_store *store);
+
+/* ---- Big Segments (read only; Relay Proxy writes them) ---- */
+
+/* When Big Segment data was last synchronized (GET PREFIX:big_segments_synchronized_on), as
+   Unix epoch milliseconds in *out_synchronized_on_ms.
+   Returns LDREDIS_OK, LDREDIS_NOT_FOUND (never synchronized), LDREDIS_ERR_MALFORMED (not a
+   decimal integer), LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_big_segments_metadata(int64_t *out_synchronized_on_ms, ldredis_store *store);
+
+/* A context's Big Segment membership: SMEMBERS PREFIX:big_segment_include:<hash> and
+   SMEMBERS PREFIX:big_segment_exclude:<hash>, pipelined in one round trip. context_hash is the
+   SDK's hash of the context key (base64 of SHA-256), passed through verbatim.
+   On LDREDIS_OK *out is a JSON object {"<segmentKey>.g<generation>": true|false, ...}: true
+   for included, false for excluded, include winning when a ref is in both.
+   Returns LDREDIS_OK, LDREDIS_NOT_FOUND (both sets empty: no membership data),
+   LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
+int ldredis_store_big_segments_membership(char **out, size_t *out_len, ldredis_store *store,
+                                          const char *context_hash);
+
+]==]
+_M._cdef = CDEF
+
+ffi.cdef(CDEF)
+
+-- ---- loading ------------------------------------------------------------------------------
+
+local REQUIRED_MAJOR = "1"
+
+local function load_library()
+    local candidates = {}
+    local env = os.getenv("LDREDIS_LIBRARY")
+    if env and env ~= "" then
+        candidates[1] = env -- explicit: nothing else is tried
+    else
+        candidates[1] = "ldredis"
+        candidates[2] = "libldredis.so.1"
+    end
+    local tried = {}
+    for _, name in ipairs(candidates) do
+        local ok, lib = pcall(ffi.load, name)
+        if not ok then
+            tried[#tried + 1] = "  - " .. name .. ": " .. tostring(lib)
+        else
+            local vok, version = pcall(function() return ffi_string(lib.ldredis_version()) end)
+            if not vok then
+                tried[#tried + 1] = "  - " .. name .. ": no ldredis_version(): " .. tostring(version)
+            elseif version:match("^(%d+)%.") ~= REQUIRED_MAJOR then
+                tried[#tried + 1] = str_format("  - %s: version %s, this module needs %s.x",
+                                               name, version, REQUIRED_MAJOR)
+            else
+                return lib, version, name
+            end
+        end
+    end
+    error("ldredis: cannot load libldredis (set LDREDIS_LIBRARY to its path). Tried:\n"
+          .. concat(tried, "\n"), 2)
+end
+
+local C, version, loaded_from = load_library()
+_M.library_version = version
+_M.library = loaded_from
+
+-- ---- statuses and errors ------------------------------------------------------------------
+
+local OK, NOT_FOUND = 0, 1
+_M.OK = OK
+_M.NOT_FOUND = NOT_FOUND
+_M.ERR_INVALID_ARGUMENT = -1
+_M.ERR_UNAVAILABLE = -2
+_M.ERR_TIMEOUT = -3
+_M.ERR_REDIS = -4
+_M.ERR_MALFORMED = -5
+_M.ERR_CONFLICT = -6
+_M.ERR_INTERNAL = -7
+
+local ERR_KIND = {
+    [-1] = "invalid argument", [-2] = "unavailable", [-3] = "timeout", [-4] = "redis error",
+    [-5] = "malformed", [-6] = "conflict", [-7] = "internal",
+}
+
+--- The constant name of a status ("LDREDIS_ERR_TIMEOUT", ...).
+function _M.status_name(status)
+    return ffi_string(C.ldredis_status_name(status))
+end
+
+-- nil, "<kind>: <last error>", status
+local function fail(rc)
+    local msg = ffi_string(C.ldredis_last_error())
+    return nil, (ERR_KIND[rc] or "error") .. ": " .. msg, rc
+end
+
+local function arg_error(name, expected, value, level)
+    error(str_format("ldredis: %s must be %s, got %s", name, expected, type(value)), level or 3)
+end
+
+local function check_string(name, value)
+    if type(value) ~= "string" then arg_error(name, "a string", value, 4) end
+end
+
+-- A kind or key passed as a C string: a NUL would silently cut it.
+local function has_nul(s)
+    return str_find(s, "\0", 1, true) ~= nil
+end
+
+-- Reused output buffers (a LuaJIT state runs one call at a time; nothing yields mid-call).
+local out_str = ffi_new("char *[1]")
+local out_len = ffi_new("size_t[1]")
+local out_int = ffi_new("int[1]")
+local out_int2 = ffi_new("int[1]")
+local out_i64 = ffi_new("int64_t[1]")
+
+-- Copies and frees the owned string in out_str.
+local function take_string()
+    local p = out_str[0]
+    local s = ffi_string(p, out_len[0])
+    C.ldredis_free(p)
+    out_str[0] = C_NULL
+    return s
+end
+
+-- ---- a small reader for the flat JSON objects the library returns ---------------------------
+-- (stats, describe, Big Segment membership: one level, values true/false/integers/strings)
+
+local ESC = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r",
+              t = "\t" }
+
+local function utf8_char(cp)
+    if cp < 0x80 then return str_char(cp) end
+    if cp < 0x800 then return str_char(0xC0 + math.floor(cp / 0x40), 0x80 + cp % 0x40) end
+    if cp < 0x10000 then
+        return str_char(0xE0 + math.floor(cp / 0x1000), 0x80 + math.floor(cp / 0x40) % 0x40,
+                        0x80 + cp % 0x40)
+    end
+    return str_char(0xF0 + math.floor(cp / 0x40000), 0x80 + math.floor(cp / 0x1000) % 0x40,
+                    0x80 + math.floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+end
+
+-- Reads the JSON string starting at s[i] == '"'; returns the value and the index after it.
+local function read_string(s, i)
+    local parts, j = {}, i + 1
+    while true do
+        local q = str_find(s, '["\\]', j)
+        if not q then return nil end
+        parts[#parts + 1] = str_sub(s, j, q - 1)
+        if str_byte(s, q) == 34 then return concat(parts), q + 1 end
+        local e = str_sub(s, q + 1, q + 1)
+        if e == "u" then
+            local cp = tonumber(str_sub(s, q + 2, q + 5), 16)
+            local nxt = q + 6
+            if cp and cp >= 0xD800 and cp < 0xDC00 and str_sub(s, nxt, nxt + 1) == "\\u" then
+                local lo = tonumber(str_sub(s, nxt + 2, nxt + 5), 16)
+                if lo then
+                    cp = 0x10000 + (cp - 0xD800) * 0x400 + (lo - 0xDC00)
+                    nxt = nxt + 6
+                end
+            end
+            parts[#parts + 1] = utf8_char(cp or 0xFFFD)
+            j = nxt
+        else
+            parts[#parts + 1] = ESC[e] or e
+            j = q + 2
+        end
+    end
+end
+
+local function decode_flat(s)
+    local t, i = {}, str_find(s, "{", 1, true)
+    if not i then return nil end
+    i = i + 1
+    while true do
+        local k = str_find(s, '[%S]', i)
+        if not k then return nil end
+        local c = str_sub(s, k, k)
+        if c == "}" then return t end
+        if c == "," then
+            i = k + 1
+        elseif c == '"' then
+            local key, after = read_string(s, k)
+            if not key then return nil end
+            local v = str_find(s, "[^%s:]", after)
+            if not v then return nil end
+            local vc = str_sub(s, v, v)
+            if vc == '"' then
+                t[key], i = read_string(s, v)
+            elseif str_sub(s, v, v + 3) == "true" then
+                t[key], i = true, v + 4
+            elseif str_sub(s, v, v + 4) == "false" then
+                t[key], i = false, v + 5
+            else
+                local num = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", v)
+                if not num then return nil end
+                t[key], i = tonumber(num), v + #num
+            end
+            if i == nil then return nil end
+        else
+            return nil
+        end
+    end
+end
+_M._decode_flat = decode_flat
+
+-- Optional: lua-cjson for get_decoded / all_decoded.
+local cjson
+do
+    local ok, mod = pcall(require, "cjson.safe")
+    if not ok then ok, mod = pcall(require, "cjson") end
+    if ok then cjson = mod end
+end
+_M.have_cjson = cjson ~= nil
+
+-- ---- configuration ------------------------------------------------------------------------
+
+local UPSERT_MODES = { auto = 0, script = 1, watch = 2 }
+
+-- name -> expected Lua type
+local OPTIONS = {
+    url = "string", prefix = "string", password = "string", username = "string",
+    host = "string", port = "number", database = "number",
+    cache_ttl = "number", cache_capacity = "number", refresh_ahead = "boolean",
+    repopulate_on_restart = "boolean", connect_timeout = "number",
+    operation_timeout = "number", pool_size = "number", upsert_mode = "string",
+}
+
+-- Seconds to whole milliseconds, a positive duration rounded up (never to 0).
+local function ms(seconds)
+    if seconds > 0 then
+        if seconds >= 2 ^ 52 then return 2 ^ 52 end
+        return math.ceil(seconds * 1000)
+    end
+    return math.floor(seconds * 1000)
+end
+
+-- cache_ttl seconds: 0 off, > 0 finite, negative or math.huge forever.
+local function ttl_ms(seconds)
+    if seconds < 0 or seconds == math.huge then return -1 end
+    return ms(seconds)
+end
+
+-- Options that must be integers, and their bound (C int, or int64 within a double's precision).
+local INTEGER_OPTIONS = { port = 2 ^ 31 - 1, database = 2 ^ 31 - 1, pool_size = 2 ^ 31 - 1,
+                          cache_capacity = 2 ^ 53 }
+
+-- Applies the options in order, stopping at the first the library refuses (its status, with
+-- ldredis_last_error() describing it).
+local function apply(cfg, opts)
+    local steps = {
+        opts.url ~= nil and function() return C.ldredis_config_set_url(cfg, opts.url) end,
+        (opts.host ~= nil or opts.port ~= nil) and function()
+            return C.ldredis_config_set_host(cfg, opts.host or "localhost", opts.port or 6379)
+        end,
+        opts.prefix ~= nil and function() return C.ldredis_config_set_prefix(cfg, opts.prefix) end,
+        opts.password ~= nil and function()
+            return C.ldredis_config_set_password(cfg, opts.password)
+        end,
+        opts.username ~= nil and function()
+            return C.ldredis_config_set_username(cfg, opts.username)
+        end,
+        opts.database ~= nil and function()
+            return C.ldredis_config_set_database(cfg, opts.database)
+        end,
+        opts.connect_timeout ~= nil and function()
+            return C.ldredis_config_set_connect_timeout_ms(cfg, ms(opts.connect_timeout))
+        end,
+        opts.operation_timeout ~= nil and function()
+            return C.ldredis_config_set_operation_timeout_ms(cfg, ms(opts.operation_timeout))
+        end,
+        opts.pool_size ~= nil and function()
+            return C.ldredis_config_set_pool_size(cfg, opts.pool_size)
+        end,
+        opts.cache_ttl ~= nil and function()
+            return C.ldredis_config_set_cache_ttl_ms(cfg, ttl_ms(opts.cache_ttl))
+        end,
+        opts.cache_capacity ~= nil and function()
+            return C.ldredis_config_set_cache_capacity(cfg, opts.cache_capacity)
+        end,
+        opts.refresh_ahead ~= nil and function()
+            return C.ldredis_config_set_cache_refresh_ahead(cfg, opts.refresh_ahead and 1 or 0)
+        end,
+        opts.repopulate_on_restart ~= nil and function()
+            return C.ldredis_config_set_repopulate_on_restart(cfg,
+                                                              opts.repopulate_on_restart and 1 or 0)
+        end,
+    }
+    for i = 1, 13 do
+        local step = steps[i]
+        if step then
+            local rc = step()
+            if rc ~= OK then return rc end
+        end
+    end
+    return OK
+end
+
+-- ---- the store ----------------------------------------------------------------------------
+
+local Store = {}
+Store.__index = Store
+
+--- Opens a store. Options (all optional):
+---   url ("redis://[[user][:password]@]host[:port][/db]" or "unix://..."), host + port,
+---   prefix (default "launchdarkly"), password, username, database (override the URL's),
+---   cache_ttl (seconds; 0 off, negative or math.huge forever; default 15),
+---   cache_capacity (entries, 0 unbounded), refresh_ahead, repopulate_on_restart,
+---   connect_timeout / operation_timeout (seconds; default 3 / 2), pool_size (default 16),
+---   upsert_mode ("auto", "script", "watch").
+--- Does not connect (the first operation does), so it succeeds while Redis is down.
+--- Returns the store, or nil, err, status.
+function _M.open(opts)
+    if opts == nil then opts = {} end
+    if type(opts) ~= "table" then arg_error("options", "a table", opts, 3) end
+    for name, value in pairs(opts) do
+        local expected = OPTIONS[name]
+        if not expected then
+            error("ldredis: unknown option '" .. tostring(name) .. "'", 2)
+        end
+        if type(value) ~= expected then
+            arg_error("option '" .. name .. "'", "a " .. expected, value, 3)
+        end
+    end
+    local mode = UPSERT_MODES.auto
+    if opts.upsert_mode ~= nil then
+        mode = UPSERT_MODES[opts.upsert_mode]
+        if not mode then
+            return nil, "invalid argument: upsert_mode must be auto, script or watch",
+                _M.ERR_INVALID_ARGUMENT
+        end
+    end
+    for name, expected in pairs(OPTIONS) do
+        local v = opts[name]
+        if expected == "number" and v ~= nil and v ~= v then
+            return nil, "invalid argument: " .. name .. " must not be NaN", _M.ERR_INVALID_ARGUMENT
+        end
+    end
+    for name, bound in pairs(INTEGER_OPTIONS) do
+        local v = opts[name]
+        if v ~= nil and (v % 1 ~= 0 or v < -bound - 1 or v > bound) then
+            return nil, "invalid argument: " .. name .. " must be an integer",
+                _M.ERR_INVALID_ARGUMENT
+        end
+    end
+    for _, name in ipairs({ "url", "prefix", "password", "username", "host" }) do
+        if opts[name] and has_nul(opts[name]) then
+            return nil, "invalid argument: " .. name .. " contains a NUL character",
+                _M.ERR_INVALID_ARGUMENT
+        end
+    end
+
+    local pcfg = ffi_new("ldredis_config *[1]")
+    local rc = C.ldredis_config_new(pcfg)
+    if rc ~= OK then return fail(rc) end
+    local cfg = ffi_gc(pcfg[0], C.ldredis_config_free)
+    rc = apply(cfg, opts)
+    if rc == OK then rc = C.ldredis_config_set_upsert_mode(cfg, mode) end
+    local pstore = ffi_new("ldredis_store *[1]")
+    if rc == OK then rc = C.ldredis_store_new(pstore, cfg) end
+    local r1, r2, r3
+    if rc ~= OK then r1, r2, r3 = fail(rc) end -- read last_error before anything else fails
+    ffi_gc(cfg, nil)
+    C.ldredis_config_free(cfg)
+    if rc ~= OK then return r1, r2, r3 end
+    local handle = ffi_gc(pstore[0], C.ldredis_store_free)
+    return setmetatable({ handle = handle }, Store)
+end
+
+--- Closes the store's connections and releases it. Idempotent. Returns true.
+function Store:close()
+    local h = self.handle
+    if h ~= nil then
+        self.handle = nil
+        ffi_gc(h, nil)
+        C.ldredis_store_free(h)
+    end
+    return true
+end
+
+--- True once close() was called.
+function Store:closed()
+    return self.handle == nil
+end
+
+local CLOSED = "closed"
+
+--- Replaces the data of the kinds in json ({"flags":{...},"segments":{...}}) and marks the
+--- store initialized, atomically. Returns true, or nil, err, status.
+function Store:init(json)
+    check_string("json", json)
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    local rc = C.ldredis_store_init_json(h, json, #json)
+    if rc ~= OK then return fail(rc) end
+    return true
+end
+
+--- The item's JSON as stored; nil when absent or deleted; nil, err, status on failure.
+function Store:get(kind, key)
+    check_string("kind", kind)
+    check_string("key", key)
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    if has_nul(kind) or has_nul(key) then
+        return nil, "invalid argument: kind and key must not contain NUL", _M.ERR_INVALID_ARGUMENT
+    end
+    local rc = C.ldredis_store_get(out_str, out_len, h, kind, key)
+    if rc == OK then return take_string() end
+    if rc == NOT_FOUND then return nil end
+    return fail(rc)
+end
+
+--- Every live item of a kind as one JSON object text ("{}" when none), or nil, err, status.
+function Store:all(kind)
+    check_string("kind", kind)
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    if has_nul(kind) then
+        return nil, "invalid argument: kind must not contain NUL", _M.ERR_INVALID_ARGUMENT
+    end
+    local rc = C.ldredis_store_all_json(out_str, out_len, h, kind)
+    if rc ~= OK then return fail(rc) end
+    return take_string()
+end
+
+--- Like get, decoded with lua-cjson (a table; nil when absent). Needs lua-cjson.
+function Store:get_decoded(kind, key)
+    if not cjson then return nil, "get_decoded needs lua-cjson (require 'cjson' failed)" end
+    local json, err, rc = self:get(kind, key)
+    if json == nil then return nil, err, rc end
+    local value, derr = cjson.decode(json)
+    if value == nil then return nil, "malformed: " .. tostring(derr), _M.ERR_MALFORMED end
+    return value
+end
+
+--- Like all, decoded with lua-cjson ({key = item}). Needs lua-cjson.
+function Store:all_decoded(kind)
+    if not cjson then return nil, "all_decoded needs lua-cjson (require 'cjson' failed)" end
+    local json, err, rc = self:all(kind)
+    if json == nil then return nil, err, rc end
+    local value, derr = cjson.decode(json)
+    if value == nil then return nil, "malformed: " .. tostring(derr), _M.ERR_MALFORMED end
+    return value
+end
+
+--- Writes the item (JSON text) if its "version" is strictly higher than the stored one's.
+--- Returns true (written) or false (rejected), or nil, err, status.
+function Store:upsert(kind, key, json)
+    check_string("kind", kind)
+    check_string("key", key)
+    check_string("json", json)
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    if has_nul(kind) or has_nul(key) then
+        return nil, "invalid argument: kind and key must not contain NUL", _M.ERR_INVALID_ARGUMENT
+    end
+    local rc = C.ldredis_store_upsert(out_int, h, kind, key, json, #json)
+    if rc ~= OK then return fail(rc) end
+    return out_int[0] == 1
+end
+
+--- Writes the tombstone {"key":key,"version":version,"deleted":true} under the same rule.
+--- Returns true (written) or false (rejected), or nil, err, status.
+function Store:delete(kind, key, version)
+    check_string("kind", kind)
+    check_string("key", key)
+    if type(version) ~= "number" then arg_error("version", "a number", version) end
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    if has_nul(kind) or has_nul(key) then
+        return nil, "invalid argument: kind and key must not contain NUL", _M.ERR_INVALID_ARGUMENT
+    end
+    if version % 1 ~= 0 or version < 0 or version > 2 ^ 53 - 1 then
+        return nil, "invalid argument: version must be an integer 0 .. 2^53-1",
+            _M.ERR_INVALID_ARGUMENT
+    end
+    local rc = C.ldredis_store_delete(out_int, h, kind, key, version)
+    if rc ~= OK then return fail(rc) end
+    return out_int[0] == 1
+end
+
+--- Whether anyone sharing the prefix initialized the store: true/false, or nil, err, status.
+function Store:initialized()
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    local rc = C.ldredis_store_initialized(out_int, h)
+    if rc ~= OK then return fail(rc) end
+    return out_int[0] == 1
+end
+
+--- Whether Redis answers now (an unreachable server is false, not an error).
+function Store:available()
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    local rc = C.ldredis_store_available(out_int, h)
+    if rc ~= OK then return fail(rc) end
+    return out_int[0] == 1
+end
+
+--- The status: { available = bool, needs_refresh = bool, changed_at_ms = number,
+--- last_error = string or nil }. No Redis traffic.
+function Store:status()
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    local rc = C.ldredis_store_status(out_int, out_int2, out_i64, out_str, h)
+    if rc ~= OK then return fail(rc) end
+    local last_error
+    if out_str[0] ~= C_NULL then
+        last_error = ffi_string(out_str[0])
+        C.ldredis_free(out_str[0])
+        out_str[0] = C_NULL
+    end
+    return {
+        available = out_int[0] == 1,
+        needs_refresh = out_int2[0] == 1,
+        changed_at_ms = tonumber(out_i64[0]),
+        last_error = last_error,
+    }
+end
+
+--- Counters as a table: cache_hits, cache_misses, coalesced_waits, redis_round_trips,
+--- redis_errors, malformed_skipped, cache_evictions, cache_entries.
+function Store:stats()
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    local rc = C.ldredis_store_stats_json(out_str, out_len, h)
+    if rc ~= OK then return fail(rc) end
+    return decode_flat(take_string())
+end
+
+--- The configuration and key names, secrets redacted, as a table (describe_json: the text).
+function Store:describe()
+    local json, err, rc = self:describe_json()
+    if json == nil then return nil, err, rc end
+    return decode_flat(json)
+end
+
+function Store:describe_json()
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    local rc = C.ldredis_store_describe(out_str, out_len, h)
+    if rc ~= OK then return fail(rc) end
+    return take_string()
+end
+
+--- When Big Segment data was last synchronized, epoch milliseconds (a number); nil when never;
+--- nil, err, status on failure.
+function Store:big_segments_metadata()
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    local rc = C.ldredis_store_big_segments_metadata(out_i64, h)
+    if rc == OK then return tonumber(out_i64[0]) end
+    if rc == NOT_FOUND then return nil end
+    return fail(rc)
+end
+
+--- A context's Big Segment membership: { ["<segmentKey>.g<generation>"] = true|false }, include
+--- winning; nil when there is no data for the hash; nil, err, status on failure.
+function Store:big_segment_membership(context_hash)
+    check_string("context_hash", context_hash)
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    if has_nul(context_hash) then
+        return nil, "invalid argument: context_hash must not contain NUL", _M.ERR_INVALID_ARGUMENT
+    end
+    local rc = C.ldredis_store_big_segments_membership(out_str, out_len, h, context_hash)
+    if rc == NOT_FOUND then return nil end
+    if rc ~= OK then return fail(rc) end
+    return decode_flat(take_string())
+end
+
+Store.__tostring = function(self)
+    return "ldredis.store (" .. (self.handle == nil and "closed" or "open") .. ")"
+end
+
+return _M
