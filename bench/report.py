@@ -255,7 +255,8 @@ def markdown(run: Run, tg: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
                   pair_rows(run, run.c, c_pairs, invert=False))
     L.append("")
     L.append(f"Upserts write a copy of a median-size flag ({c_env.get('upsert_item_bytes', '?')} bytes); "
-             "the raw EVALSHA case runs ldredis's own script (same SHA) on the same server, so "
+             f"the raw EVALSHA case runs ldredis's own script (SHA {c_env.get('upsert_script_sha', '?')[:12]}…, taken with "
+             "MONITOR from the library's first upsert) on the same server, so "
              "ldredis ÷ EVALSHA is what the library adds and EVALSHA ÷ HGET what the script costs Redis.")
     L.append("")
 

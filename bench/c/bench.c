@@ -414,26 +414,9 @@ static int raw_init_op(void *p, size_t i) {
 
 /* ---- upsert: applied (a higher version each time) and rejected (an older version) ----------- */
 
-/* The script ldredis sends (Sources/LDRedisCore/UpsertScript.swift), byte for byte: the raw
-   EVALSHA case does the same server-side work, so the difference is the library's. */
-static const char upsert_script[] =
-    "-- ldredis upsert: write ARGV[3] as field ARGV[1] of hash KEYS[1] if version ARGV[2] is\n"
-    "-- strictly higher than the stored item's. Returns {1} when written, {0, stored} when not.\n"
-    "local stored = redis.call('HGET', KEYS[1], ARGV[1])\n"
-    "if stored then\n"
-    "  local ok, item = pcall(cjson.decode, stored)\n"
-    "  if ok and type(item) == 'table' then\n"
-    "    local v = item.version\n"
-    "    if type(v) == 'number' and v == math.floor(v)\n"
-    "        and v >= -9007199254740991 and v <= 9007199254740991\n"
-    "        and v >= tonumber(ARGV[2]) then\n"
-    "      return {0, stored}\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])\n"
-    "return {1}";
-static const char upsert_sha[] = "4334391a3dcbee67e3568162a6409ada1c9818d0";
+/* The SHA of the script ldredis's upserts run (captured, see capture_upsert_sha): the raw
+   EVALSHA case runs that very script, so the difference is the library's. */
+static char upsert_sha[41];
 
 #define VERSION_BASE 1000000000LL /* 10 digits: patched in place, the JSON keeps its length */
 
@@ -491,12 +474,39 @@ static int raw_evalsha_op(void *p, size_t i) {
     int vl = snprintf(vbuf, sizeof vbuf, "%lld", v);
     static const char hash[] = "benchup:features";
     const char *argv[7] = {"EVALSHA", upsert_sha, "1", hash, c->key, vbuf, c->json};
-    size_t lens[7] = {7, sizeof upsert_sha - 1, 1, sizeof hash - 1, strlen(c->key), (size_t)vl, c->json_len};
+    size_t lens[7] = {7, 40, 1, sizeof hash - 1, strlen(c->key), (size_t)vl, c->json_len};
     redisReply *r = raw_cmd(c->raw, 7, argv, lens);
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 || r->element[0]->integer != !c->rejected)
         die("EVALSHA: unexpected reply");
     freeReplyObject(r);
     return 0;
+}
+
+/* Watches the server (MONITOR) while ldredis makes one upsert in script mode, and keeps the
+   SHA of the EVALSHA it sends. No copy of the script lives here, so the raw case cannot drift
+   from the library's script. */
+static void capture_upsert_sha(upsert_ctx *u) {
+    redisContext *mon = raw_open();
+    struct timeval tv = {10, 0};
+    redisSetTimeout(mon, tv);
+    redisReply *r = redisCommand(mon, "MONITOR");
+    if (!r || r->type == REDIS_REPLY_ERROR) die("MONITOR refused");
+    freeReplyObject(r);
+    ld_upsert_op(u, 0); /* loads the script on NOSCRIPT, then EVALSHA */
+    for (;;) {
+        r = NULL;
+        if (redisGetReply(mon, (void **)&r) != REDIS_OK || !r)
+            die("no EVALSHA seen from ldredis's upsert (script mode): %s", mon->errstr);
+        const char *p = r->type == REDIS_REPLY_STATUS ? strstr(r->str, "\"EVALSHA\" \"") : NULL;
+        if (p && strlen(p + 11) >= 40) {
+            memcpy(upsert_sha, p + 11, 40);
+            upsert_sha[40] = 0;
+            freeReplyObject(r);
+            break;
+        }
+        freeReplyObject(r);
+    }
+    redisFree(mon);
 }
 
 static int raw_hset_op(void *p, size_t i) {
@@ -678,20 +688,14 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     free(order);
     ldredis_store *ld_script = ld_open("benchup", 0, LDREDIS_UPSERT_SCRIPT, 1);
     ldredis_store *ld_watch = ld_open("benchup", 0, LDREDIS_UPSERT_WATCH, 1);
-    {
-        const char *argv[3] = {"SCRIPT", "LOAD", upsert_script};
-        size_t lens[3] = {6, 4, sizeof upsert_script - 1};
-        redisReply *r = raw_cmd(raw, 3, argv, lens);
-        if (r->type != REDIS_REPLY_STRING || strcmp(r->str, upsert_sha) != 0)
-            die("SCRIPT LOAD gave another SHA: %s", r->str);
-        freeReplyObject(r);
-    }
     upsert_ctx u_script = {.ld = ld_script, .raw = raw, .key = "upsert-script"}, u_watch = {.ld = ld_watch, .key = "upsert-watch"},
                u_raw = {.raw = raw, .key = "upsert-raw"}, u_hset = {.raw = raw, .key = "upsert-hset"};
     upsert_ctx *ups[4] = {&u_script, &u_watch, &u_raw, &u_hset};
     for (int k = 0; k < 4; k++) make_upsert_item(ups[k], median_item);
-    /* Seed each key with an applied write, so that rejected cases have a newer stored item. */
-    ld_upsert_op(&u_script, 0);
+    /* Start from an empty hash (versions only go up), then seed each key with an applied write,
+       so that rejected cases have a newer stored item. */
+    freeReplyObject(redisCommand(raw, "DEL benchup:features"));
+    capture_upsert_sha(&u_script);
     ld_upsert_op(&u_watch, 0);
     raw_evalsha_op(&u_raw, 0);
     raw_hset_op(&u_hset, 0);
@@ -819,9 +823,9 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     FILE *f = stdout;
     fprintf(f, "{\n  \"env\": {\"ldredis_version\": \"%s\", \"hiredis_version\": \"%d.%d.%d\", \"quick\": %s, "
                "\"rounds\": %d, \"blocks\": %d, \"init_flags\": %zu, \"init_segments\": %zu, \"init_json_bytes\": %zu, "
-               "\"upsert_item_bytes\": %zu, \"thread_seconds\": %.2f, \"cpus\": %ld},\n",
+               "\"upsert_item_bytes\": %zu, \"upsert_script_sha\": \"%s\", \"thread_seconds\": %.2f, \"cpus\": %ld},\n",
             ldredis_version(), HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH, quick ? "true" : "false",
-            plan.rounds, plan.blocks, dinit.n_flags, dinit.n - dinit.n_flags, dinit.doc_len, u_script.json_len,
+            plan.rounds, plan.blocks, dinit.n_flags, dinit.n - dinit.n_flags, dinit.doc_len, u_script.json_len, upsert_sha,
             plan.thread_seconds, sysconf(_SC_NPROCESSORS_ONLN));
     fprintf(f, "  \"hit_store_stats\": %.*s,\n", (int)stats_len, stats);
     ldredis_free(stats);
@@ -939,11 +943,8 @@ static int cmd_one(const char *url, const char *dir, int init_n, const char *whi
     build_raw_init(&i_raw, "benchinit-raw");
     upsert_ctx up = {.ld = ld_open("benchup", 0, LDREDIS_UPSERT_SCRIPT, 1), .raw = raw, .key = "upsert-one"};
     make_upsert_item(&up, &d1k.items[0]);
-    {
-        const char *argv[3] = {"SCRIPT", "LOAD", upsert_script};
-        size_t lens[3] = {6, 4, sizeof upsert_script - 1};
-        freeReplyObject(raw_cmd(raw, 3, argv, lens));
-    }
+    freeReplyObject(redisCommand(raw, "DEL benchup:features"));
+    capture_upsert_sha(&up);
     op_fn op = NULL;
     void *ctx = NULL;
     if (!strcmp(which, "get_off")) op = ld_get_op, ctx = &g_off;
