@@ -14,7 +14,7 @@ public func ldredis_store_status(_ outAvailable: UnsafeMutablePointer<Int32>?,
                                  _ store: OpaquePointer?) -> Int32 {
     outLastError?.pointee = nil
     return cCall { () throws(StoreError) in
-        let status = try handle(store).currentStatus
+        let status = try withStore(store) { (s) throws(StoreError) in s.currentStatus }
         outAvailable?.pointee = status.available ? 1 : 0
         outNeedsRefresh?.pointee = status.needsRefresh ? 1 : 0
         outChangedAt?.pointee = status.changedAtMilliseconds
@@ -32,14 +32,15 @@ public func ldredis_store_set_status_listener(
     _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
     cCall { () throws(StoreError) in
-        let s = try handle(store)
-        if let fn {
-            let listener = CListener(fn: fn, userData: userData)
-            s.setStatusListener { available, needsRefresh in
-                listener.fn(listener.userData, available ? 1 : 0, needsRefresh ? 1 : 0)
+        try withStore(store) { (s) throws(StoreError) in
+            if let fn {
+                let listener = CListener(fn: fn, userData: userData)
+                s.setStatusListener { available, needsRefresh in
+                    listener.fn(listener.userData, available ? 1 : 0, needsRefresh ? 1 : 0)
+                }
+            } else {
+                s.setStatusListener(nil)
             }
-        } else {
-            s.setStatusListener(nil)
         }
         return LDREDIS_OK
     }
@@ -52,7 +53,7 @@ public func ldredis_store_stats_json(_ out: UnsafeMutablePointer<UnsafeMutablePo
     outLen?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        let st = try handle(store).statistics
+        let st = try withStore(store) { (s) throws(StoreError) in s.statistics }
         let json = "{\"cache_hits\":\(st.cacheHits),\"cache_misses\":\(st.cacheMisses),"
             + "\"coalesced_waits\":\(st.coalescedWaits),\"redis_round_trips\":\(st.redisRoundTrips),"
             + "\"redis_errors\":\(st.redisErrors),\"malformed_skipped\":\(st.malformedSkipped),"
@@ -69,7 +70,7 @@ public func ldredis_store_describe(_ out: UnsafeMutablePointer<UnsafeMutablePoin
     outLen?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        try output(handle(store).describeJSON, out, outLen)
+        try output(withStore(store) { (s) throws(StoreError) in s.describeJSON }, out, outLen)
         return LDREDIS_OK
     }
 }
@@ -79,7 +80,9 @@ public func ldredis_store_big_segments_metadata(_ out: UnsafeMutablePointer<Int6
     out?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out_synchronized_on_ms")
-        guard let value = try handle(store).bigSegmentsSynchronizedOn() else { return LDREDIS_NOT_FOUND }
+        guard let value = try withStore(store, { (s) throws(StoreError) in try s.bigSegmentsSynchronizedOn() }) else {
+            return LDREDIS_NOT_FOUND
+        }
         out.pointee = value
         return LDREDIS_OK
     }
@@ -93,8 +96,8 @@ public func ldredis_store_big_segments_membership(_ out: UnsafeMutablePointer<Un
     outLen?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        let s = try handle(store)
-        guard let membership = try s.bigSegmentMembership(contextHash: string(contextHash, "context_hash")) else {
+        let hash = try string(contextHash, "context_hash")
+        guard let membership = try withStore(store, { (s) throws(StoreError) in try s.bigSegmentMembership(contextHash: hash) }) else {
             return LDREDIS_NOT_FOUND
         }
         var json: [UInt8] = [UInt8(ascii: "{")]

@@ -1,19 +1,15 @@
 import LDRedisCore
 
-/// What an `ldredis_store *` points to.
-final class StoreHandle: Sendable {
-    let store: CachingStore
+// An `ldredis_store *` is a retained `CachingStore`.
 
-    init(_ configuration: StoreConfiguration) throws(StoreError) {
-        store = try CachingStore(configuration: configuration)
-    }
-
-    deinit { store.close() }
-}
-
-func handle(_ p: OpaquePointer?) throws(StoreError) -> CachingStore {
+/// Runs `body` with the store an `ldredis_store *` points to, borrowed: no retain or release
+/// (a shared refcount touched by every call would make threads contend on one cache line).
+@inline(__always)
+func withStore<T>(_ p: OpaquePointer?, _ body: (CachingStore) throws(StoreError) -> T) throws(StoreError) -> T {
     guard let p else { throw StoreError.invalidArgument("store must not be NULL") }
-    return Unmanaged<StoreHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue().store
+    let result: Result<T, StoreError> = Unmanaged<CachingStore>.fromOpaque(UnsafeRawPointer(p))
+        ._withUnsafeGuaranteedRef { store in Result { () throws(StoreError) -> T in try body(store) } }
+    return try result.get()
 }
 
 func required<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(StoreError) -> UnsafeMutablePointer<T> {
@@ -26,7 +22,7 @@ public func ldredis_store_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ cf
     cCall { () throws(StoreError) in
         let out = try required(out, "out")
         let configuration = cfg == nil ? StoreConfiguration() : try config(cfg).snapshot
-        out.pointee = OpaquePointer(Unmanaged.passRetained(try StoreHandle(configuration)).toOpaque())
+        out.pointee = OpaquePointer(Unmanaged.passRetained(try CachingStore(configuration: configuration)).toOpaque())
         return LDREDIS_OK
     }
 }
@@ -34,14 +30,14 @@ public func ldredis_store_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ cf
 @_cdecl("ldredis_store_free")
 public func ldredis_store_free(_ store: OpaquePointer?) {
     guard let store else { return }
-    Unmanaged<StoreHandle>.fromOpaque(UnsafeRawPointer(store)).release()
+    Unmanaged<CachingStore>.fromOpaque(UnsafeRawPointer(store)).takeRetainedValue().close()
 }
 
 @_cdecl("ldredis_store_init_json")
 public func ldredis_store_init_json(_ store: OpaquePointer?, _ json: UnsafePointer<CChar>?, _ len: Int) -> Int32 {
     cCall { () throws(StoreError) in
-        let s = try handle(store)
-        try s.initialize(FullDataSet.parse(bytes(json, len, "json")))
+        let data = try FullDataSet.parse(bytes(json, len, "json"))
+        try withStore(store) { (s) throws(StoreError) in try s.initialize(data) }
         return LDREDIS_OK
     }
 }
@@ -54,12 +50,14 @@ public func ldredis_store_get(_ out: UnsafeMutablePointer<UnsafeMutablePointer<C
     outLen?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        let s = try handle(store)
-        guard let item = try s.get(kind: string(kind, "kind"), key: string(key, "key")), !item.deleted else {
-            return LDREDIS_NOT_FOUND
+        let kindName = try string(kind, "kind"), itemKey = try string(key, "key")
+        return try withStore(store) { (s) throws(StoreError) in
+            guard let item = try s.get(kind: kindName, key: itemKey), !item.deleted else {
+                return LDREDIS_NOT_FOUND
+            }
+            try output(item.json, out, outLen)
+            return LDREDIS_OK
         }
-        try output(item.json, out, outLen)
-        return LDREDIS_OK
     }
 }
 
@@ -71,8 +69,9 @@ public func ldredis_store_all_json(_ out: UnsafeMutablePointer<UnsafeMutablePoin
     outLen?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        let s = try handle(store)
-        try output(AllJSON.encode(s.all(kind: string(kind, "kind"))), out, outLen)
+        let kindName = try string(kind, "kind")
+        let items = try withStore(store) { (s) throws(StoreError) in try s.all(kind: kindName) }
+        try output(AllJSON.encode(items), out, outLen)
         return LDREDIS_OK
     }
 }
@@ -83,11 +82,10 @@ public func ldredis_store_upsert(_ outUpdated: UnsafeMutablePointer<Int32>?, _ s
                                  _ json: UnsafePointer<CChar>?, _ len: Int) -> Int32 {
     outUpdated?.pointee = 0
     return cCall { () throws(StoreError) in
-        let s = try handle(store)
         let kindName = try string(kind, "kind")
         let itemKey = try string(key, "key")
         let item = try StoredItem.input(bytes(json, len, "json"))
-        let result = try s.upsert(kind: kindName, key: itemKey, item: item)
+        let result = try withStore(store) { (s) throws(StoreError) in try s.upsert(kind: kindName, key: itemKey, item: item) }
         outUpdated?.pointee = result.applied ? 1 : 0
         return LDREDIS_OK
     }
@@ -99,8 +97,8 @@ public func ldredis_store_delete(_ outUpdated: UnsafeMutablePointer<Int32>?, _ s
                                  _ version: Int64) -> Int32 {
     outUpdated?.pointee = 0
     return cCall { () throws(StoreError) in
-        let s = try handle(store)
-        let result = try s.delete(kind: string(kind, "kind"), key: string(key, "key"), version: version)
+        let kindName = try string(kind, "kind"), itemKey = try string(key, "key")
+        let result = try withStore(store) { (s) throws(StoreError) in try s.delete(kind: kindName, key: itemKey, version: version) }
         outUpdated?.pointee = result.applied ? 1 : 0
         return LDREDIS_OK
     }
@@ -111,7 +109,7 @@ public func ldredis_store_initialized(_ out: UnsafeMutablePointer<Int32>?, _ sto
     out?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        out.pointee = try handle(store).isInitialized() ? 1 : 0
+        out.pointee = try withStore(store) { (s) throws(StoreError) in try s.isInitialized() } ? 1 : 0
         return LDREDIS_OK
     }
 }
@@ -121,7 +119,7 @@ public func ldredis_store_available(_ out: UnsafeMutablePointer<Int32>?, _ store
     out?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        out.pointee = try handle(store).isAvailable() ? 1 : 0
+        out.pointee = try withStore(store) { (s) throws(StoreError) in s.isAvailable() } ? 1 : 0
         return LDREDIS_OK
     }
 }

@@ -1,6 +1,6 @@
 /// Builds the JSON object `{key: item, ...}` of a kind's live items from the stored bytes.
 public enum AllJSON {
-    public static func encode(_ items: [String: StoredItem]) -> [UInt8] {
+    public static func encode(_ items: [(key: String, item: StoredItem)]) -> [UInt8] {
         var out: [UInt8] = []
         var size = 2
         for (key, item) in items { size += key.utf8.count + item.json.count + 4 }

@@ -10,17 +10,18 @@ final class BackgroundWorker: @unchecked Sendable {
     private var head = 0
     private var stopping = false
     private let tickInterval: Int64
-    private let tick: @Sendable () -> Void
+    private var tick: (@Sendable () -> Void)?
     private var thread = pthread_t()
     private var started = false
 
-    init(tickMilliseconds: Int64, tick: @escaping @Sendable () -> Void) {
+    init(tickMilliseconds: Int64) {
         self.tickInterval = tickMilliseconds
-        self.tick = tick
     }
 
-    /// Starts the thread (detached: nobody waits for it).
-    func start() throws(StoreError) {
+    /// Starts the thread (detached: nobody waits for it), which runs `tick` every interval
+    /// until `stop()`; then it drops `tick` and everything it holds.
+    func start(tick: @escaping @Sendable () -> Void) throws(StoreError) {
+        lock.withLock { self.tick = tick }
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
@@ -33,6 +34,7 @@ final class BackgroundWorker: @unchecked Sendable {
             return nil
         }, context)
         guard rc == 0 else {
+            lock.withLock { self.tick = nil }
             Unmanaged<BackgroundWorker>.fromOpaque(context).release()
             throw StoreError.internal("cannot start the store's background thread (error \(rc))")
         }
@@ -74,7 +76,7 @@ final class BackgroundWorker: @unchecked Sendable {
                 lock.lock()
                 continue
             }
-            if nextTick.hasPassed {
+            if nextTick.hasPassed, let tick {
                 lock.unlock()
                 tick()
                 nextTick = Deadline.after(milliseconds: tickInterval)
@@ -83,6 +85,8 @@ final class BackgroundWorker: @unchecked Sendable {
             }
             _ = wake.wait(lock, until: nextTick)
         }
+        tick = nil
+        jobs.removeAll()
         lock.unlock()
     }
 }

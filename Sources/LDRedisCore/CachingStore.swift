@@ -22,7 +22,7 @@ public final class CachingStore: @unchecked Sendable {
     private let shards: [ItemShard]
     private let lists = Lock()
     private var listCache: [String: ListEntry] = [:]
-    private var listLoads: [String: InFlight<[String: StoredItem]>] = [:]
+    private var listLoads: [String: InFlight<[(key: String, item: StoredItem)]>] = [:]
     private var listHits = 0, listMisses = 0, listCoalesced = 0
 
     private let state = Lock()
@@ -50,17 +50,17 @@ public final class CachingStore: @unchecked Sendable {
         shards = (0..<shardCount).map { i in
             ItemShard(capacity: capacity == 0 ? 0 : capacity / shardCount + (i < capacity % shardCount ? 1 : 0))
         }
-        let box = WeakBox()
-        worker = BackgroundWorker(tickMilliseconds: CachingStore.pollIntervalMilliseconds) {
-            box.store?.backgroundTick()
-        }
+        worker = BackgroundWorker(tickMilliseconds: CachingStore.pollIntervalMilliseconds)
         status = StatusTracker(worker: worker)
-        box.store = self
-        try worker.start()
+        // The tick holds the store until close() stops the thread (no weak reference: a weak
+        // reference would move the store's refcount to a side table and make every retain on
+        // the read path a slow, contended atomic).
+        try worker.start { [self] in backgroundTick() }
     }
 
     /// Stops the background thread (at once: it exits after the job it is running), removes
-    /// the listener (waiting for a running callback) and closes the connections.
+    /// the listener (waiting for a running callback) and closes the connections. A store must be
+    /// closed: until then its background thread keeps it alive.
     public func close() {
         state.withLock { closed = true }
         status.setListener(nil)
@@ -81,7 +81,7 @@ public final class CachingStore: @unchecked Sendable {
         try DataKind.validateKey(key)
         let itemKey = ItemKey(kind: kind, key: key)
         let shard = shard(for: itemKey)
-        let now = Deadline.now().nanoseconds
+        let now = clock()
 
         shard.lock.lock()
         if let cached = shard.cache.lookup(itemKey, now: now) {
@@ -115,18 +115,19 @@ public final class CachingStore: @unchecked Sendable {
         shard.lock.withLock {
             if shard.loads[itemKey] === load { shard.loads[itemKey] = nil }
             if case .success(let item) = result, !load.superseded {
-                shard.cache.set(itemKey, item, expiresAt: expiry(now: Deadline.now().nanoseconds))
+                shard.cache.set(itemKey, item, expiresAt: expiry(now: clock()))
             }
         }
         load.finish(result)
         return try result.get()
     }
 
-    /// Every item of a kind, tombstones included, keyed. Served from the cache when fresh.
-    public func all(kind: String) throws(StoreError) -> [String: StoredItem] {
+    /// Every item of a kind, tombstones included, in Redis's order (stable while the hash is
+    /// unchanged). Served from the cache when fresh.
+    public func all(kind: String) throws(StoreError) -> [(key: String, item: StoredItem)] {
         guard mode != .off else { return try loadAll(kind) }
         try DataKind.validate(kind)
-        let now = Deadline.now().nanoseconds
+        let now = clock()
         lists.lock()
         if let entry = listCache[kind] {
             if now < entry.expiresAt {
@@ -142,34 +143,30 @@ public final class CachingStore: @unchecked Sendable {
             lists.unlock()
             return try load.wait().get()
         }
-        let load = InFlight<[String: StoredItem]>()
+        let load = InFlight<[(key: String, item: StoredItem)]>()
         listLoads[kind] = load
         lists.unlock()
 
-        let result = Result { () throws(StoreError) -> [String: StoredItem] in try loadAll(kind) }
+        let result = Result { () throws(StoreError) -> [(key: String, item: StoredItem)] in try loadAll(kind) }
         lists.withLock {
             if listLoads[kind] === load { listLoads[kind] = nil }
             if case .success(let items) = result, !load.superseded {
-                listCache[kind] = ListEntry(items: items, expiresAt: expiry(now: Deadline.now().nanoseconds))
+                listCache[kind] = ListEntry(items: items, expiresAt: expiry(now: clock()))
             }
         }
         load.finish(result)
         return try result.get()
     }
 
-    private func loadAll(_ kind: String) throws(StoreError) -> [String: StoredItem] {
-        let read = try tracked { () throws(StoreError) in try core.all(kind: kind) }
-        var items: [String: StoredItem] = [:]
-        items.reserveCapacity(read.items.count)
-        for (key, item) in read.items { items[key] = item }
-        return items
+    private func loadAll(_ kind: String) throws(StoreError) -> [(key: String, item: StoredItem)] {
+        try tracked { () throws(StoreError) in try core.all(kind: kind) }.items
     }
 
     /// Whether the prefix was initialized: sticky once true (in every mode, as the SDKs'
     /// wrapper); a false answer is cached for the TTL (forever with the infinite cache, never
     /// with the cache off).
     public func isInitialized() throws(StoreError) -> Bool {
-        let now = Deadline.now().nanoseconds
+        let now = clock()
         switch state.withLock({ initialized }) {
         case .yes: return true
         case .no(let until) where now < until: return false
@@ -213,13 +210,13 @@ public final class CachingStore: @unchecked Sendable {
             throw failure
         }
         clearCache()
-        let expiresAt = expiry(now: Deadline.now().nanoseconds)
+        let expiresAt = expiry(now: clock())
         var keyed: [String: [String: StoredItem]] = [:]
         for kind in data.kinds {
             var items: [String: StoredItem] = [:]
-            items.reserveCapacity(kind.items.count)
+            if mode == .infinite { items.reserveCapacity(kind.items.count) }
             for (key, item) in kind.items {
-                items[key] = item
+                if mode == .infinite { items[key] = item }
                 let itemKey = ItemKey(kind: kind.name, key: key)
                 let shard = shard(for: itemKey)
                 shard.lock.withLock { shard.cache.set(itemKey, item, expiresAt: expiresAt) }
@@ -227,7 +224,7 @@ public final class CachingStore: @unchecked Sendable {
             keyed[kind.name] = items
         }
         lists.withLock {
-            for (kind, items) in keyed { listCache[kind] = ListEntry(items: items, expiresAt: expiresAt) }
+            for kind in data.kinds { listCache[kind.name] = ListEntry(items: kind.items, expiresAt: expiresAt) }
         }
         state.withLock {
             initialized = .yes
@@ -336,6 +333,13 @@ public final class CachingStore: @unchecked Sendable {
         }
     }
 
+    /// The cache's clock: the coarse monotonic clock (a few ns to read, ms resolution); the
+    /// infinite cache never reads it.
+    @inline(__always)
+    private func clock() -> UInt64 {
+        mode == .infinite ? 0 : Deadline.coarseNanoseconds()
+    }
+
     private func expiry(now: UInt64) -> UInt64 {
         mode == .infinite ? UInt64.max : now &+ ttlNanoseconds
     }
@@ -355,7 +359,7 @@ public final class CachingStore: @unchecked Sendable {
     /// (finite) or patches (infinite) its kind's list.
     private func remember(_ key: ItemKey, _ item: StoredItem) {
         let shard = shard(for: key)
-        let expiresAt = expiry(now: Deadline.now().nanoseconds)
+        let expiresAt = expiry(now: clock())
         shard.lock.withLock {
             shard.cache.set(key, item, expiresAt: expiresAt)
             shard.loads[key]?.superseded = true
@@ -364,7 +368,7 @@ public final class CachingStore: @unchecked Sendable {
         lists.withLock {
             listLoads[key.kind]?.superseded = true
             if mode == .infinite {
-                listCache[key.kind]?.items[key.key] = item
+                listCache[key.kind]?.patch(key.key, item)
             } else {
                 listCache[key.kind] = nil
             }
@@ -404,8 +408,7 @@ public final class CachingStore: @unchecked Sendable {
     }
 
     private func scheduleRefresh(_ key: ItemKey) {
-        worker.enqueue { [weak self] in
-            guard let self else { return }
+        worker.enqueue { [self] in
             let shard = self.shard(for: key)
             let result = Result { () throws(StoreError) -> StoredItem? in
                 try self.tracked { () throws(StoreError) in try self.core.get(kind: key.kind, key: key.key) }
@@ -413,7 +416,7 @@ public final class CachingStore: @unchecked Sendable {
             shard.lock.withLock {
                 let token = shard.refreshing.removeValue(forKey: key)
                 if case .success(let item) = result, let token, !token.superseded {
-                    shard.cache.set(key, item, expiresAt: self.expiry(now: Deadline.now().nanoseconds))
+                    shard.cache.set(key, item, expiresAt: self.expiry(now: clock()))
                 }
             }
         }
@@ -477,7 +480,7 @@ struct ItemKey: Hashable, Sendable {
 
 /// One slice of the item cache, with its own lock, loads and counters.
 final class ItemShard: @unchecked Sendable {
-    let lock = Lock()
+    let lock = Lock(adaptive: true)
     var cache: LRUCache<ItemKey, StoredItem?>
     var loads: [ItemKey: InFlight<StoredItem?>] = [:]
     var refreshing: [ItemKey: RefreshToken] = [:]
@@ -494,16 +497,21 @@ final class RefreshToken: @unchecked Sendable {
 }
 
 struct ListEntry {
-    var items: [String: StoredItem]
+    var items: [(key: String, item: StoredItem)]
     let expiresAt: UInt64
+
+    /// Replaces or appends an item (infinite mode keeps lists current instead of dropping them).
+    mutating func patch(_ key: String, _ item: StoredItem) {
+        if let i = items.firstIndex(where: { $0.key == key }) {
+            items[i].item = item
+        } else {
+            items.append((key, item))
+        }
+    }
 }
 
 enum InitializedState {
     case unknown
     case yes
     case no(until: UInt64)
-}
-
-private final class WeakBox: @unchecked Sendable {
-    weak var store: CachingStore?
 }

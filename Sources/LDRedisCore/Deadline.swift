@@ -16,6 +16,14 @@ struct Deadline: Sendable, Comparable {
         return Deadline(nanoseconds: now().nanoseconds &+ ms &* 1_000_000)
     }
 
+    /// The coarse monotonic clock (CLOCK_MONOTONIC_COARSE): cheap to read, ~ms resolution.
+    @inline(__always)
+    static func coarseNanoseconds() -> UInt64 {
+        var ts = Glibc.timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
     var hasPassed: Bool { Deadline.now() >= self }
 
     /// Milliseconds left, rounded up, for `poll`; 0 once passed.

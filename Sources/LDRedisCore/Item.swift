@@ -126,18 +126,24 @@ public enum ItemParser {
     private enum Member { case version, deleted, key, other }
 
     private static func memberKind(_ s: JSONScanner, _ name: Range<Int>) -> Member {
-        if s.rawEquals(name, "version") { return .version }
-        if s.rawEquals(name, "deleted") { return .deleted }
-        if s.rawEquals(name, "key") { return .key }
-        // Names spelled with escapes ("vers\u0069on") are rare; decode only when present.
-        var escaped = false
-        for k in name where s.bytes[k] == UInt8(ascii: "\\") { escaped = true; break }
-        guard escaped else { return .other }
-        switch s.decodeString(name) {
-        case "version": return .version
-        case "deleted": return .deleted
-        case "key": return .key
-        default: return .other
+        switch name.count {
+        case 7:
+            if s.rawEquals(name, "version") { return .version }
+            if s.rawEquals(name, "deleted") { return .deleted }
+            return .other
+        case 3:
+            return s.rawEquals(name, "key") ? .key : .other
+        case 8...42:
+            // Spelled with escapes ("vers\u0069on")? Rare: decode only when there is one.
+            guard s.bytes[name].contains(UInt8(ascii: "\\")) else { return .other }
+            switch s.decodeString(name) {
+            case "version": return .version
+            case "deleted": return .deleted
+            case "key": return .key
+            default: return .other
+            }
+        default:
+            return .other
         }
     }
 

@@ -84,50 +84,175 @@ struct JSONScanner {
 
     // MARK: Values
 
-    /// Validates and skips one value of any type; returns its byte range.
+    /// Validates and skips one value of any type; returns its byte range. One loop over a raw
+    /// pointer with the position in a local and the container stack in a bit set (no call per
+    /// token, no closure captures): this is the hot path of init, all and get.
     @discardableResult
     mutating func skipValue() throws(Failure) -> Range<Int> {
         skipWhitespace()
         let start = index
-        switch current {
-        case UInt8(ascii: "{"):
-            try beginObject()
-            var first = true
-            while try nextMember(first: first) != nil {
-                first = false
-                try skipValue()
-            }
-        case UInt8(ascii: "["):
-            try enter()
-            index += 1
-            skipWhitespace()
-            if current == UInt8(ascii: "]") {
-                index += 1
+        guard let p = bytes.baseAddress else { throw fail("unexpected end of JSON") }
+        let n = bytes.count
+        let room = JSONScanner.maximumDepth - depth
+        var i = index
+        var message: String?
+        var inObject: UInt64 = 0     // bit k: container k (k < 64) is an object
+        var deeper: [Bool] = []      // containers 64 and up (rare)
+        var level = 0
+        var needValue = true
+        scan: while true {
+            if needValue {
+                i = JSONScanner.skipSpace(p, n, i)
+                let c = i < n ? p[i] : 0
+                switch c {
+                case 0x7B, 0x5B:     // { [
+                    let isObject = c == 0x7B
+                    i = JSONScanner.skipSpace(p, n, i &+ 1)
+                    if i < n && p[i] == (isObject ? 0x7D : 0x5D) {
+                        i &+= 1
+                        needValue = false
+                        continue scan
+                    }
+                    guard level < room else { message = "JSON nested too deeply"; break scan }
+                    if level < 64 {
+                        inObject = isObject ? inObject | (1 &<< UInt64(level)) : inObject & ~(1 &<< UInt64(level))
+                    } else if level - 64 < deeper.count {
+                        deeper[level - 64] = isObject
+                    } else {
+                        deeper.append(isObject)
+                    }
+                    level &+= 1
+                    if isObject {
+                        i = JSONScanner.memberName(bytes, p, n, i, &message)
+                        if message != nil { break scan }
+                    }
+                case 0x22:
+                    i = JSONScanner.string(bytes, p, n, i, &message)
+                    if message != nil { break scan }
+                    needValue = false
+                case 0x74, 0x66, 0x6E:   // true false null
+                    let word: UInt32 = c == 0x74 ? 0x6575_7274 : (c == 0x66 ? 0x736C_6166 : 0x6C6C_756E)
+                    let length = c == 0x66 ? 5 : 4
+                    guard i &+ length <= n,
+                          UnsafeRawPointer(p).loadUnaligned(fromByteOffset: i, as: UInt32.self) == word,
+                          length == 4 || p[i &+ 4] == 0x65 else { message = "invalid literal"; break scan }
+                    i &+= length
+                    needValue = false
+                case 0x2D, 0x30...0x39:
+                    i = JSONScanner.number(p, n, i, &message)
+                    if message != nil { break scan }
+                    needValue = false
+                default:
+                    message = i >= n ? "unexpected end of JSON" : "unexpected character in JSON"
+                    break scan
+                }
             } else {
-                while true {
-                    try skipValue()
-                    skipWhitespace()
-                    if current == UInt8(ascii: ",") { index += 1; continue }
-                    guard current == UInt8(ascii: "]") else { throw fail("expected ',' or ']' in an array") }
-                    index += 1
-                    break
+                if level == 0 { break scan }
+                i = JSONScanner.skipSpace(p, n, i)
+                let c = i < n ? p[i] : 0
+                let top = level &- 1
+                let object = top < 64 ? (inObject & (1 &<< UInt64(top))) != 0 : deeper[top - 64]
+                if c == 0x2C {
+                    i &+= 1
+                    if object {
+                        i = JSONScanner.memberName(bytes, p, n, JSONScanner.skipSpace(p, n, i), &message)
+                        if message != nil { break scan }
+                    }
+                    needValue = true
+                } else if c == (object ? 0x7D : 0x5D) {
+                    i &+= 1
+                    level &-= 1
+                } else {
+                    message = object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array"
+                    break scan
                 }
             }
-            depth -= 1
-        case UInt8(ascii: "\""):
-            _ = try scanString()
-        case UInt8(ascii: "t"):
-            try literal("true")
-        case UInt8(ascii: "f"):
-            try literal("false")
-        case UInt8(ascii: "n"):
-            try literal("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            _ = try scanNumber()
-        default:
-            throw fail(atEnd ? "unexpected end of JSON" : "unexpected character in JSON")
         }
+        index = i
+        if let message { throw Failure(message: message, offset: i) }
         return start..<index
+    }
+
+    @inline(__always)
+    private static func skipSpace(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int {
+        var i = start
+        while i < n {
+            let c = p[i]
+            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { break }
+            i &+= 1
+        }
+        return i
+    }
+
+    /// Scans the string whose opening quote is at `start`; returns the index after it, or sets
+    /// `message` (the returned index is then where the error is).
+    @inline(__always)
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ p: UnsafePointer<UInt8>, _ n: Int,
+                               _ start: Int, _ message: inout String?) -> Int {
+        var i = start &+ 1
+        let raw = UnsafeRawPointer(p)
+        while true {
+            if i &+ 8 <= n {
+                let special = specialBytes(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if special == 0 { i &+= 8; continue }
+                i &+= special.trailingZeroBitCount &>> 3
+            }
+            guard i < n else { message = "unterminated string"; return i }
+            let c = p[i]
+            if c == 0x22 { return i &+ 1 }
+            if c == 0x5C || c >= 0x80 {
+                // Escapes and UTF-8: the careful scanner, from here to the end of the string.
+                var slow = JSONScanner(bytes)
+                slow.index = i
+                do {
+                    try slow.continueString()
+                    return slow.index
+                } catch {
+                    message = error.message
+                    return error.offset
+                }
+            }
+            if c < 0x20 { message = "control character in string"; return i }
+            i &+= 1
+        }
+    }
+
+    @inline(__always)
+    private static func memberName(_ bytes: UnsafeBufferPointer<UInt8>, _ p: UnsafePointer<UInt8>, _ n: Int,
+                                   _ start: Int, _ message: inout String?) -> Int {
+        guard start < n && p[start] == 0x22 else { message = "expected a member name"; return start }
+        let end = string(bytes, p, n, start, &message)
+        if message != nil { return end }
+        let i = skipSpace(p, n, end)
+        guard i < n && p[i] == 0x3A else { message = "expected ':' after a member name"; return i }
+        return i &+ 1
+    }
+
+    @inline(__always)
+    private static func number(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int, _ message: inout String?) -> Int {
+        @inline(__always) func digit(_ k: Int) -> Bool { k < n && p[k] >= 0x30 && p[k] <= 0x39 }
+        var i = start
+        if p[i] == 0x2D { i &+= 1 }
+        if i < n && p[i] == 0x30 {
+            i &+= 1
+        } else if digit(i) {
+            while digit(i) { i &+= 1 }
+        } else {
+            message = "invalid number"
+            return i
+        }
+        if i < n && p[i] == 0x2E {
+            i &+= 1
+            guard digit(i) else { message = "invalid number"; return i }
+            while digit(i) { i &+= 1 }
+        }
+        if i < n && (p[i] == 0x65 || p[i] == 0x45) {
+            i &+= 1
+            if i < n && (p[i] == 0x2B || p[i] == 0x2D) { i &+= 1 }
+            guard digit(i) else { message = "invalid number"; return i }
+            while digit(i) { i &+= 1 }
+        }
+        return i
     }
 
     mutating func literal(_ word: StaticString) throws(Failure) {
@@ -145,13 +270,31 @@ struct JSONScanner {
     mutating func scanString() throws(Failure) -> Range<Int> {
         index += 1
         let start = index
+        try continueString()
+        return start..<(index - 1)
+    }
+
+    /// Scans the rest of a string from inside it, leaving the cursor after the closing quote.
+    mutating func continueString() throws(Failure) {
+        let count = bytes.count
+        guard let base = bytes.baseAddress else { throw fail("unterminated string") }
+        let raw = UnsafeRawPointer(base)
         while true {
-            guard index < bytes.count else { throw fail("unterminated string") }
-            let b = bytes[index]
+            // Eight bytes at a time: skip straight to the first byte that needs a look (a
+            // quote, a backslash, a control character or non-ASCII).
+            if index &+ 8 <= count {
+                let special = JSONScanner.specialBytes(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                if special == 0 {
+                    index &+= 8
+                    continue
+                }
+                index &+= special.trailingZeroBitCount &>> 3
+            }
+            guard index < count else { throw fail("unterminated string") }
+            let b = base[index]
             if b == UInt8(ascii: "\"") {
-                let range = start..<index
                 index += 1
-                return range
+                return
             } else if b == UInt8(ascii: "\\") {
                 index += 1
                 switch current {
@@ -175,6 +318,22 @@ struct JSONScanner {
                 try skipUTF8Sequence()
             }
         }
+    }
+
+    /// Marks (with its high bit) each of the 8 little-endian bytes that is a quote, a
+    /// backslash, a control character or non-ASCII: the bytes a string scan must look at. SWAR;
+    /// the lowest mark is always exact (borrows only run upward from a marked byte), so
+    /// `trailingZeroBitCount / 8` is the offset of the first such byte; 0 when there is none.
+    @inline(__always)
+    static func specialBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22)
+        let backslash = w ^ (ones &* 0x5C)
+        let isQuote = (quote &- ones) & ~quote
+        let isBackslash = (backslash &- ones) & ~backslash
+        let isControl = (w &- ones &* 0x20) & ~w
+        return ((isQuote | isBackslash | isControl) | w) & highs
     }
 
     private mutating func skipUTF8Sequence() throws(Failure) {
