@@ -80,8 +80,8 @@ public enum DataKind {
 
     /// A kind is any non-empty namespace except the store's own keys.
     public static func validate(_ kind: String) throws(StoreError) {
-        guard !kind.isEmpty else { throw StoreError.invalidArgument("the kind must not be empty") }
-        if kind == "$inited" || kind.hasPrefix("big_segment") {
+        guard let first = kind.utf8.first else { throw StoreError.invalidArgument("the kind must not be empty") }
+        if (first == UInt8(ascii: "$") && kind == "$inited") || (first == UInt8(ascii: "b") && kind.hasPrefix("big_segment")) {
             throw StoreError.invalidArgument("\"\(kind)\" is reserved and cannot be used as a kind")
         }
     }
