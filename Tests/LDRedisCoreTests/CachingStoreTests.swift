@@ -245,7 +245,7 @@ final class CachingStoreTests {
             usleep(5_000)
         }
         #expect(slowest < 50_000_000, "slowest read took \(slowest / 1_000) µs")
-        #expect(try eventually { !s.currentStatus.available }, "the failed refresh marks the store unavailable")
+        #expect(eventually { !s.currentStatus.available }, "the failed refresh marks the store unavailable")
     }
 
     @Test("finite mode: the listener sees exactly unavailable, then available with needs-refresh")

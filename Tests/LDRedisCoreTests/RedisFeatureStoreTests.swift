@@ -144,7 +144,7 @@ struct RedisFeatureStoreTests {
         let calls = Counter(start: 0)
         store.setBeforeUpsertWriteHook { _ in
             guard calls.next() == 0 else { return }
-            for v in 2...4 { try? server.cli("HSET", "\(prefix):features", "f", #"{"key":"f","version":\#(v)}"#) }
+            for v in 2...4 { _ = try? server.cli("HSET", "\(prefix):features", "f", #"{"key":"f","version":\#(v)}"#) }
         }
         #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 10)) == .applied)
         #expect(try store.get(kind: "features", key: "f")?.version == 10)
@@ -159,7 +159,7 @@ struct RedisFeatureStoreTests {
         try store.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
         let once = Counter(start: 0)
         store.setBeforeUpsertWriteHook { _ in
-            if once.next() == 0 { try? server.cli("HSET", "\(prefix):features", "f", #"{"key":"f","version":3}"#) }
+            if once.next() == 0 { _ = try? server.cli("HSET", "\(prefix):features", "f", #"{"key":"f","version":3}"#) }
         }
         let result = try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 2))
         #expect(result == .rejected(stored: Fixture.item("f", 3)))
@@ -174,7 +174,7 @@ struct RedisFeatureStoreTests {
         let attempts = Counter(start: 0)
         store.setBeforeUpsertWriteHook { _ in
             _ = attempts.next()
-            try? server.cli("HSET", "\(prefix):features", "other", #"{"key":"other","version":1}"#)
+            _ = try? server.cli("HSET", "\(prefix):features", "other", #"{"key":"other","version":1}"#)
         }
         #expect {
             try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 1))
