@@ -1,8 +1,9 @@
 # ldredis - build, install, test, demo.
 #   make              release libldredis.so (Swift runtime linked in statically) in build/lib
 #   make install      PREFIX=/usr/local (DESTDIR honoured); make uninstall removes exactly that
-#   make test         every test: Swift unit + real-Redis tests, C header/ABI/smoke (valgrind)
-#   make demo         a throwaway redis-server and the store used from C
+#   make test         every test: Swift (real redis-servers), C header/ABI/smoke (valgrind),
+#                     Python, Lua, the benchmark harness (quick) and the README's excerpts
+#   make demo         a throwaway redis-server and the store used from C, Python and Lua
 VERSION   := 1.0.0
 SOMAJOR   := 1
 PREFIX    ?= /usr/local
@@ -24,7 +25,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker -soname=$(SONAME) \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
-.PHONY: all lib deps install uninstall stage test test-swift test-c test-python test-lua demo clean
+.PHONY: all lib deps install uninstall stage test test-swift test-c test-python test-lua test-readme demo clean
 
 all: lib
 
@@ -64,13 +65,16 @@ uninstall:
 stage: lib
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
 
-test: deps test-swift test-c test-python test-lua bench-quick
+test: deps test-swift test-c test-python test-lua bench-quick test-readme
 
 test-swift:
 	swift test
 
 test-c: stage
 	LDREDIS_STAGE=$(STAGE) bash Tests/C/run.sh
+
+test-readme:
+	bash scripts/check-readme.sh
 
 test-python: stage
 	LDREDIS_STAGE=$(STAGE) bash bindings/python/run-tests.sh
