@@ -25,7 +25,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker -soname=$(SONAME) \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
-.PHONY: all lib deps install uninstall stage test test-swift test-c test-python test-lua test-readme demo clean
+.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme demo clean
 
 all: lib
 
@@ -65,13 +65,16 @@ uninstall:
 stage: lib
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
 
-test: deps test-swift test-c test-python test-lua bench-quick test-readme
+test: deps test-swift test-c test-install test-python test-lua bench-quick test-readme
 
 test-swift:
 	swift test
 
 test-c: stage
 	LDREDIS_STAGE=$(STAGE) bash Tests/C/run.sh
+
+test-install: lib
+	bash scripts/check-install.sh
 
 test-readme:
 	bash scripts/check-readme.sh

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Checks `make install` and `make uninstall`: install into a scratch prefix, build and run a C
+# program with nothing but `pkg-config --cflags --libs ldredis`, then uninstall and check that
+# exactly what was installed is gone (and nothing else was touched).
+set -u
+cd "$(dirname "$0")/.."
+prefix=$(mktemp -d "${TMPDIR:-/tmp}/ldredis-install.XXXXXX")
+trap 'rm -rf "$prefix"' EXIT
+passed=0; failed=0
+check() { if "$@"; then passed=$((passed + 1)); echo "ok   - $desc"; else failed=$((failed + 1)); echo "FAIL - $desc"; fi; }
+
+mkdir -p "$prefix/lib" && touch "$prefix/lib/unrelated.so"     # must survive uninstall
+make --no-print-directory install PREFIX="$prefix" LDCONFIG=true >/dev/null
+installed=$(cd "$prefix" && find . \( -type f -o -type l \) | sort | tr '\n' ' ')
+expected="./include/ldredis.h ./lib/libldredis.so ./lib/libldredis.so.1 ./lib/libldredis.so.1.0.0 ./lib/pkgconfig/ldredis.pc ./lib/unrelated.so "
+desc="install writes the library, its two symlinks, the header and ldredis.pc"
+check test "$installed" = "$expected"
+desc="the symlinks point at the versioned library"
+check test "$(readlink "$prefix/lib/libldredis.so.1")" = libldredis.so.1.0.0 -a "$(readlink "$prefix/lib/libldredis.so")" = libldredis.so.1.0.0
+
+cat > "$prefix/app.c" <<'C'
+#include <ldredis.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+    ldredis_config *cfg = NULL;
+    if (ldredis_config_new(&cfg) != LDREDIS_OK) return 1;
+    int bad = ldredis_config_set_url(cfg, "http://nope");
+    printf("%s %s\n", ldredis_version(), ldredis_status_name(bad));
+    ldredis_config_free(cfg);
+    return strcmp(ldredis_version(), LDREDIS_VERSION_STRING) != 0;
+}
+C
+# shellcheck disable=SC2046
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc -std=c99 -Wall -Werror -o "$prefix/app" "$prefix/app.c" \
+  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs ldredis)
+desc="a C program builds with only pkg-config's flags and runs against the installed library"
+check test "$(LD_LIBRARY_PATH="$prefix/lib" "$prefix/app")" = "1.0.0 LDREDIS_ERR_INVALID_ARGUMENT"
+rm -f "$prefix/app" "$prefix/app.c"
+
+make --no-print-directory uninstall PREFIX="$prefix" LDCONFIG=true >/dev/null
+left=$(cd "$prefix" && find . \( -type f -o -type l \) | sort | tr '\n' ' ')
+desc="uninstall removes exactly what install wrote"
+check test "$left" = "./lib/unrelated.so "
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
