@@ -18,11 +18,13 @@ REALNAME  := $(LIBNAME).$(VERSION)
 SONAME    := $(LIBNAME).$(SOMAJOR)
 BUILD     := build
 STAGE     := $(abspath $(BUILD)/stage)
+# -z nodelete: a store's background thread may outlive ldredis_store_free by one Redis timeout,
+# so the library must never be unmapped under it (LuaJIT dlcloses ffi.load'ed libraries).
 # Full LTO with a hermetic seal: the core's public Swift symbols are internalized, so the
 # version script leaves nothing but ldredis_* in the dynamic symbol table.
 SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-stdlib \
 	-Xswiftc -experimental-hermetic-seal-at-link \
-	-Xlinker -soname=$(SONAME) \
+	-Xlinker -soname=$(SONAME) -Xlinker -z -Xlinker nodelete \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
 .PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme demo clean

@@ -356,15 +356,22 @@ public final class CachingStore: @unchecked Sendable {
     }
 
     /// Caches an item after a write, cancels older loads and refreshes of it, and drops
-    /// (finite) or patches (infinite) its kind's list.
+    /// (finite) or patches (infinite) its kind's list. Never replaces a higher cached version:
+    /// two writers of one key may finish in either order.
     private func remember(_ key: ItemKey, _ item: StoredItem) {
         let shard = shard(for: key)
         let expiresAt = expiry(now: clock())
-        shard.lock.withLock {
+        let newest: Bool = shard.lock.withLock {
+            if let cached = shard.cache.lookup(key, now: 0), let existing = cached.value,
+               existing.header.order > item.header.order {
+                return false
+            }
             shard.cache.set(key, item, expiresAt: expiresAt)
             shard.loads[key]?.superseded = true
             shard.refreshing[key]?.superseded = true
+            return true
         }
+        guard newest else { return }
         lists.withLock {
             listLoads[key.kind]?.superseded = true
             if mode == .infinite {
@@ -375,6 +382,7 @@ public final class CachingStore: @unchecked Sendable {
         }
         if mode == .infinite {
             state.withLock {
+                if let current = fullData?[key.kind]?[key.key], current.header.order > item.header.order { return }
                 if fullData?[key.kind] != nil { fullData?[key.kind]?[key.key] = item }
             }
         }

@@ -7,7 +7,7 @@ fall back to ``json`` so that the result never depends on which one is installed
 from __future__ import annotations
 
 import json as _json
-from typing import Any
+from typing import Any, Callable, Optional
 
 try:
     import orjson as _orjson
@@ -28,11 +28,14 @@ def loads(data: bytes) -> Any:
     return _json.loads(data)
 
 
-def dumps(value: Any) -> bytes:
-    """Serialises to compact UTF-8 JSON bytes."""
+def dumps(value: Any, default: Optional[Callable[[Any], Any]] = None) -> bytes:
+    """Serialises to compact UTF-8 JSON bytes. ``default`` turns an object JSON has no type for
+    into one it has (as in both libraries); without it such an object raises TypeError."""
     if _orjson is not None:
         try:
-            return _orjson.dumps(value)
+            return _orjson.dumps(value, default) if default is not None else _orjson.dumps(value)
         except TypeError:  # orjson.JSONEncodeError is a TypeError
             pass
-    return _json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _json.dumps(
+        value, separators=(",", ":"), ensure_ascii=False, default=default
+    ).encode("utf-8")

@@ -73,16 +73,30 @@ def _cstr(value: Any, what: str) -> bytes:
     return data
 
 
+# Kind names seen so far, as C strings: there are only a few ("features", "segments").
+_kind_names: Dict[str, bytes] = {}
+
+
 def _kind(kind: Kind) -> bytes:
-    if type(kind) is str:
-        return _cstr(kind, "kind")
-    namespace = kind if isinstance(kind, (str, bytes)) else getattr(kind, "namespace", kind)
-    return _cstr(namespace, "kind")
+    if type(kind) is not str:
+        kind = kind if isinstance(kind, (str, bytes)) else getattr(kind, "namespace", kind)
+        if type(kind) is not str:
+            return _cstr(kind, "kind")
+    name = _kind_names.get(kind)
+    if name is None:
+        name = _cstr(kind, "kind")
+        if len(_kind_names) < 64:
+            _kind_names[kind] = name
+    return name
 
 
 def _document(value: JSONInput, what: str) -> bytes:
-    if isinstance(value, bytes):
+    if type(value) is bytes:
         return value
+    if type(value) is dict:  # before the Mapping ABC check, which is slow
+        return _json.dumps(value)
+    if isinstance(value, bytes):
+        return bytes(value)
     if isinstance(value, str):
         return value.encode("utf-8")
     if isinstance(value, (bytearray, memoryview)):
@@ -175,7 +189,7 @@ class Store:
     :raises InvalidArgumentError: for a setting the library refuses (message says which).
     """
 
-    _handle: Optional[int]
+    _handle: Optional[c_void_p]
 
     def __init__(
         self,
@@ -238,7 +252,7 @@ class Store:
             lib.ldredis_config_set_upsert_mode(cfg, _UPSERT_MODES[upsert_mode])
             handle = c_void_p()
             lib.ldredis_store_new(byref(handle), cfg)
-            self._handle = handle.value
+            self._handle = handle  # passed as is to every call: no conversion per call
             _open_stores.add(self)
         finally:
             lib.ldredis_config_free(cfg)
@@ -249,7 +263,7 @@ class Store:
     # can wait for calls to finish without a lock on every call's path: a caller registers
     # first and checks for closing second; close() sets closing first and waits second.
 
-    def _enter(self) -> int:
+    def _enter(self) -> c_void_p:
         """Registers a call; the handle cannot be freed until the matching _leave."""
         calls = self._calls
         calls.append(None)

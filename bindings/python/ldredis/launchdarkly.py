@@ -13,15 +13,16 @@ It reads and writes the same Redis schema as ``ldclient.integrations.Redis`` (so
 one Redis, and with the Relay Proxy), and behaves like the SDK's ``CachingStoreWrapper`` around
 ``_RedisFeatureStoreCore``: ``get``/``all`` return the SDK's model objects (``FeatureFlag``,
 ``Segment``) through ``kind.decode``; missing and deleted items are None; writes follow the
-version rule. The difference is where the cache lives: libldredis does the caching (and the
-coalescing of concurrent misses, and the outage tracking) in native code, honouring the
-``CacheConfig`` given: ``expiration`` seconds become the TTL (``CacheConfig.disabled()``, or any
-expiration <= 0, turns the cache off, as in the SDK; ``float('inf')`` caches forever),
-``capacity`` the entry bound.
+version rule. The cache follows the ``CacheConfig`` given: ``expiration`` seconds become the TTL
+(``CacheConfig.disabled()``, or any expiration <= 0, turns the cache off, as in the SDK;
+``float('inf')`` caches forever), ``capacity`` the entry bound.
 
-Decoding JSON into model objects is the expensive part of a read in Python, so each store keeps
-the last bytes it decoded per item: an item whose stored JSON has not changed is not decoded
-again (for ``all``, an item whose version has not changed).
+The cache has two levels. libldredis caches in native code (and coalesces concurrent misses,
+tracks outages, refreshes ahead); each store here also keeps a memo of decoded model objects
+with the same TTL, capacity and write rules, so that a hit is a dict lookup in Python, with no
+call into the library, as the SDK's own hit is. A memo miss or expiry asks libldredis, which
+may still answer from its cache. Items whose stored JSON has not changed are not decoded
+again, even with the cache off (for ``all``, an item whose version has not changed).
 
 This module imports the SDK (``launchdarkly-server-sdk``); ``import ldredis`` does not.
 """
@@ -29,7 +30,11 @@ This module imports the SDK (``launchdarkly-server-sdk``); ``import ldredis`` do
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
+import weakref
+from collections import OrderedDict
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 try:
@@ -70,9 +75,24 @@ DEFAULT_MAX_CONNECTIONS = 16
 
 _DEFAULT_CACHING = CacheConfig.default()  # immutable: safe as a default argument
 
-# Most item memo entries kept per store before the memo starts over (it holds at most one
-# entry per live item read, so this is only reached by very large or churning data sets).
+# Most item entries kept per store when the cache has no capacity (or is off, when only the
+# decoding is remembered): one entry per item read, so reached only by very large data sets.
 _MEMO_LIMIT = 100_000
+
+# Added to the TTL of a memo entry. libldredis stamps its entries with the coarse monotonic
+# clock (a tick, <= 10 ms, behind time.monotonic); a memo entry that outlives the library's
+# by more than a tick makes the read after it reach Redis, not renew an answer as old as the TTL.
+_CLOCK_MARGIN = 0.02
+
+_NEVER = float("-inf")
+_FOREVER = float("inf")
+_monotonic = time.monotonic
+
+# A memo entry: (deadline, the stored JSON as read or written (None: absent or deleted), the
+# model object (None: absent or deleted)).
+_Entry = Tuple[float, Optional[bytes], Any]
+# A memo entry for all(): (deadline, all_raw bytes (None once patched), {key: model object}).
+_AllEntry = Tuple[float, Optional[bytes], Dict[str, Any]]
 
 # redis-py ConnectionPool.from_url options (the SDK's redis_opts) that mean something here.
 _REDIS_OPTS = {
@@ -87,6 +107,17 @@ _REDIS_OPTS = {
 
 def _identity(x: Any) -> Any:
     return x
+
+
+def _encode_item(value: Any) -> Any:
+    """For the JSON serialiser: an SDK model object as its JSON dict; a mapping as a dict."""
+    to_json_dict = getattr(value, "to_json_dict", None)
+    if to_json_dict is not None:
+        return to_json_dict()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"ldredis: cannot store a {type(value).__name__} as JSON")
+
 
 
 def _store_options(
@@ -116,17 +147,54 @@ def _cache_options(caching: CacheConfig) -> Dict[str, Any]:
 class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
     """The SDK's ``FeatureStore`` over an :class:`ldredis.Store` (what
     :func:`new_feature_store` returns). ``store`` is the underlying :class:`ldredis.Store`
-    (for ``stats()``, ``status()``, ``describe()``)."""
+    (for ``stats()``, ``status()``, ``describe()``; write through this object, not through
+    ``store``, or the memo will not see the writes).
+
+    The memo follows the store's cache settings (read once, from ``store.describe()``):
+
+    - off: no memo; every call reaches libldredis (and Redis). Only the decoding is saved:
+      bytes equal to the last ones decoded for the item give the same object.
+    - finite TTL: an entry lives the TTL from when it was read or written (plus
+      ``_CLOCK_MARGIN``, so that libldredis's own entry, stamped with a coarse clock, has
+      ended first and the next read reaches Redis). With ``refresh_ahead``, a quarter of the
+      TTL, so that what libldredis refreshed in the background reaches readers soon.
+    - infinite: entries never expire.
+
+    Entries: ``(namespace, key) -> (deadline, stored JSON bytes or None, model object or
+    None)``, at most ``capacity`` of them (the oldest written evicted first); and one ``all()``
+    result per kind, ``namespace -> (deadline, all_raw bytes or None, {key: model})``. Readers
+    take no lock; every change is made under ``_lock``. ``_generation`` counts writes and
+    inits: a read or write that overlapped another write or an init does not store its
+    (possibly superseded) result, and the next read asks libldredis.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        # (namespace, key) -> (stored JSON bytes, decoded model object)
-        self._items: Dict[Tuple[str, str], Tuple[bytes, Any]] = {}
-        # namespace -> (all_raw bytes, {key: model}) for all()
-        self._alls: Dict[str, Tuple[bytes, Dict[str, Any]]] = {}
+        settings = store.describe()
+        mode = settings.get("cache")
+        ttl_ms = settings.get("cache_ttl_ms", 0)
+        capacity = settings.get("cache_capacity", 0)
+        lifetime: Optional[float] = None
+        if mode == "infinite":
+            lifetime = _FOREVER
+        elif mode == "ttl" and ttl_ms > 0:
+            lifetime = ttl_ms / 1000.0
+            if settings.get("cache_refresh_ahead") == "on":
+                lifetime /= 4
+            lifetime += _CLOCK_MARGIN
+        #: seconds an entry lives; None: no memo (only the decoding is remembered)
+        self._lifetime = lifetime
+        self._capacity: int = capacity if lifetime is not None and capacity > 0 else _MEMO_LIMIT
+        self._items: "OrderedDict[Tuple[str, str], _Entry]" = OrderedDict()
+        self._alls: Dict[str, _AllEntry] = {}
+        self._lock = threading.Lock()
+        self._generation = 0
+        # libldredis cached every item of the last init when it finished: until these entries
+        # end, what it answers may be as old as the init, so what is read is kept only until then.
+        self._init_entries_end = _NEVER
         self._memo_enabled = True
-        self._memo_lock = threading.Lock()
         self._inited = False
+        _memos.add(self)
 
     # ---- FeatureStore -----------------------------------------------------------------------
 
@@ -135,17 +203,10 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
     ) -> Any:
         """The item as the SDK's model object, or None when missing or deleted, through
         ``callback``."""
-        raw = self.store.get_raw(kind.namespace, key)
-        if raw is None:
-            self._items.pop((kind.namespace, key), None)
-            return callback(None)
-        memo_key = (kind.namespace, key)
-        hit = self._items.get(memo_key)
-        if hit is not None and hit[0] == raw:
-            return callback(hit[1])
-        item = kind.decode(_json.loads(raw))
-        self._remember(memo_key, raw, item)
-        return callback(item)
+        entry = self._items.get((kind.namespace, key))
+        if entry is not None and entry[0] > _monotonic():
+            return callback(entry[2])
+        return callback(self._load(kind, key, entry))
 
     def all(self, kind: VersionedDataKind, callback: Callable[[Any], Any] = _identity) -> Any:
         """Every live item of the kind, ``{key: model object}``, through ``callback``.
@@ -153,44 +214,71 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
         As with the SDK's caching wrapper, an unchanged result is the same dict object as the
         previous call's: treat it as read-only."""
         namespace = kind.namespace
-        raw = self.store.all_raw(namespace)
-        hit = self._alls.get(namespace)
-        if hit is not None and hit[0] == raw:
-            return callback(hit[1])
-        decoded: Dict[str, Any] = {}
-        previous = hit[1] if hit is not None else {}
-        for key, item in _json.loads(raw).items():
-            old = previous.get(key)
-            if old is None:
-                cached = self._items.get((namespace, key))
-                old = cached[1] if cached is not None else None
-            if old is not None and old.get("version") == item.get("version"):
-                decoded[key] = old
-            else:
-                decoded[key] = kind.decode(item)
-        if self._memo_enabled:
-            self._alls[namespace] = (raw, decoded)
-        return callback(decoded)
+        entry = self._alls.get(namespace)
+        if entry is not None and entry[0] > _monotonic():
+            return callback(entry[2])
+        return callback(self._load_all(kind, namespace, entry))
 
     def init(self, all_data: Mapping[VersionedDataKind, Mapping[str, Any]]) -> None:
         """Replaces all data (every kind given) and marks the store initialized, atomically."""
-        document: Dict[str, Dict[str, Any]] = {}
-        for kind, items in all_data.items():
-            document[kind.namespace] = {
-                key: item if isinstance(item, dict) else kind.encode(item)
-                for key, item in items.items()
-            }
-        self.store.init(_json.dumps(document))
+        # One serialisation of the SDK's own mappings, no copy: model objects (and mappings
+        # other than dicts) are converted by _encode_item as the serialiser meets them.
+        document = _json.dumps(
+            {kind.namespace: items for kind, items in all_data.items()}, _encode_item
+        )
+        lifetime = self._lifetime
+        if lifetime is None:
+            self.store.init(document)
+            self._inited = True
+            return
+        try:
+            self.store.init(document)
+        except BaseException:
+            # libldredis emptied its cache (finite TTL) or filled it anyway (infinite): either
+            # way it now knows better than the memo.
+            self._reset(_NEVER)
+            raise
+        self._reset(_monotonic() + lifetime)
         self._inited = True
 
     def upsert(self, kind: VersionedDataKind, item: Any) -> None:
         """Writes the item if its version is higher than the stored one's."""
         encoded = item if isinstance(item, dict) else kind.encode(item)
-        self.store.upsert(kind.namespace, encoded["key"], encoded)
+        namespace = kind.namespace
+        key = encoded["key"]
+        document = _json.dumps(encoded)
+        if self._lifetime is None:
+            self.store.upsert(namespace, key, document)
+            return
+        generation = self._generation
+        try:
+            applied = self.store.upsert(namespace, key, document)
+        except Error:
+            self._write_failed(namespace, key)
+            raise
+        if not applied:
+            self._reload(kind, key)
+        elif encoded.get("deleted") is True:
+            self._written(namespace, key, None, None, generation)
+        else:
+            self._written(namespace, key, document, kind.decode(encoded), generation)
 
     def delete(self, kind: VersionedDataKind, key: str, version: int) -> None:
         """Writes a tombstone with the version, if higher than the stored one's."""
-        self.store.delete(kind.namespace, key, version)
+        namespace = kind.namespace
+        if self._lifetime is None:
+            self.store.delete(namespace, key, version)
+            return
+        generation = self._generation
+        try:
+            applied = self.store.delete(namespace, key, version)
+        except Error:
+            self._write_failed(namespace, key)
+            raise
+        if applied:
+            self._written(namespace, key, None, None, generation)
+        else:
+            self._reload(kind, key)
 
     @property
     def initialized(self) -> bool:
@@ -225,26 +313,174 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
 
     def disable_cache(self) -> None:
         """Called by the SDK's FDv2 data system once its in-memory store holds the data: stops
-        the decode memo. (libldredis's own cache stays as configured: it cannot be switched
-        off on a live store.)"""
-        with self._memo_lock:
+        the memo, decoding included. (libldredis's own cache stays as configured: it cannot
+        be switched off on a live store.)"""
+        with self._lock:
+            self._lifetime = None
             self._memo_enabled = False
+            self._generation += 1
             self._items.clear()
             self._alls.clear()
 
     def close(self) -> None:
         """Closes the underlying store (idempotent)."""
         self.store.close()
-        self._items.clear()
-        self._alls.clear()
+        with self._lock:
+            self._generation += 1
+            self._items.clear()
+            self._alls.clear()
 
-    def _remember(self, memo_key: Tuple[str, str], raw: bytes, item: Any) -> None:
+    # ---- the memo -----------------------------------------------------------------------------
+
+    def _deadline(self) -> float:
+        """When an entry read from libldredis now should end."""
+        lifetime = self._lifetime
+        if lifetime is None:
+            return _NEVER
+        now = _monotonic()
+        if now < self._init_entries_end:
+            return self._init_entries_end
+        return now + lifetime
+
+    def _load(self, kind: VersionedDataKind, key: str, entry: Optional[_Entry]) -> Any:
+        """A get that the memo could not answer: asks libldredis, decodes what changed."""
+        namespace = kind.namespace
+        generation = self._generation
+        raw = self.store.get_raw(namespace, key)  # an error is raised, never remembered
+        if raw is None:
+            item = None
+        elif entry is not None and entry[1] == raw:
+            if self._lifetime is None:
+                return entry[2]  # the decode memo already holds exactly this
+            item = entry[2]
+        else:
+            item = kind.decode(_json.loads(raw))
         if not self._memo_enabled:
+            return item
+        if raw is None and self._lifetime is None:
+            if entry is not None:
+                with self._lock:
+                    self._items.pop((namespace, key), None)
+            return item
+        deadline = self._deadline()
+        with self._lock:
+            if generation == self._generation:
+                self._put((namespace, key), (deadline, raw, item))
+        return item
+
+    def _load_all(
+        self, kind: VersionedDataKind, namespace: str, entry: Optional[_AllEntry]
+    ) -> Dict[str, Any]:
+        generation = self._generation
+        raw = self.store.all_raw(namespace)
+        if entry is not None and entry[1] == raw:
+            decoded = entry[2]
+        else:
+            previous = entry[2] if entry is not None else {}
+            items = self._items
+            decoded = {}
+            for key, item in _json.loads(raw).items():
+                old = previous.get(key)
+                if old is None:
+                    cached = items.get((namespace, key))
+                    old = cached[2] if cached is not None else None
+                if old is not None and old.get("version") == item.get("version"):
+                    decoded[key] = old
+                else:
+                    decoded[key] = kind.decode(item)
+        if self._memo_enabled:
+            deadline = self._deadline()
+            with self._lock:
+                if generation == self._generation:
+                    self._alls[namespace] = (deadline, raw, decoded)
+        return decoded
+
+    def _put(self, memo_key: Tuple[str, str], entry: _Entry) -> None:
+        """Stores an entry as the newest, evicting the oldest beyond capacity (under _lock)."""
+        items = self._items
+        items[memo_key] = entry
+        items.move_to_end(memo_key)
+        while len(items) > self._capacity:
+            items.popitem(last=False)
+
+    def _written(
+        self, namespace: str, key: str, raw: Optional[bytes], item: Any, generation: int
+    ) -> None:
+        """An applied write: the memo holds the new item (None for a tombstone), and the kind's
+        ``all()`` result is dropped (finite TTL) or patched (infinite), as libldredis does. If
+        another write or an init finished while this one was in the library (``generation``
+        is not current), which one Redis holds last is not known here: both entries are
+        dropped, and the next read asks libldredis."""
+        lifetime = self._lifetime
+        if lifetime is None:
             return
-        if len(self._items) >= _MEMO_LIMIT:
-            with self._memo_lock:
-                self._items.clear()
-        self._items[memo_key] = (raw, item)
+        deadline = _monotonic() + lifetime
+        memo_key = (namespace, key)
+        with self._lock:
+            alone = generation == self._generation
+            self._generation += 1
+            if alone:
+                self._put(memo_key, (deadline, raw, item))
+            else:
+                self._items.pop(memo_key, None)
+            listed = self._alls.pop(namespace, None)
+            if listed is not None and alone and lifetime == _FOREVER:
+                patched = dict(listed[2])
+                if item is None:
+                    patched.pop(key, None)
+                else:
+                    patched[key] = item
+                self._alls[namespace] = (_FOREVER, None, patched)
+
+    def _reload(self, kind: VersionedDataKind, key: str) -> None:
+        """A write rejected as older: libldredis holds the stored winner; read it into the memo
+        now (so that its entry and the memo's start together)."""
+        namespace = kind.namespace
+        with self._lock:
+            self._generation += 1
+            self._items.pop((namespace, key), None)
+            self._alls.pop(namespace, None)
+        try:
+            self._load(kind, key, None)
+        except Error as e:  # the write itself succeeded; the next get asks again
+            log.debug("ldredis: re-reading %s %r after a rejected write failed: %s",
+                      namespace, key, e)
+
+    def _write_failed(self, namespace: str, key: str) -> None:
+        """A failed write leaves a finite cache untouched, as libldredis does; the infinite
+        cache took the item anyway (libldredis replays it after the outage): ask it next."""
+        if self._lifetime != _FOREVER:
+            return
+        with self._lock:
+            self._generation += 1
+            self._items.pop((namespace, key), None)
+            self._alls.pop(namespace, None)
+
+    def _reset(self, init_entries_end: float) -> None:
+        """After an init: the memo starts empty, its reads until ``init_entries_end`` kept no
+        longer than libldredis keeps the init's data."""
+        with self._lock:
+            self._generation += 1
+            self._items.clear()
+            self._alls.clear()
+            self._init_entries_end = init_entries_end
+
+
+# Every feature store's memo, so that a fork()ed child starts without its parent's: the child
+# cannot use the parent's store (ClosedError says why), and must not seem to from the memo.
+_memos: "weakref.WeakSet[LDRedisFeatureStore]" = weakref.WeakSet()
+
+
+def _forget_memos_in_child() -> None:
+    for store in list(_memos):
+        store._lock = threading.Lock()  # another thread of the parent may have held it
+        store._generation += 1
+        store._items = OrderedDict()
+        store._alls = {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_memos_in_child)
 
 
 class LDRedisBigSegmentStore(BigSegmentStore):

@@ -373,6 +373,33 @@ class TestCacheConfig:
             ldr.new_feature_store(url=url, redis_opts={"ssl": True})
 
 
+class TestInitDocument:
+    def test_init_takes_model_objects_ordered_dicts_and_other_mappings(self, url, redis):
+        from collections import OrderedDict
+        from types import MappingProxyType
+
+        s = ldr.new_feature_store(url=url, caching=CacheConfig.disabled())
+        try:
+            s.init(OrderedDict([
+                (SEGMENTS, MappingProxyType({"seg": {"key": "seg", "version": 1}})),
+                (FEATURES, OrderedDict([("a", FEATURES.decode(make_flag("a", 2))),
+                                        ("b", MappingProxyType(make_flag("b", 3)))])),
+            ]))
+            assert json.loads(redis.cmd("HGET", "launchdarkly:features", "a")) == make_flag("a", 2)
+            assert s.get(FEATURES, "b", lambda x: x) == FEATURES.decode(make_flag("b", 3))
+            assert s.get(SEGMENTS, "seg", lambda x: x).version == 1
+        finally:
+            s.close()
+
+    def test_init_refuses_an_item_that_is_not_json(self, url):
+        s = ldr.new_feature_store(url=url, caching=CacheConfig.disabled())
+        try:
+            with pytest.raises(TypeError):
+                s.init({FEATURES: {"a": object()}})
+        finally:
+            s.close()
+
+
 class TestDecodeMemo:
     def test_an_unchanged_item_is_not_decoded_again(self, url, redis):
         s = ldr.new_feature_store(url=url, caching=CacheConfig.disabled())
