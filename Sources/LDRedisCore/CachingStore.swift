@@ -229,8 +229,11 @@ public final class CachingStore: @unchecked Sendable {
         state.withLock {
             initialized = .yes
             if mode == .infinite {
+                let old = Disposal()
+                old.add(fullData as Any)
                 fullData = keyed
                 pendingWrites.removeAll()
+                worker.enqueue { old.empty() }
             }
         }
         if let failure { throw failure }
@@ -401,18 +404,24 @@ public final class CachingStore: @unchecked Sendable {
         }
     }
 
+    /// Empties the cache. The old entries are released on the background thread: freeing ten
+    /// thousand items is work a caller of init need not wait for.
     private func clearCache() {
+        let garbage = Disposal()
         for shard in shards {
             shard.lock.withLock {
-                shard.cache.removeAll()
+                garbage.add(shard.cache)
+                shard.cache = LRUCache(capacity: shard.cache.capacity)
                 for (_, load) in shard.loads { load.superseded = true }
                 for (_, token) in shard.refreshing { token.superseded = true }
             }
         }
         lists.withLock {
-            listCache.removeAll()
+            garbage.add(listCache)
+            listCache = [:]
             for (_, load) in listLoads { load.superseded = true }
         }
+        worker.enqueue { garbage.empty() }
     }
 
     private func scheduleRefresh(_ key: ItemKey) {
@@ -527,6 +536,13 @@ final class ItemShard: @unchecked Sendable {
     init(capacity: Int) {
         cache = LRUCache(capacity: capacity)
     }
+}
+
+/// Values whose release is handed to the background thread.
+final class Disposal: @unchecked Sendable {
+    private var values: [Any] = []
+    func add(_ value: Any) { values.append(value) }
+    func empty() { values.removeAll() }
 }
 
 /// Marks a background refresh; a write in the meantime supersedes it.

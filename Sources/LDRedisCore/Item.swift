@@ -135,7 +135,7 @@ public enum ItemParser {
             return s.rawEquals(name, "key") ? .key : .other
         case 8...42:
             // Spelled with escapes ("vers\u0069on")? Rare: decode only when there is one.
-            guard s.bytes[name].contains(UInt8(ascii: "\\")) else { return .other }
+            guard s.contains(UInt8(ascii: "\\"), in: name) else { return .other }
             switch s.decodeString(name) {
             case "version": return .version
             case "deleted": return .deleted

@@ -1,3 +1,5 @@
+import Glibc
+
 /// A strict (RFC 8259) JSON scanner over UTF-8 bytes. It validates without building a tree:
 /// the store only needs a few top-level properties of each item and the byte ranges of the
 /// items in an all-data document. Nesting is bounded so hostile input cannot exhaust the stack.
@@ -268,10 +270,13 @@ struct JSONScanner {
     /// Scans a string at the cursor (which must be on its opening quote), validating escapes
     /// and UTF-8. Returns the range of its raw contents, between the quotes.
     mutating func scanString() throws(Failure) -> Range<Int> {
-        index += 1
-        let start = index
-        try continueString()
-        return start..<(index - 1)
+        guard let p = bytes.baseAddress else { throw fail("unterminated string") }
+        let start = index + 1
+        var message: String?
+        let end = JSONScanner.string(bytes, p, bytes.count, index, &message)
+        index = end
+        if let message { throw Failure(message: message, offset: end) }
+        return start..<(end - 1)
     }
 
     /// Scans the rest of a string from inside it, leaving the cursor after the closing quote.
@@ -417,11 +422,15 @@ struct JSONScanner {
         return true
     }
 
+    /// Whether `byte` occurs in `range` (memchr).
+    func contains(_ byte: UInt8, in range: Range<Int>) -> Bool {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return false }
+        return memchr(base + range.lowerBound, Int32(byte), range.count) != nil
+    }
+
     /// Decodes the raw contents of a string that `scanString` validated.
     func decodeString(_ range: Range<Int>) -> String {
-        var hasEscape = false
-        for k in range where bytes[k] == UInt8(ascii: "\\") { hasEscape = true; break }
-        if !hasEscape {
+        if !contains(UInt8(ascii: "\\"), in: range) {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         }
         var out: [UInt8] = []
