@@ -256,4 +256,17 @@ if [ "$smoke_ok" -eq 1 ]; then
   fi
 fi
 
+section "unloading the library while a store's thread winds down"
+if ${CC} -std=c99 -Wall -Wextra -Werror -o "$work/dlclose" "$here/dlclose.c" -ldl; then
+  # The URL comes from with-redis.sh, hence sh -c.
+  if "${with_redis[@]}" sh -c '"$0" "$1" "$LDREDIS_URL"' "$work/dlclose" "$lib" 2>&1 |
+      tee "$work/dlclose.log" | grep -q survived; then
+    pass "dlclose right after ldredis_store_free: no crash (-z nodelete)"
+  else
+    fail "the process died after dlclose ($(cat "$work/dlclose.log"))"
+  fi
+else
+  fail "Tests/C/dlclose.c does not compile"
+fi
+
 finish
