@@ -13,6 +13,8 @@ final class BackgroundWorker: @unchecked Sendable {
     private var tick: (@Sendable () -> Void)?
     private var thread = pthread_t()
     private var started = false
+    private var finished = false
+    private let exited = Condition()
 
     init(tickMilliseconds: Int64) {
         self.tickInterval = tickMilliseconds
@@ -54,12 +56,21 @@ final class BackgroundWorker: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    /// Stops the thread and waits up to `milliseconds` for it to finish (it is usually idle and
+    /// exits at once; one blocked on a frozen Redis is left to finish on its own), so that a
+    /// process exiting right after ldredis_store_free does not race a thread tearing down.
+    func stop(waitingUpTo milliseconds: Int64 = 0) {
+        let onThisThread = isCurrentThread
         lock.withLock {
             stopping = true
             jobs.removeAll()
             head = 0
             wake.signal()
+            guard started, milliseconds > 0, !onThisThread else { return }
+            let deadline = Deadline.after(milliseconds: milliseconds)
+            while !finished && !deadline.hasPassed {
+                _ = exited.wait(lock, until: deadline)
+            }
         }
     }
 
@@ -85,8 +96,14 @@ final class BackgroundWorker: @unchecked Sendable {
             }
             _ = wake.wait(lock, until: nextTick)
         }
+        let done = (tick, jobs)
         tick = nil
         jobs.removeAll()
         lock.unlock()
+        withExtendedLifetime(done) {}   // released here, outside the lock (may end the store)
+        lock.withLock {
+            finished = true
+            exited.broadcast()
+        }
     }
 }

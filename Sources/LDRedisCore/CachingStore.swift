@@ -64,8 +64,8 @@ public final class CachingStore: @unchecked Sendable {
     public func close() {
         state.withLock { closed = true }
         status.setListener(nil)
-        worker.stop()
         core.close()
+        worker.stop(waitingUpTo: 50)
     }
 
     deinit {
