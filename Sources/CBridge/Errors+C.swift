@@ -85,6 +85,13 @@ func bytes(_ p: UnsafePointer<CChar>?, _ len: Int, _ name: String) throws(StoreE
     return Array(UnsafeRawBufferPointer(start: p, count: len))
 }
 
+/// A caller's (pointer, length) buffer, read in place (valid for the call only).
+func buffer(_ p: UnsafePointer<CChar>?, _ len: Int, _ name: String) throws(StoreError) -> UnsafeBufferPointer<UInt8> {
+    guard let p else { throw StoreError.invalidArgument("\(name) must not be NULL") }
+    guard len >= 0 else { throw StoreError.invalidArgument("the length of \(name) is out of range") }
+    return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: len)
+}
+
 /// Hands bytes to the caller as a malloc'd, NUL-terminated string (freed with ldredis_free).
 func output(_ value: [UInt8], _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
             _ outLen: UnsafeMutablePointer<Int>?) throws(StoreError) {

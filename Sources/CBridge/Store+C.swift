@@ -36,8 +36,8 @@ public func ldredis_store_free(_ store: OpaquePointer?) {
 @_cdecl("ldredis_store_init_json")
 public func ldredis_store_init_json(_ store: OpaquePointer?, _ json: UnsafePointer<CChar>?, _ len: Int) -> Int32 {
     cCall { () throws(StoreError) in
-        let data = try FullDataSet.parse(bytes(json, len, "json"))
-        try withStore(store) { (s) throws(StoreError) in try s.initialize(data) }
+        let document = try buffer(json, len, "json")
+        try withStore(store) { (s) throws(StoreError) in try s.initialize(parsing: document) }
         return LDREDIS_OK
     }
 }

@@ -197,6 +197,21 @@ public final class CachingStore: @unchecked Sendable {
         } catch {
             failure = error
         }
+        try applyInitialize(data, failure: failure)
+    }
+
+    /// The same for an all-data JSON document, parsed while it streams to Redis: an invalid
+    /// document throws `.invalidArgument` and changes nothing, in Redis or in the cache.
+    public func initialize(parsing json: UnsafeBufferPointer<UInt8>) throws(StoreError) {
+        let (data, failure) = try core.initialize(parsing: json)
+        if let failure, failure.isRedisFailure {
+            core.counters.error()
+            status.markUnavailable(failure)
+        }
+        try applyInitialize(data, failure: failure)
+    }
+
+    private func applyInitialize(_ data: FullDataSet, failure: StoreError?) throws(StoreError) {
         if failure == nil {
             status.clearNeedsRefresh()
             state.withLock { initialized = .yes }

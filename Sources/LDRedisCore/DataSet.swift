@@ -18,59 +18,88 @@ public struct FullDataSet: Sendable {
     /// "features"; any other member is a kind of that name. Every item is validated as caller
     /// input (a JSON object with an integer version in range) and kept byte for byte.
     public static func parse(_ json: [UInt8]) throws(StoreError) -> FullDataSet {
-        try json.withBytes { (buffer) throws(StoreError) in
-            var s = JSONScanner(buffer)
-            var kinds: [Kind] = []
-            var members: Set<String> = []
-            do {
-                try s.beginObject()
-                var first = true
-                while let nameRange = try s.nextMember(first: first) {
-                    first = false
-                    let member = s.decodeString(nameRange)
-                    let name = member == "flags" ? "features" : member
-                    try DataKind.validate(name)
-                    if kinds.contains(where: { $0.name == name }) {
-                        let both = name == "features" && members.contains(member == "flags" ? "features" : "flags")
-                        throw StoreError.invalidArgument(both
-                            ? "the data set has both \"flags\" and \"features\""
-                            : "the data set has \"\(member)\" twice")
-                    }
-                    members.insert(member)
-                    guard s.current == UInt8(ascii: "{") else {
-                        throw StoreError.invalidArgument("\"\(member)\" must be an object of items keyed by their keys")
-                    }
-                    var items: [(key: String, item: StoredItem)] = []
-                    try s.beginObject()
-                    var firstItem = true
-                    while let keyRange = try s.nextMember(first: firstItem) {
-                        firstItem = false
-                        let key = s.decodeString(keyRange)
-                        guard !key.isEmpty else {
-                            throw StoreError.invalidArgument("an item of \"\(member)\" has an empty key")
-                        }
-                        let start = s.index
-                        let header: ItemHeader
-                        do throws(JSONScanner.Failure) {
-                            header = try ItemParser.scanItem(&s, strict: true)
-                        } catch {
-                            throw StoreError.invalidArgument("invalid item \"\(key)\" in \"\(member)\": \(error.message) (at byte \(error.offset))")
-                        }
-                        items.append((key, StoredItem(header: header, json: Array(buffer[start..<s.index]))))
-                    }
-                    kinds.append(Kind(name: name, items: items))
-                }
-                try s.expectEnd()
-            } catch let failure as JSONScanner.Failure {
-                throw StoreError.invalidArgument("invalid data set JSON: \(failure.message) (at byte \(failure.offset))")
-            } catch let error as StoreError {
-                throw error
-            } catch {
-                throw StoreError.internal("unexpected error parsing the data set")
-            }
-            return FullDataSet(kinds: kinds)
-        }
+        try json.withBytes { (buffer) throws(StoreError) in try parse(buffer) }
     }
+
+    /// Parses straight from a caller's buffer (no copy of the whole document).
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(StoreError) -> FullDataSet {
+        var none = NoObserver()
+        return try parse(buffer, observer: &none)
+    }
+
+    /// Parses, telling `observer` about each kind and item as soon as it is read (so an init can
+    /// stream to Redis while the rest of the document is still being parsed).
+    static func parse<O: DataSetObserver>(_ buffer: UnsafeBufferPointer<UInt8>,
+                                          observer: inout O) throws(StoreError) -> FullDataSet {
+        var s = JSONScanner(buffer)
+        var kinds: [Kind] = []
+        var members: Set<String> = []
+        do {
+            try s.beginObject()
+            var first = true
+            while let nameRange = try s.nextMember(first: first) {
+                first = false
+                let member = s.decodeString(nameRange)
+                let name = member == "flags" ? "features" : member
+                try DataKind.validate(name)
+                if kinds.contains(where: { $0.name == name }) {
+                    let both = name == "features" && members.contains(member == "flags" ? "features" : "flags")
+                    throw StoreError.invalidArgument(both
+                        ? "the data set has both \"flags\" and \"features\""
+                        : "the data set has \"\(member)\" twice")
+                }
+                members.insert(member)
+                guard s.current == UInt8(ascii: "{") else {
+                    throw StoreError.invalidArgument("\"\(member)\" must be an object of items keyed by their keys")
+                }
+                var items: [(key: String, item: StoredItem)] = []
+                observer.beginKind(name)
+                try s.beginObject()
+                var firstItem = true
+                while let keyRange = try s.nextMember(first: firstItem) {
+                    firstItem = false
+                    let key = s.decodeString(keyRange)
+                    guard !key.isEmpty else {
+                        throw StoreError.invalidArgument("an item of \"\(member)\" has an empty key")
+                    }
+                    let start = s.index
+                    let header: ItemHeader
+                    do throws(JSONScanner.Failure) {
+                        header = try ItemParser.scanItem(&s, strict: true)
+                    } catch {
+                        throw StoreError.invalidArgument("invalid item \"\(key)\" in \"\(member)\": \(error.message) (at byte \(error.offset))")
+                    }
+                    let item = StoredItem(header: header, json: Array(buffer[start..<s.index]))
+                    items.append((key, item))
+                    observer.item(key, item)
+                }
+                observer.endKind()
+                kinds.append(Kind(name: name, items: items))
+            }
+            try s.expectEnd()
+        } catch let failure as JSONScanner.Failure {
+            throw StoreError.invalidArgument("invalid data set JSON: \(failure.message) (at byte \(failure.offset))")
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.internal("unexpected error parsing the data set")
+        }
+        return FullDataSet(kinds: kinds)
+    }
+}
+
+/// Told about a data set as it is parsed. It cannot fail the parse: an observer that meets an
+/// error (a lost connection) records it and ignores the rest.
+protocol DataSetObserver {
+    mutating func beginKind(_ name: String)
+    mutating func item(_ key: String, _ item: StoredItem)
+    mutating func endKind()
+}
+
+struct NoObserver: DataSetObserver {
+    mutating func beginKind(_ name: String) {}
+    mutating func item(_ key: String, _ item: StoredItem) {}
+    mutating func endKind() {}
 }
 
 /// Rules for kind names and item keys.

@@ -5,6 +5,11 @@ protocol RedisSession: AnyObject {
     /// Sends the encoded commands and returns their replies, in order. Error replies are
     /// returned as `.error`; failures of the connection throw.
     func pipeline(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) -> [RedisReply]
+    /// Sends commands without waiting for their replies (a long pipeline streamed in parts);
+    /// `receive` collects the replies afterwards, in order.
+    func send(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError)
+    /// Reads the replies to `count` commands sent with `send`.
+    func receive(_ count: Int, deadline: Deadline) throws(StoreError) -> [RedisReply]
     /// Asks for UNWATCH to be sent before the next commands on this connection (for free,
     /// in the same write), so a rejected WATCH upsert costs no extra round trip.
     func unwatchBeforeNextCommand()
@@ -18,6 +23,8 @@ final class RedisConnection: RedisSession {
     private let counters: StoreCounters?
     private var receiveBuffer: [UInt8]
     private var pendingUnwatch = false
+    /// UNWATCHes sent whose +OK has not been read (and must not be handed out as a reply).
+    private var unansweredUnwatches = 0
     private(set) var isBroken = false
 
     private init(socket: Socket, counters: StoreCounters?) throws(StoreError) {
@@ -71,23 +78,36 @@ final class RedisConnection: RedisSession {
     }
 
     func pipeline(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) -> [RedisReply] {
+        try send(commands, deadline: deadline)
+        counters?.roundTrip()
+        return try receive(commands.commandCount, deadline: deadline)
+    }
+
+    func send(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) {
         guard !isBroken else { throw StoreError.unavailable("the connection to Redis at \(socket.peer) is closed") }
         do throws(StoreError) {
-            var skip = 0
             if pendingUnwatch {
                 var unwatch = CommandEncoder()
                 unwatch.command("UNWATCH")
                 try unwatch.buffer.withBytes { (b) throws(StoreError) in try socket.write(UnsafeRawBufferPointer(b), deadline: deadline) }
                 pendingUnwatch = false
-                skip = 1
+                unansweredUnwatches += 1
             }
             try commands.buffer.withBytes { (b) throws(StoreError) in try socket.write(UnsafeRawBufferPointer(b), deadline: deadline) }
-            counters?.roundTrip()
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    func receive(_ count: Int, deadline: Deadline) throws(StoreError) -> [RedisReply] {
+        guard !isBroken else { throw StoreError.unavailable("the connection to Redis at \(socket.peer) is closed") }
+        do throws(StoreError) {
             var replies: [RedisReply] = []
-            replies.reserveCapacity(commands.commandCount)
-            while replies.count < commands.commandCount {
+            replies.reserveCapacity(count)
+            while replies.count < count {
                 if let reply = try reader.next() {
-                    if skip > 0 { skip -= 1; continue }
+                    if unansweredUnwatches > 0 { unansweredUnwatches -= 1; continue }
                     replies.append(reply)
                     continue
                 }

@@ -16,6 +16,106 @@ public struct KindItems: Sendable {
     public let skippedMalformed: Int
 }
 
+/// Streams an init transaction to Redis as the data set is parsed.
+struct StreamingInit: DataSetObserver {
+    static let flushBytes = 256 * 1024
+
+    let store: RedisFeatureStore
+    let session: RedisSession
+    let deadline: Deadline
+    private var encoder = CommandEncoder(reserving: StreamingInit.flushBytes + 64 * 1024)
+    private var sent = 0
+    private var hashKey = ""
+    private var chunk: [(String, StoredItem)] = []
+    private(set) var failure: StoreError?
+
+    init(store: RedisFeatureStore, session: RedisSession, deadline: Deadline) {
+        self.store = store
+        self.session = session
+        self.deadline = deadline
+        encoder.command("MULTI")
+    }
+
+    mutating func beginKind(_ name: String) {
+        hashKey = store.key(for: name)
+        encoder.command("DEL", hashKey)
+    }
+
+    mutating func item(_ key: String, _ item: StoredItem) {
+        chunk.append((key, item))
+        if chunk.count == RedisFeatureStore.hsetChunkSize { encodeChunk() }
+    }
+
+    mutating func endKind() {
+        encodeChunk()
+    }
+
+    private mutating func encodeChunk() {
+        guard !chunk.isEmpty else { return }
+        encoder.begin(argumentCount: 2 + 2 * chunk.count)
+        encoder.argument("HSET")
+        encoder.argument(hashKey)
+        for (key, item) in chunk {
+            encoder.argument(key)
+            encoder.argument(item.json)
+        }
+        chunk.removeAll(keepingCapacity: true)
+        if encoder.buffer.count >= StreamingInit.flushBytes { flush() }
+    }
+
+    private mutating func flush() {
+        guard failure == nil else { encoder = CommandEncoder(); return }
+        do {
+            try session.send(encoder, deadline: deadline)
+            sent += encoder.commandCount
+        } catch {
+            failure = error
+        }
+        encoder = CommandEncoder(reserving: StreamingInit.flushBytes + 64 * 1024)
+    }
+
+    /// The document was invalid: drop the queued commands (DISCARD), read what was answered.
+    mutating func abort() {
+        guard failure == nil else { return }
+        encoder.command("DISCARD")
+        flush()
+        if failure == nil { _ = try? session.receive(sent, deadline: deadline) }
+    }
+
+    /// Sends `SET PREFIX:$inited ""` and `EXEC`, and checks every reply; the failure, if any.
+    mutating func finish() -> StoreError? {
+        encoder.command("SET", store.key(for: "$inited"), "")
+        encoder.command("EXEC")
+        flush()
+        if let failure { return failure }
+        store.counters.roundTrip()
+        let replies: [RedisReply]
+        do {
+            replies = try session.receive(sent, deadline: deadline)
+        } catch {
+            return error
+        }
+        for reply in replies.dropLast() {
+            if let message = reply.errorMessage {
+                return StoreError.redis("Redis refused the init transaction: \(message)")
+            }
+        }
+        switch replies.last {
+        case .array(let results)?:
+            for result in results {
+                if let message = result.errorMessage {
+                    return StoreError.redis("a command of the init transaction failed: \(message)")
+                }
+            }
+            return nil
+        case .error(let message)?:
+            return StoreError.redis("Redis refused the init transaction: \(message)")
+        default:
+            return StoreError.redis("Redis aborted the init transaction")
+        }
+    }
+}
+
 /// LaunchDarkly's Redis persistent feature store, without a cache: every call is one Redis
 /// operation in the SDKs' schema (SPEC sections 1-3). Thread-safe.
 public final class RedisFeatureStore: @unchecked Sendable {
@@ -118,6 +218,32 @@ public final class RedisFeatureStore: @unchecked Sendable {
             throw StoreError.redis("Redis refused the init transaction: \(message)")
         default:
             throw StoreError.redis("Redis aborted the init transaction")
+        }
+    }
+
+    /// Parses an all-data document and writes it, streaming: the transaction's commands go to
+    /// Redis while the rest of the document is still being parsed (Redis only queues them until
+    /// EXEC), so parsing overlaps with the transfer. If the document turns out to be invalid,
+    /// the transaction is discarded (DISCARD) and nothing is written. Returns the parsed data,
+    /// and the Redis failure if the write failed (the data is complete either way).
+    public func initialize(parsing json: UnsafeBufferPointer<UInt8>) throws(StoreError) -> (FullDataSet, StoreError?) {
+        do throws(StoreError) {
+            return try client.withSession { (session, deadline) throws(StoreError) in
+                var writer = StreamingInit(store: self, session: session, deadline: deadline)
+                let data: FullDataSet
+                do throws(StoreError) {
+                    data = try FullDataSet.parse(json, observer: &writer)
+                } catch {
+                    writer.abort()
+                    throw error
+                }
+                return (data, writer.finish())
+            }
+        } catch .invalidArgument(let message) {
+            throw StoreError.invalidArgument(message)
+        } catch {
+            // No connection at all: still parse, so the caller has the data (infinite cache).
+            return (try FullDataSet.parse(json), error)
         }
     }
 

@@ -142,3 +142,62 @@ struct InteropTests {
         }
     }
 }
+
+/// Init from a JSON document, streamed to Redis while it is parsed.
+@Suite("Streaming init")
+struct StreamingInitTests {
+    func document(_ count: Int, tail: String = "") -> [UInt8] {
+        let pad = String(repeating: "x", count: 400)
+        let flags = (0..<count).map { #""f\#($0)":{"key":"f\#($0)","version":\#($0),"pad":"\#(pad)"}"# }
+        return Array(#"{"flags":{\#(flags.joined(separator: ","))\#(tail)},"segments":{"s":{"version":1}}}"#.utf8)
+    }
+
+    @Test("a document larger than many stream flushes is written whole, in one transaction")
+    func bigDocument() throws {
+        let server = try RedisServer()
+        let s = try CachingStore(configuration: server.configuration(prefix: Fixture.uniquePrefix()))
+        defer { s.close() }
+        let doc = document(3_000)
+        #expect(doc.count > 4 * StreamingInit.flushBytes)
+        try doc.withUnsafeBufferPointer { b in try s.initialize(parsing: b) }
+        #expect(try server.cli("HLEN", s.core.key(for: "features")) == "3000")
+        #expect(try server.cli("HLEN", s.core.key(for: "segments")) == "1")
+        #expect(try server.cli("EXISTS", s.core.key(for: "$inited")) == "1")
+        #expect(try s.get(kind: "features", key: "f2999")?.version == 2999)
+    }
+
+    @Test("an invalid item late in a big document writes nothing, and the connection stays usable")
+    func invalidLate() throws {
+        let server = try RedisServer()
+        var config = server.configuration(prefix: Fixture.uniquePrefix())
+        try config.setPoolSize(1)
+        let s = try CachingStore(configuration: config)
+        defer { s.close() }
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("old", 1)]))
+        let bad = document(2_000, tail: #","broken":{"version":-1}"#)
+        #expect {
+            try bad.withUnsafeBufferPointer { b in try s.initialize(parsing: b) }
+        } throws: { error in
+            guard case StoreError.invalidArgument(let message) = error else { return false }
+            return message.contains("broken")
+        }
+        #expect(try server.cli("HKEYS", s.core.key(for: "features")) == "old", "the transaction was discarded")
+        #expect(try s.core.get(kind: "features", key: "old")?.version == 1, "the one pooled connection still works")
+        #expect(s.currentStatus.available)
+    }
+
+    @Test("with Redis down, the infinite cache still gets the whole streamed document")
+    func downInfinite() throws {
+        let server = try RedisServer()
+        var config = server.configuration(prefix: Fixture.uniquePrefix())
+        config.cacheTTLMilliseconds = -1
+        try config.setConnectTimeout(milliseconds: 300)
+        let s = try CachingStore(configuration: config)
+        defer { s.close() }
+        server.stop()
+        let doc = document(1_000)
+        #expect(throws: StoreError.self) { try doc.withUnsafeBufferPointer { b in try s.initialize(parsing: b) } }
+        #expect(try s.get(kind: "features", key: "f999")?.version == 999)
+        #expect(s.currentStatus.available == false)
+    }
+}
