@@ -6,13 +6,7 @@ struct DataSetTests {
     func parse(_ text: String) throws -> FullDataSet { try FullDataSet.parse(Array(text.utf8)) }
 
     func rejects(_ text: String, mentioning word: String) {
-        do {
-            _ = try parse(text)
-            Issue.record("accepted \(text)")
-        } catch {
-            guard case StoreError.invalidArgument(let message)? = error as? StoreError else { Issue.record("wrong error \(error)"); return }
-            #expect(message.contains(word), "\(message)")
-        }
+        expectInvalidArgument(text, mentioning: word) { _ = try parse(text) }
     }
 
     @Test("flags become the features kind, other members keep their names, items are kept byte for byte")

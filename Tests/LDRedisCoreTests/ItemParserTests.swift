@@ -12,13 +12,7 @@ struct ItemParserTests {
     }
 
     func rejects(_ text: String, mentioning word: String) {
-        do {
-            _ = try input(text)
-            Issue.record("accepted \(text)")
-        } catch {
-            guard case StoreError.invalidArgument(let message)? = error as? StoreError else { Issue.record("wrong error \(error)"); return }
-            #expect(message.contains(word), "\(message)")
-        }
+        expectInvalidArgument(text, mentioning: word) { _ = try input(text) }
     }
 
     @Test("a plain item gives its version and not deleted")

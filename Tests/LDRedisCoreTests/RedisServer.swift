@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Testing
 @testable import LDRedisCore
 
 /// A throwaway redis-server on a free loopback port, started by a test and stopped by pid.
@@ -165,6 +166,25 @@ final class RedisServer: @unchecked Sendable {
         }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
+}
+
+/// Expects `body` to fail with `StoreError.invalidArgument` whose message mentions `word`, and
+/// returns the message (nil, with an issue recorded, otherwise).
+@discardableResult
+func expectInvalidArgument(_ what: String, mentioning word: String,
+                           _ body: () throws -> Void) -> String? {
+    do {
+        try body()
+        Issue.record("accepted \(what)")
+    } catch {
+        guard case StoreError.invalidArgument(let message)? = error as? StoreError else {
+            Issue.record("wrong error for \(what): \(error)")
+            return nil
+        }
+        #expect(message.contains(word), "\(message)")
+        return message
+    }
+    return nil
 }
 
 struct TestFailure: Error, CustomStringConvertible {
