@@ -20,6 +20,8 @@ public final class CachingStore: @unchecked Sendable {
     private let ttlNanoseconds: UInt64
 
     private let shards: [ItemShard]
+    /// The same shards, unretained, for the hit path (the array above keeps them alive).
+    private let shardRefs: UnsafeMutableBufferPointer<Unmanaged<ItemShard>>
     private let lists = Lock()
     private var listCache: [String: ListEntry] = [:]
     private var listLoads: [String: InFlight<[(key: String, item: StoredItem)]>] = [:]
@@ -50,6 +52,8 @@ public final class CachingStore: @unchecked Sendable {
         shards = (0..<shardCount).map { i in
             ItemShard(capacity: capacity == 0 ? 0 : capacity / shardCount + (i < capacity % shardCount ? 1 : 0))
         }
+        shardRefs = .allocate(capacity: shardCount)
+        _ = shardRefs.initialize(from: shards.map { Unmanaged.passUnretained($0) })
         worker = BackgroundWorker(tickMilliseconds: CachingStore.pollIntervalMilliseconds)
         status = StatusTracker(worker: worker)
         // The tick holds the store until close() stops the thread (no weak reference: a weak
@@ -70,6 +74,7 @@ public final class CachingStore: @unchecked Sendable {
 
     deinit {
         worker.stop()
+        shardRefs.deallocate()
     }
 
     // MARK: Reads
@@ -80,8 +85,18 @@ public final class CachingStore: @unchecked Sendable {
         try DataKind.validate(kind)
         try DataKind.validateKey(key)
         let itemKey = ItemKey(kind: kind, key: key)
-        let shard = shard(for: itemKey)
         let now = clock()
+        // The hit path borrows the shard: no retain or release, which on an object shared by
+        // every thread would be a contended atomic write per hit.
+        let hit: StoredItem?? = shardRefs[shardIndex(itemKey)]._withUnsafeGuaranteedRef { shard in
+            shard.lock.lock()
+            defer { shard.lock.unlock() }
+            guard let cached = shard.cache.lookup(itemKey, now: now), cached.fresh else { return nil }
+            shard.hits += 1
+            return .some(cached.value)
+        }
+        if let hit { return hit }
+        let shard = shard(for: itemKey)
 
         shard.lock.lock()
         if let cached = shard.cache.lookup(itemKey, now: now) {
@@ -363,7 +378,12 @@ public final class CachingStore: @unchecked Sendable {
     }
 
     private func shard(for key: ItemKey) -> ItemShard {
-        shards[Int((key.hash >> 32) % UInt64(shards.count))]
+        shards[shardIndex(key)]
+    }
+
+    @inline(__always)
+    private func shardIndex(_ key: ItemKey) -> Int {
+        Int((key.hash >> 32) % UInt64(shardRefs.count))
     }
 
     private func cachedVersion(_ key: ItemKey) -> Int64? {

@@ -26,10 +26,11 @@ struct LRUCache<Key: Hashable, Value> {
 
     var count: Int { index.count }
 
-    /// The entry and whether it is still fresh at `now`; marks it most recently used.
+    /// The entry and whether it is still fresh at `now`; marks it most recently used (only
+    /// when bounded: an unbounded cache never evicts, so a hit then writes nothing).
     mutating func lookup(_ key: Key, now: UInt64) -> (value: Value, fresh: Bool)? {
         guard let i = index[key] else { return nil }
-        moveToFront(i)
+        if capacity > 0 { moveToFront(i) }
         return (slots[i].value, now < slots[i].expiresAt)
     }
 
