@@ -180,8 +180,11 @@ int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL). */
 int ldredis_store_new(ldredis_store **out, const ldredis_config *cfg);
 
-/* Closes the store's connections and releases it. NULL is allowed. The caller must make sure
-   no other thread is still using the store. */
+/* Closes the store's connections, removes its status listener (waiting for a running callback
+   to return) and releases it. Its background thread is told to stop and waited for at most
+   50 ms (one blocked on a frozen Redis finishes on its own, within the timeouts). NULL is
+   allowed. The caller must make sure no other thread is still using the store, and must not
+   call this from the store's status listener. */
 void ldredis_store_free(ldredis_store *store);
 
 /* Replaces the data of the given kinds with a full data set and marks the store initialized,
