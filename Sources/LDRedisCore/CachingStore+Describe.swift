@@ -1,11 +1,11 @@
 /// Big Segments reads (never cached: the SDK caches membership itself) and the description.
 extension CachingStore {
     public func bigSegmentsSynchronizedOn() throws(StoreError) -> Int64? {
-        try trackedRead { () throws(StoreError) in try core.bigSegmentsSynchronizedOn() }
+        try tracked { () throws(StoreError) in try core.bigSegmentsSynchronizedOn() }
     }
 
     public func bigSegmentMembership(contextHash: String) throws(StoreError) -> [String: Bool]? {
-        try trackedRead { () throws(StoreError) in try core.bigSegmentMembership(contextHash: contextHash) }
+        try tracked { () throws(StoreError) in try core.bigSegmentMembership(contextHash: contextHash) }
     }
 
     /// The configuration and effective key names, secrets redacted, as a JSON object (the

@@ -19,8 +19,8 @@ public final class CachingStore: @unchecked Sendable {
     let repopulateOnRestart: Bool
     private let ttlNanoseconds: UInt64
 
-    private let shards: [ItemShard]
-    /// The same shards, unretained, for the hit path (the array above keeps them alive).
+    /// The cache's shards, retained here and released in deinit; held as Unmanaged so the hit
+    /// path can borrow them.
     private let shardRefs: UnsafeMutableBufferPointer<Unmanaged<ItemShard>>
     private let lists = Lock()
     private var listCache: [String: ListEntry] = [:]
@@ -49,11 +49,10 @@ public final class CachingStore: @unchecked Sendable {
         repopulateOnRestart = configuration.repopulateOnRestart && ttl < 0
         let capacity = configuration.cacheCapacity
         let shardCount = capacity == 0 ? 16 : max(1, min(16, capacity / 64))
-        shards = (0..<shardCount).map { i in
-            ItemShard(capacity: capacity == 0 ? 0 : capacity / shardCount + (i < capacity % shardCount ? 1 : 0))
-        }
         shardRefs = .allocate(capacity: shardCount)
-        _ = shardRefs.initialize(from: shards.map { Unmanaged.passUnretained($0) })
+        _ = shardRefs.initialize(from: (0..<shardCount).map { i in
+            Unmanaged.passRetained(ItemShard(capacity: capacity == 0 ? 0 : capacity / shardCount + (i < capacity % shardCount ? 1 : 0)))
+        })
         worker = BackgroundWorker(tickMilliseconds: CachingStore.pollIntervalMilliseconds)
         status = StatusTracker(worker: worker)
         // The tick holds the store until close() stops the thread (no weak reference: a weak
@@ -74,6 +73,7 @@ public final class CachingStore: @unchecked Sendable {
 
     deinit {
         worker.stop()
+        for shard in shardRefs { shard.release() }
         shardRefs.deallocate()
     }
 
@@ -86,47 +86,49 @@ public final class CachingStore: @unchecked Sendable {
         try DataKind.validateKey(key)
         let itemKey = ItemKey(kind: kind, key: key)
         let now = clock()
-        // The hit path borrows the shard: no retain or release, which on an object shared by
-        // every thread would be a contended atomic write per hit.
-        let hit: StoredItem?? = shardRefs[shardIndex(itemKey)]._withUnsafeGuaranteedRef { shard in
+        // One critical section decides; the shard is borrowed, not retained (a retain on an
+        // object every thread shares would be a contended atomic write per hit).
+        let found: Lookup = shardRefs[shardIndex(itemKey)]._withUnsafeGuaranteedRef { shard in
             shard.lock.lock()
             defer { shard.lock.unlock() }
-            guard let cached = shard.cache.lookup(itemKey, now: now), cached.fresh else { return nil }
-            shard.hits += 1
-            return .some(cached.value)
-        }
-        if let hit { return hit }
-        let shard = shard(for: itemKey)
-
-        shard.lock.lock()
-        if let cached = shard.cache.lookup(itemKey, now: now) {
-            if cached.fresh {
-                shard.hits += 1
-                shard.lock.unlock()
-                return cached.value
+            if let cached = shard.cache.lookup(itemKey, now: now) {
+                if cached.fresh {
+                    shard.hits += 1
+                    return .value(cached.value)
+                }
+                if refreshAhead {
+                    shard.hits += 1
+                    guard shard.refreshing[itemKey] == nil && status.isAvailable else { return .value(cached.value) }
+                    shard.refreshing[itemKey] = RefreshToken()
+                    return .valueAndRefresh(cached.value)
+                }
             }
-            if refreshAhead {
-                shard.hits += 1
-                let start = shard.refreshing[itemKey] == nil && status.isAvailable
-                if start { shard.refreshing[itemKey] = RefreshToken() }
-                shard.lock.unlock()
-                if start { scheduleRefresh(itemKey) }
-                return cached.value
+            shard.misses += 1
+            if let load = shard.loads[itemKey] {
+                shard.coalesced += 1
+                return .wait(load)
             }
+            let load = InFlight<StoredItem?>()
+            shard.loads[itemKey] = load
+            return .load(load)
         }
-        shard.misses += 1
-        if let load = shard.loads[itemKey] {
-            shard.coalesced += 1
-            shard.lock.unlock()
-            return try load.wait().get()
+        let load: InFlight<StoredItem?>
+        switch found {
+        case .value(let item):
+            return item
+        case .valueAndRefresh(let item):
+            scheduleRefresh(itemKey)
+            return item
+        case .wait(let other):
+            return try other.wait().get()
+        case .load(let mine):
+            load = mine
         }
-        let load = InFlight<StoredItem?>()
-        shard.loads[itemKey] = load
-        shard.lock.unlock()
 
         let result = Result { () throws(StoreError) -> StoredItem? in
             try tracked { () throws(StoreError) in try core.get(kind: kind, key: key) }
         }
+        let shard = shard(for: itemKey)
         shard.lock.withLock {
             if shard.loads[itemKey] === load { shard.loads[itemKey] = nil }
             if case .success(let item) = result, !load.superseded {
@@ -349,12 +351,8 @@ public final class CachingStore: @unchecked Sendable {
 
     // MARK: Internals
 
-    func trackedRead<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try tracked(operation)
-    }
-
     /// Runs a Redis operation; a Redis-side failure marks the store unavailable.
-    private func tracked<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
+    func tracked<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
         do {
             return try operation()
         } catch {
@@ -378,8 +376,10 @@ public final class CachingStore: @unchecked Sendable {
     }
 
     private func shard(for key: ItemKey) -> ItemShard {
-        shards[shardIndex(key)]
+        shardRefs[shardIndex(key)].takeUnretainedValue()
     }
+
+    private var shards: [ItemShard] { shardRefs.map { $0.takeUnretainedValue() } }
 
     @inline(__always)
     private func shardIndex(_ key: ItemKey) -> Int {
@@ -522,6 +522,14 @@ public final class CachingStore: @unchecked Sendable {
             }
         }
     }
+}
+
+/// What the critical section of `get` decided.
+private enum Lookup {
+    case value(StoredItem?)
+    case valueAndRefresh(StoredItem?)
+    case wait(InFlight<StoredItem?>)
+    case load(InFlight<StoredItem?>)
 }
 
 /// A cached item's identity. Its hash is computed once (FNV-1a over both strings, seeded per

@@ -177,48 +177,17 @@ public final class RedisFeatureStore: @unchecked Sendable {
     /// Replaces the given kinds and marks the store initialized, atomically and in one round
     /// trip: `MULTI`, per kind `DEL` + `HSET` (chunked), `SET PREFIX:$inited ""`, `EXEC`.
     public func initialize(_ data: FullDataSet) throws(StoreError) {
-        var batch = CommandEncoder(reserving: 64 + data.kinds.reduce(0) { total, kind in
-            total + kind.items.reduce(0) { $0 + $1.key.utf8.count + $1.item.json.count + 32 }
-        })
-        batch.command("MULTI")
-        for kind in data.kinds {
-            try DataKind.validate(kind.name)
-            let hashKey = key(for: kind.name)
-            batch.command("DEL", hashKey)
-            var start = 0
-            while start < kind.items.count {
-                let end = min(start + RedisFeatureStore.hsetChunkSize, kind.items.count)
-                batch.begin(argumentCount: 2 + 2 * (end - start))
-                batch.argument("HSET")
-                batch.argument(hashKey)
-                for (itemKey, item) in kind.items[start..<end] {
-                    batch.argument(itemKey)
-                    batch.argument(item.json)
-                }
-                start = end
+        for kind in data.kinds { try DataKind.validate(kind.name) }
+        let failure = try client.withSession { (session, deadline) throws(StoreError) in
+            var writer = StreamingInit(store: self, session: session, deadline: deadline)
+            for kind in data.kinds {
+                writer.beginKind(kind.name)
+                for (key, item) in kind.items { writer.item(key, item) }
+                writer.endKind()
             }
+            return writer.finish()
         }
-        batch.command("SET", initedKey, "")
-        batch.command("EXEC")
-
-        let replies = try pipeline(batch)
-        for reply in replies.dropLast() {
-            if let message = reply.errorMessage {
-                throw StoreError.redis("Redis refused the init transaction: \(message)")
-            }
-        }
-        switch replies.last {
-        case .array(let results)?:
-            for result in results {
-                if let message = result.errorMessage {
-                    throw StoreError.redis("a command of the init transaction failed: \(message)")
-                }
-            }
-        case .error(let message)?:
-            throw StoreError.redis("Redis refused the init transaction: \(message)")
-        default:
-            throw StoreError.redis("Redis aborted the init transaction")
-        }
+        if let failure { throw failure }
     }
 
     /// Parses an all-data document and writes it, streaming: the transaction's commands go to

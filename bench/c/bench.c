@@ -643,38 +643,64 @@ typedef struct {
     double thread_seconds;
 } plan_t;
 
+/* What the commands share: the data sets, the 1,000-flag set written under bench1k (once, with
+   ldredis: any writer would do), stores with the cache off and warmed, a raw connection, and
+   both init cases (ldredis's, and the same transaction prebuilt for hiredis). */
+typedef struct {
+    dataset_t d1k, dinit;
+    ldredis_store *ld_off, *ld_hit;
+    redisContext *raw;
+    get_ctx g_off, g_hit;
+    init_ctx i_ld, i_raw;
+} bench_env;
+
+static void write_bench1k(const dataset_t *d1k) {
+    ldredis_store *setup = ld_open("bench1k", 0, LDREDIS_UPSERT_SCRIPT, 1);
+    ld_check(ldredis_store_init_json(setup, d1k->doc, d1k->doc_len), "init bench1k");
+    ldredis_store_free(setup);
+}
+
+static void env_open(bench_env *e, const char *url, const char *dir, int init_n) {
+    g_url = url;
+    parse_url(url);
+    memset(e, 0, sizeof *e);
+    load_dataset(&e->d1k, dir, 1000);
+    load_dataset(&e->dinit, dir, init_n);
+    write_bench1k(&e->d1k);
+    e->ld_off = ld_open("bench1k", 0, LDREDIS_UPSERT_SCRIPT, 16);
+    e->ld_hit = ld_open("bench1k", 3600 * 1000, LDREDIS_UPSERT_SCRIPT, 16);
+    e->raw = raw_open();
+    e->g_off = (get_ctx){e->ld_off, e->raw, &e->d1k, "bench1k:features", 16};
+    e->g_hit = (get_ctx){e->ld_hit, e->raw, &e->d1k, "bench1k:features", 16};
+    /* Warm the cache: every flag once, and initialized. */
+    for (size_t k = 0; k < e->d1k.n_flags; k++) ld_get_op(&e->g_hit, k);
+    ld_initialized_op(&e->g_hit, 0);
+    e->i_ld.ld = ld_open("benchinit-ld", 0, LDREDIS_UPSERT_SCRIPT, 1);
+    e->i_ld.d = &e->dinit;
+    e->i_raw.raw = raw_open();
+    e->i_raw.d = &e->dinit;
+    build_raw_init(&e->i_raw, "benchinit-raw");
+}
+
+static void env_close(bench_env *e) {
+    redisFree(e->raw);
+    redisFree(e->i_raw.raw);
+    ldredis_store_free(e->ld_off);
+    ldredis_store_free(e->ld_hit);
+    ldredis_store_free(e->i_ld.ld);
+}
+
 static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     /* rounds, blocks per round, then samples per round: get, hit (x batch), all, init, upsert */
     plan_t plan = quick ? (plan_t){2, 2, 200, 100, 100, 2, 1, 100, 0.05}
                         : (plan_t){9, 4, 3000, 2000, 200, 40, 4, 1500, 0.5};
-    g_url = url;
-    parse_url(url);
-
-    dataset_t d1k, dinit;
-    load_dataset(&d1k, dir, 1000);
-    load_dataset(&dinit, dir, init_n);
-
-    /* The 1,000-flag data set, written once with ldredis (any writer would do). */
-    ldredis_store *setup = ld_open("bench1k", 0, LDREDIS_UPSERT_SCRIPT, 1);
-    ld_check(ldredis_store_init_json(setup, d1k.doc, d1k.doc_len), "init bench1k");
-    ldredis_store_free(setup);
-
-    ldredis_store *ld_off = ld_open("bench1k", 0, LDREDIS_UPSERT_SCRIPT, 16);
-    ldredis_store *ld_hit = ld_open("bench1k", 3600 * 1000, LDREDIS_UPSERT_SCRIPT, 16);
-    redisContext *raw = raw_open();
-    get_ctx g_off = {ld_off, raw, &d1k, "bench1k:features", 16};
-    get_ctx g_hit = {ld_hit, raw, &d1k, "bench1k:features", 16};
-
-    /* Warm the cache: every flag once, and initialized. */
-    for (size_t k = 0; k < d1k.n_flags; k++) ld_get_op(&g_hit, k);
-    ld_initialized_op(&g_hit, 0);
-
-    init_ctx i_ld = {0}, i_raw = {0};
-    i_ld.ld = ld_open("benchinit-ld", 0, LDREDIS_UPSERT_SCRIPT, 1);
-    i_ld.d = &dinit;
-    i_raw.raw = raw_open();
-    i_raw.d = &dinit;
-    build_raw_init(&i_raw, "benchinit-raw");
+    bench_env e;
+    env_open(&e, url, dir, init_n);
+    dataset_t d1k = e.d1k, dinit = e.dinit;
+    ldredis_store *ld_off = e.ld_off, *ld_hit = e.ld_hit;
+    redisContext *raw = e.raw;
+    get_ctx g_off = e.g_off, g_hit = e.g_hit;
+    init_ctx i_ld = e.i_ld, i_raw = e.i_raw;
 
     /* Upserts: a flag of median size, its version rewritten; one key per case. */
     size_t *order = xmalloc(sizeof(size_t) * d1k.n_flags);
@@ -836,11 +862,7 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     fprintf(f, "  }\n}\n");
 
     for (int t = 0; t < 8; t++) redisFree(raws[t]);
-    redisFree(raw);
-    redisFree(i_raw.raw);
-    ldredis_store_free(ld_off);
-    ldredis_store_free(ld_hit);
-    ldredis_store_free(i_ld.ld);
+    env_close(&e);
     ldredis_store_free(ld_script);
     ldredis_store_free(ld_watch);
     return 0;
@@ -921,26 +943,12 @@ static int cmd_mem(const char *url, const char *prefix, const char *tsv) {
    ldbench threads URL DATADIR hit|off|raw|spin T SECONDS: prints T threads' total ops/s. */
 
 static int cmd_one(const char *url, const char *dir, int init_n, const char *which, long n) {
-    g_url = url;
-    parse_url(url);
-    dataset_t d1k, dinit;
-    load_dataset(&d1k, dir, 1000);
-    load_dataset(&dinit, dir, init_n);
-    ldredis_store *setup = ld_open("bench1k", 0, LDREDIS_UPSERT_SCRIPT, 1);
-    ld_check(ldredis_store_init_json(setup, d1k.doc, d1k.doc_len), "init bench1k");
-    ldredis_store_free(setup);
-    ldredis_store *ld_off = ld_open("bench1k", 0, LDREDIS_UPSERT_SCRIPT, 16);
-    ldredis_store *ld_hit = ld_open("bench1k", 3600 * 1000, LDREDIS_UPSERT_SCRIPT, 16);
-    redisContext *raw = raw_open();
-    get_ctx g_off = {ld_off, raw, &d1k, "bench1k:features", 16};
-    get_ctx g_hit = {ld_hit, raw, &d1k, "bench1k:features", 16};
-    for (size_t k = 0; k < d1k.n_flags; k++) ld_get_op(&g_hit, k);
-    init_ctx i_ld = {0}, i_raw = {0};
-    i_ld.ld = ld_open("benchinit-ld", 0, LDREDIS_UPSERT_SCRIPT, 1);
-    i_ld.d = &dinit;
-    i_raw.raw = raw;
-    i_raw.d = &dinit;
-    build_raw_init(&i_raw, "benchinit-raw");
+    bench_env e;
+    env_open(&e, url, dir, init_n);
+    dataset_t d1k = e.d1k;
+    redisContext *raw = e.raw;
+    get_ctx g_off = e.g_off, g_hit = e.g_hit;
+    init_ctx i_ld = e.i_ld, i_raw = e.i_raw;
     upsert_ctx up = {.ld = ld_open("benchup", 0, LDREDIS_UPSERT_SCRIPT, 1), .raw = raw, .key = "upsert-one"};
     make_upsert_item(&up, &d1k.items[0]);
     freeReplyObject(redisCommand(raw, "DEL benchup:features"));
@@ -964,10 +972,7 @@ static int cmd_one(const char *url, const char *dir, int init_n, const char *whi
     CALLGRIND_STOP_INSTRUMENTATION;
     uint64_t t1 = now_ns();
     printf("%s: %ld ops, %.1f ns/op\n", which, n, (double)(t1 - t0) / (double)n);
-    redisFree(raw);
-    ldredis_store_free(ld_off);
-    ldredis_store_free(ld_hit);
-    ldredis_store_free(i_ld.ld);
+    env_close(&e);
     ldredis_store_free(up.ld);
     return 0;
 }
@@ -977,9 +982,7 @@ static int cmd_threads(const char *url, const char *dir, const char *which, int 
     parse_url(url);
     dataset_t d1k;
     load_dataset(&d1k, dir, 1000);
-    ldredis_store *setup = ld_open("bench1k", 0, LDREDIS_UPSERT_SCRIPT, 1);
-    ld_check(ldredis_store_init_json(setup, d1k.doc, d1k.doc_len), "init bench1k");
-    ldredis_store_free(setup);
+    write_bench1k(&d1k);
     ldredis_store *st = NULL;
     redisContext *raws[64];
     if (t < 1 || t > 64) die("1 to 64 threads");
