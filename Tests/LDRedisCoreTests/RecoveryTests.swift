@@ -146,4 +146,121 @@ final class RecoveryTests {
         for k in 0..<20 { #expect(try version(server, hash, "f\(k)") == 1) }
         #expect(s.currentStatus.lastError?.contains("WRONGTYPE") == true, "the status says what failed: \(s.currentStatus.lastError ?? "nil")")
     }
+
+    /// A store whose background tick and clock the test runs (no thread, no sleeping).
+    func manualStore(_ server: RedisServer, prefix: String = Fixture.uniquePrefix(), ttl: Int64, clock: ManualClock? = nil,
+                     configure: (inout StoreConfiguration) throws -> Void = { _ in }) throws -> CachingStore {
+        var c = server.configuration(prefix: prefix)
+        c.cacheTTLMilliseconds = ttl
+        try c.setOperationTimeout(milliseconds: 300)
+        try c.setConnectTimeout(milliseconds: 300)
+        try configure(&c)
+        let s = try CachingStore(configuration: c, client: nil, clock: clock, manualBackground: true)
+        opened.mutate { $0.append(s) }
+        return s
+    }
+
+    @Test("an init made during the outage is applied on recovery: fields not in it removed, higher versions kept, no DEL")
+    func initDuringOutage() throws {
+        let server = try RedisServer()
+        let prefix = Fixture.uniquePrefix()
+        let s = try manualStore(server, prefix: prefix, ttl: -1)
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 1), Fixture.item("b", 1), Fixture.item("c", 1)]))
+        server.pause()
+        #expect(throws: StoreError.self) {
+            try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 2), Fixture.item("b", 2), Fixture.item("d", 1)]))
+        }
+        #expect(throws: StoreError.self) { try s.upsert(kind: "features", key: "e", item: Fixture.item("e", 1)) }
+        server.resume()
+        let other = server.store(prefix: prefix)
+        #expect(try other.upsert(kind: "features", key: "a", item: Fixture.item("a", 7)) == .applied)
+        let deletesBefore = try server.calls("del")
+        s.runBackgroundTick()
+        #expect(s.currentStatus.available)
+        let hash = s.core.key(for: "features")
+        #expect(try version(server, hash, "a") == 7, "the other writer's higher version is kept")
+        #expect(try version(server, hash, "b") == 2)
+        #expect(try version(server, hash, "c") == nil, "the init made during the outage removed c")
+        #expect(try version(server, hash, "d") == 1)
+        #expect(try version(server, hash, "e") == 1, "a write made after that init is kept")
+        #expect(try server.calls("del") == deletesBefore, "no DEL of a kind")
+        #expect(try s.get(kind: "features", key: "a")?.version == 7, "the cache learned the winner")
+        #expect(try server.cli("EXISTS", s.core.key(for: "$inited")) == "1")
+    }
+
+    @Test("promise 2: the write-back never replaces a higher version written during the outage")
+    func writeBackKeepsHigherVersions() throws {
+        let server = try RedisServer()
+        let prefix = Fixture.uniquePrefix()
+        let s = try manualStore(server, prefix: prefix, ttl: -1)
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("f", 1), Fixture.item("g", 1)]))
+        server.pause()
+        #expect(throws: StoreError.self) { try s.upsert(kind: "features", key: "f", item: Fixture.item("f", 2)) }
+        server.resume()
+        let other = server.store(prefix: prefix)
+        #expect(try other.upsert(kind: "features", key: "f", item: Fixture.item("f", 9)) == .applied)
+        #expect(try other.upsert(kind: "features", key: "g", item: Fixture.item("g", 9)) == .applied)
+        s.runBackgroundTick()
+        #expect(s.currentStatus.available && !s.currentStatus.needsRefresh)
+        let hash = s.core.key(for: "features")
+        #expect(try version(server, hash, "f") == 9 && version(server, hash, "g") == 9)
+        #expect(try s.get(kind: "features", key: "f")?.version == 9)
+    }
+
+    @Test("a wait for a free pooled connection is BUSY, not an outage")
+    func poolWaitIsBusy() throws {
+        let server = try RedisServer()
+        let s = try store(server, ttl: 0, timeout: 300) { c in
+            try c.setPoolSize(1)
+            c.upsertMode = .watch
+        }
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        s.core.setBeforeUpsertWriteHook { _ in
+            holding.signal()
+            release.wait()
+        }
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? s.upsert(kind: "features", key: "f", item: Fixture.item("f", 1))
+            done.signal()
+        }.start()
+        holding.wait()
+        #expect(throws: StoreError.busy("no free Redis connection within 300 ms (pool size 1)")) {
+            try s.get(kind: "features", key: "f")
+        }
+        #expect(s.currentStatus.available, "back-pressure changes no status")
+        #expect(s.statistics.redisErrors == 1, "and is counted")
+        release.signal()
+        done.wait()
+    }
+
+    @Test("fail fast: while unavailable, uncached reads fail at once, one probe per poll interval")
+    func failFast() throws {
+        let server = try RedisServer()
+        let clock = ManualClock()
+        let s = try manualStore(server, ttl: 60_000, clock: clock) { $0.failFast = true }
+        server.pause()
+        defer { server.resume() }
+        #expect(throws: StoreError.self) { try s.get(kind: "features", key: "a") }   // waits the timeout
+        #expect(!s.currentStatus.available)
+        func elapsed(_ body: () throws -> Void) -> UInt64 {
+            let start = Deadline.now()
+            try? body()
+            return (Deadline.now().nanoseconds - start.nanoseconds) / 1_000_000
+        }
+        // The first read after the outage is a probe (it waits); then reads fail at once.
+        _ = elapsed { _ = try s.get(kind: "features", key: "b") }
+        for key in ["c", "d", "e"] {
+            #expect(throws: StoreError.self) { try s.get(kind: "features", key: key) }
+            #expect(elapsed { _ = try s.get(kind: "features", key: key) } < 100)
+        }
+        #expect(elapsed { _ = try s.all(kind: "features") } < 100)
+        #expect(elapsed { _ = try s.isInitialized() } < 100)
+        clock.advance(milliseconds: 500)
+        #expect(elapsed { _ = try s.get(kind: "features", key: "f") } >= 250, "one probe per interval goes to Redis")
+        server.resume()
+        s.runBackgroundTick()
+        #expect(s.currentStatus.available)
+        #expect(try s.get(kind: "features", key: "g") == nil)
+    }
 }
