@@ -119,3 +119,8 @@ public func ldredis_config_set_cache_refresh_ahead(_ cfg: OpaquePointer?, _ enab
 public func ldredis_config_set_repopulate_on_restart(_ cfg: OpaquePointer?, _ enabled: Int32) -> Int32 {
     set(cfg) { (c) throws(StoreError) in c.repopulateOnRestart = enabled != 0 }
 }
+
+@_cdecl("ldredis_config_set_fail_fast")
+public func ldredis_config_set_fail_fast(_ cfg: OpaquePointer?, _ enabled: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.failFast = enabled != 0 }
+}

@@ -11,6 +11,7 @@ let LDREDIS_ERR_REDIS: Int32 = -4
 let LDREDIS_ERR_MALFORMED: Int32 = -5
 let LDREDIS_ERR_CONFLICT: Int32 = -6
 let LDREDIS_ERR_INTERNAL: Int32 = -7
+let LDREDIS_ERR_BUSY: Int32 = -8
 
 /// The thread-local last error: a malloc'd C string per thread, freed at thread exit.
 private let lastErrorKey: pthread_key_t = {
@@ -49,6 +50,7 @@ func fail(_ error: StoreError) -> Int32 {
     case .malformed: return LDREDIS_ERR_MALFORMED
     case .conflict: return LDREDIS_ERR_CONFLICT
     case .internal: return LDREDIS_ERR_INTERNAL
+    case .busy: return LDREDIS_ERR_BUSY
     }
 }
 

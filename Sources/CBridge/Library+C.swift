@@ -21,6 +21,7 @@ public func ldredis_status_name(_ status: Int32) -> UnsafePointer<CChar> {
     case LDREDIS_ERR_MALFORMED: name = "LDREDIS_ERR_MALFORMED"
     case LDREDIS_ERR_CONFLICT: name = "LDREDIS_ERR_CONFLICT"
     case LDREDIS_ERR_INTERNAL: name = "LDREDIS_ERR_INTERNAL"
+    case LDREDIS_ERR_BUSY: name = "LDREDIS_ERR_BUSY"
     default: name = "unknown status"
     }
     return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)

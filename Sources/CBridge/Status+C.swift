@@ -57,7 +57,8 @@ public func ldredis_store_stats_json(_ out: UnsafeMutablePointer<UnsafeMutablePo
         let json = "{\"cache_hits\":\(st.cacheHits),\"cache_misses\":\(st.cacheMisses),"
             + "\"coalesced_waits\":\(st.coalescedWaits),\"redis_round_trips\":\(st.redisRoundTrips),"
             + "\"redis_errors\":\(st.redisErrors),\"malformed_skipped\":\(st.malformedSkipped),"
-            + "\"cache_evictions\":\(st.cacheEvictions),\"cache_entries\":\(st.cacheEntries)}"
+            + "\"cache_evictions\":\(st.cacheEvictions),\"cache_entries\":\(st.cacheEntries),"
+            + "\"write_back_written\":\(st.writeBackWritten),\"write_back_refused\":\(st.writeBackRefused)}"
         try output(Array(json.utf8), out, outLen)
         return LDREDIS_OK
     }

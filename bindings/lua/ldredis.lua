@@ -45,12 +45,14 @@ enum ldredis_status {
     LDREDIS_OK = 0,
     LDREDIS_NOT_FOUND = 1,              /* the item is absent or deleted: not an error */
     LDREDIS_ERR_INVALID_ARGUMENT = -1,  /* NULL pointer, bad JSON, bad version, bad URL ... */
-    LDREDIS_ERR_UNAVAILABLE = -2,       /* cannot connect, or the connection was lost */
+    LDREDIS_ERR_UNAVAILABLE = -2,       /* cannot connect, connection lost, Redis LOADING */
     LDREDIS_ERR_TIMEOUT = -3,           /* no answer within the configured timeout */
-    LDREDIS_ERR_REDIS = -4,             /* Redis answered with an error reply */
+    LDREDIS_ERR_REDIS = -4,             /* Redis answered with an error reply (not an outage) */
     LDREDIS_ERR_MALFORMED = -5,         /* data stored in Redis is not a valid item */
     LDREDIS_ERR_CONFLICT = -6,          /* upsert (WATCH mode) lost 10 races in a row */
-    LDREDIS_ERR_INTERNAL = -7           /* out of memory or a bug in ldredis */
+    LDREDIS_ERR_INTERNAL = -7,          /* out of memory or a bug in ldredis */
+    LDREDIS_ERR_BUSY = -8               /* no pooled connection free within the operation
+                                           timeout: back-pressure, not an outage */
 };
 
 /* How upserts are made atomic. */
@@ -148,7 +150,17 @@ int ldredis_config_set_pool_size(ldredis_config *cfg, int size);
 /* Sets the cache time-to-live in milliseconds, as the SDKs' caching does: 0 turns the cache off
    (every call goes to Redis), > 0 caches item results (found, not found, deleted), per-kind
    lists and the initialized answer for that long, < 0 caches forever (the cache is then the
-   source of truth during an outage and is written back when Redis returns). Default 15000.
+   source of truth during an outage and what the store wrote is written back when Redis
+   returns). Default 15000.
+   The infinite cache's write-back keeps four promises: (1) an upsert or delete that returned
+   LDREDIS_OK is in Redis after recovery, unless someone wrote a higher version of that item;
+   (2) no stored version is ever replaced by a lower one, write-back included, except through
+   an init the caller made after that version was written (init is authoritative); (3) every
+   kind the store wrote is written back, not only the kinds of the last init; (4) an item Redis
+   refuses (WRONGTYPE, OOM ...) is skipped and reported in the status's last error and in the
+   "write_back_refused" counter, and the rest continue. Items are written back with the
+   version-checked upsert script, batched, never with DEL; only an init made during the outage
+   removes fields (per kind, in one script that keeps higher versions).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_cache_ttl_ms(ldredis_config *cfg, int64_t ttl_ms);
 
@@ -167,6 +179,14 @@ int ldredis_config_set_cache_refresh_ahead(ldredis_config *cfg, int enabled);
    (a Redis that restarted empty), writes the cached data back. Default 0.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_repopulate_on_restart(ldredis_config *cfg, int enabled);
+
+/* Non-zero: while the store is unavailable (after an outage, until the 500 ms poll finds Redis
+   back), a read that the cache cannot answer fails at once with LDREDIS_ERR_UNAVAILABLE instead
+   of waiting for the connect or operation timeout; one such read per 500 ms still goes to Redis
+   as a probe. Writes are not affected. Default 0 (the Lua binding's OpenResty recipe turns it
+   on: a blocked nginx worker is worse than a default value).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
+int ldredis_config_set_fail_fast(ldredis_config *cfg, int enabled);
 
 /* Sets the upsert mode (enum ldredis_upsert_mode).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
@@ -248,9 +268,12 @@ int ldredis_store_available(int *out, ldredis_store *store);
    ldredis_store_free on the store; other store calls are allowed. */
 typedef void (*ldredis_status_fn)(void *user_data, int available, int needs_refresh);
 
-/* Polls the store's status: *out_available 1 while Redis answers (0 after an error, until a
-   background check every 500 ms finds it back; operations are still attempted meanwhile, each
-   bounded by the timeouts, and cached entries are served); *out_needs_refresh 1 when Redis came back but
+/* Polls the store's status: *out_available 1 while Redis answers (0 after an outage: connection
+   refused or lost, a timeout of Redis I/O, a LOADING reply; until a background check every
+   500 ms finds it back; operations are still attempted meanwhile, each bounded by the timeouts
+   (see ldredis_config_set_fail_fast), and cached entries are served). An error reply about data
+   (WRONGTYPE, a script error), OOM, or LDREDIS_ERR_BUSY is that operation's error only: it is
+   counted and changes no status. *out_needs_refresh 1 when Redis came back but
    the data there may be stale and the owner of the data should init again; *out_changed_at_ms
    the time of the last change (Unix epoch ms); *out_last_error the last Redis error
    (release with ldredis_free; NULL when there was none). Any output may be NULL.
@@ -265,7 +288,7 @@ int ldredis_store_set_status_listener(ldredis_store *store, ldredis_status_fn fn
 
 /* Counters, as a JSON object: {"cache_hits":N,"cache_misses":N,"coalesced_waits":N,
    "redis_round_trips":N,"redis_errors":N,"malformed_skipped":N,"cache_evictions":N,
-   "cache_entries":N}. *out / *out_len as for ldredis_store_get.
+   "cache_entries":N,"write_back_written":N,"write_back_refused":N}. *out / *out_len as for ldredis_store_get.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_store_stats_json(char **out, size_t *out_len, ldredis_store *store);
 

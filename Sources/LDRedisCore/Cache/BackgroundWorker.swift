@@ -1,8 +1,10 @@
 import Glibc
 
-/// The store's one background thread: runs queued jobs (status notifications, refresh-ahead
-/// reads) in order, and a periodic tick (availability polling). `stop()` returns at once; the
-/// thread finishes the job it is running, if any, and exits.
+/// The store's one background thread, its scheduler: runs queued jobs (status notifications,
+/// refresh-ahead reads, releases of old cache entries) in order, and a periodic tick
+/// (availability polling, recovery). `stop()` returns at once; the thread finishes the job it
+/// is running, if any, and exits. A manual worker (tests) has no thread: the test runs the
+/// jobs and the tick when it chooses, on its own thread.
 final class BackgroundWorker: @unchecked Sendable {
     private let lock = Lock()
     private let wake = Condition()
@@ -15,15 +17,18 @@ final class BackgroundWorker: @unchecked Sendable {
     private var started = false
     private var finished = false
     private let exited = Condition()
+    private let manual: Bool
 
-    init(tickMilliseconds: Int64) {
+    init(tickMilliseconds: Int64, manual: Bool = false) {
         self.tickInterval = tickMilliseconds
+        self.manual = manual
     }
 
     /// Starts the thread (detached: nobody waits for it), which runs `tick` every interval
     /// until `stop()`; then it drops `tick` and everything it holds.
     func start(tick: @escaping @Sendable () -> Void) throws(StoreError) {
         lock.withLock { self.tick = tick }
+        if manual { return }
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
@@ -48,6 +53,31 @@ final class BackgroundWorker: @unchecked Sendable {
         lock.withLock { started } && pthread_equal(pthread_self(), thread) != 0
     }
 
+    /// Manual worker: runs the queued jobs now, on this thread (which counts as the worker's
+    /// while they run).
+    func runPendingJobs() {
+        lock.lock()
+        thread = pthread_self()
+        started = true
+        while head < jobs.count {
+            let job = jobs[head]
+            head += 1
+            lock.unlock()
+            job()
+            lock.lock()
+        }
+        jobs.removeAll()
+        head = 0
+        started = false
+        lock.unlock()
+    }
+
+    /// Manual worker: runs the periodic tick now, on this thread.
+    func runTick() {
+        guard let tick = lock.withLock({ stopping ? nil : self.tick }) else { return }
+        tick()
+    }
+
     func enqueue(_ job: @escaping @Sendable () -> Void) {
         lock.withLock {
             guard !stopping else { return }
@@ -66,7 +96,8 @@ final class BackgroundWorker: @unchecked Sendable {
             jobs.removeAll()
             head = 0
             wake.signal()
-            guard started, milliseconds > 0, !onThisThread else { return }
+            if manual { tick = nil }
+            guard started, !manual, milliseconds > 0, !onThisThread else { return }
             let deadline = Deadline.after(milliseconds: milliseconds)
             while !finished && !deadline.hasPassed {
                 _ = exited.wait(lock, until: deadline)

@@ -1,8 +1,10 @@
-/// The SDKs' persistent-store wrapper (SPEC sections 4 and 5): an in-process cache in front
-/// of `RedisFeatureStore`, status tracking and outage recovery. Thread-safe.
+/// The SDKs' persistent-store wrapper (SPEC sections 4 and 5): the policy that ties the item
+/// cache, the list cache, the outage journal and the status together in front of
+/// `RedisFeatureStore`. Thread-safe.
 ///
 /// Cache modes: off (TTL 0: every call goes to Redis), TTL (entries expire), infinite (TTL < 0:
-/// entries never expire, the cache is the source of truth during outages).
+/// entries never expire, the cache is the source of truth during outages, and what the store
+/// wrote is written back after one: see `WriteBack`).
 public final class CachingStore: @unchecked Sendable {
     public enum Mode: Equatable, Sendable {
         case off
@@ -17,43 +19,50 @@ public final class CachingStore: @unchecked Sendable {
     public let mode: Mode
     let refreshAhead: Bool
     let repopulateOnRestart: Bool
+    let failFast: Bool
     private let ttlNanoseconds: UInt64
+    private let timeSource: StoreClock
 
-    /// The cache's shards, retained here and released in deinit; held as Unmanaged so the hit
-    /// path can borrow them.
-    private let shardRefs: UnsafeMutableBufferPointer<Unmanaged<ItemShard>>
-    private let lists = Lock()
-    private var listCache: [String: ListEntry] = [:]
-    private var listLoads: [String: InFlight<[(key: String, item: StoredItem)]>] = [:]
-    private var listHits = 0, listMisses = 0, listCoalesced = 0
+    private let items: ItemCache
+    private let lists = ListCache()
+    /// Infinite mode only: what the store wrote, for the write-back.
+    private let journal: OutageJournal?
+    /// Writes hold it shared; an init and the init step of a write-back hold it exclusively.
+    private let gate = ReadWriteGate()
 
     private let state = Lock()
     private var initialized: InitializedState = .unknown
-    /// Infinite mode: every item of the kinds given by the last init, patched by every write
-    /// since (also failed ones): what a recovery writes back.
-    private var fullData: [String: [String: StoredItem]]?
-    /// Infinite mode without a full data set: the writes made during an outage, to write back
-    /// one by one (with the version rule) on recovery.
-    private var pendingWrites: [ItemKey: StoredItem] = [:]
     private var closed = false
+    /// Fail fast: when the next read may go to Redis as a probe while unavailable.
+    private var nextProbe: UInt64 = 0
+    private var writeBackWritten = 0, writeBackRefused = 0
 
     let worker: BackgroundWorker
     let status: StatusTracker
 
-    public init(configuration: StoreConfiguration) throws(StoreError) {
-        core = RedisFeatureStore(configuration: configuration)
+    public convenience init(configuration: StoreConfiguration) throws(StoreError) {
+        try self.init(configuration: configuration, client: nil, clock: nil, manualBackground: false)
+    }
+
+    /// The test seam: a client other than the connection pool, a clock the test moves, and a
+    /// background worker without a thread (the test runs its tick and jobs).
+    init(configuration: StoreConfiguration, client: RedisClient?, clock: ManualClock?,
+         manualBackground: Bool) throws(StoreError) {
+        if let client {
+            core = RedisFeatureStore(configuration: configuration, client: client)
+        } else {
+            core = RedisFeatureStore(configuration: configuration)
+        }
         let ttl = configuration.cacheTTLMilliseconds
         mode = ttl == 0 ? .off : (ttl < 0 ? .infinite : .ttl(milliseconds: ttl))
         ttlNanoseconds = ttl > 0 ? UInt64(ttl) &* 1_000_000 : 0
         refreshAhead = configuration.cacheRefreshAhead && ttl > 0
         repopulateOnRestart = configuration.repopulateOnRestart && ttl < 0
-        let capacity = configuration.cacheCapacity
-        let shardCount = capacity == 0 ? 16 : max(1, min(16, capacity / 64))
-        shardRefs = .allocate(capacity: shardCount)
-        _ = shardRefs.initialize(from: (0..<shardCount).map { i in
-            Unmanaged.passRetained(ItemShard(capacity: capacity == 0 ? 0 : capacity / shardCount + (i < capacity % shardCount ? 1 : 0)))
-        })
-        worker = BackgroundWorker(tickMilliseconds: CachingStore.pollIntervalMilliseconds)
+        failFast = configuration.failFast
+        timeSource = StoreClock(manual: clock)
+        items = ItemCache(capacity: configuration.cacheCapacity)
+        journal = ttl < 0 ? OutageJournal() : nil
+        worker = BackgroundWorker(tickMilliseconds: CachingStore.pollIntervalMilliseconds, manual: manualBackground)
         status = StatusTracker(worker: worker)
         // The tick holds the store until close() stops the thread (no weak reference: a weak
         // reference would move the store's refcount to a side table and make every retain on
@@ -73,47 +82,21 @@ public final class CachingStore: @unchecked Sendable {
 
     deinit {
         worker.stop()
-        for shard in shardRefs { shard.release() }
-        shardRefs.deallocate()
     }
 
     // MARK: Reads
 
     /// One item, tombstones included; nil when absent. Served from the cache when fresh.
     public func get(kind: String, key: String) throws(StoreError) -> StoredItem? {
-        guard mode != .off else { return try tracked { () throws(StoreError) in try core.get(kind: kind, key: key) } }
+        guard mode != .off else {
+            try admitRead()
+            return try tracked { () throws(StoreError) in try core.get(kind: kind, key: key) }
+        }
         try DataKind.validate(kind)
         try DataKind.validateKey(key)
         let itemKey = ItemKey(kind: kind, key: key)
-        let now = clock()
-        // One critical section decides; the shard is borrowed, not retained (a retain on an
-        // object every thread shares would be a contended atomic write per hit).
-        let found: Lookup = shardRefs[shardIndex(itemKey)]._withUnsafeGuaranteedRef { shard in
-            shard.lock.lock()
-            defer { shard.lock.unlock() }
-            if let cached = shard.cache.lookup(itemKey, now: now) {
-                if cached.fresh {
-                    shard.hits += 1
-                    return .value(cached.value)
-                }
-                if refreshAhead {
-                    shard.hits += 1
-                    guard shard.refreshing[itemKey] == nil && status.isAvailable else { return .value(cached.value) }
-                    shard.refreshing[itemKey] = RefreshToken()
-                    return .valueAndRefresh(cached.value)
-                }
-            }
-            shard.misses += 1
-            if let load = shard.loads[itemKey] {
-                shard.coalesced += 1
-                return .wait(load)
-            }
-            let load = InFlight<StoredItem?>()
-            shard.loads[itemKey] = load
-            return .load(load)
-        }
         let load: InFlight<StoredItem?>
-        switch found {
+        switch items.lookup(itemKey, now: clock(), refreshAhead: refreshAhead, canRefresh: { status.isAvailable }) {
         case .value(let item):
             return item
         case .valueAndRefresh(let item):
@@ -124,18 +107,11 @@ public final class CachingStore: @unchecked Sendable {
         case .load(let mine):
             load = mine
         }
-
         let result = Result { () throws(StoreError) -> StoredItem? in
-            try tracked { () throws(StoreError) in try core.get(kind: kind, key: key) }
+            try admitRead()
+            return try tracked { () throws(StoreError) in try core.get(kind: kind, key: key) }
         }
-        let shard = shard(for: itemKey)
-        shard.lock.withLock {
-            if shard.loads[itemKey] === load { shard.loads[itemKey] = nil }
-            if case .success(let item) = result, !load.superseded {
-                shard.cache.set(itemKey, item, expiresAt: expiry(now: clock()))
-            }
-        }
-        load.finish(result)
+        items.finishLoad(itemKey, load, result, expiresAt: expiry(now: clock()))
         return try result.get()
     }
 
@@ -144,39 +120,23 @@ public final class CachingStore: @unchecked Sendable {
     public func all(kind: String) throws(StoreError) -> [(key: String, item: StoredItem)] {
         guard mode != .off else { return try loadAll(kind) }
         try DataKind.validate(kind)
-        let now = clock()
-        lists.lock()
-        if let entry = listCache[kind] {
-            if now < entry.expiresAt {
-                listHits += 1
-                lists.unlock()
-                return entry.items
-            }
-            listCache[kind] = nil
+        let load: InFlight<ListCache.Items>
+        switch lists.lookup(kind, now: clock()) {
+        case .value(let items):
+            return items
+        case .wait(let other):
+            return try other.wait().get()
+        case .load(let mine):
+            load = mine
         }
-        listMisses += 1
-        if let load = listLoads[kind] {
-            listCoalesced += 1
-            lists.unlock()
-            return try load.wait().get()
-        }
-        let load = InFlight<[(key: String, item: StoredItem)]>()
-        listLoads[kind] = load
-        lists.unlock()
-
-        let result = Result { () throws(StoreError) -> [(key: String, item: StoredItem)] in try loadAll(kind) }
-        lists.withLock {
-            if listLoads[kind] === load { listLoads[kind] = nil }
-            if case .success(let items) = result, !load.superseded {
-                listCache[kind] = ListEntry(items: items, expiresAt: expiry(now: clock()))
-            }
-        }
-        load.finish(result)
+        let result = Result { () throws(StoreError) -> ListCache.Items in try loadAll(kind) }
+        lists.finishLoad(kind, load, result, expiresAt: expiry(now: clock()))
         return try result.get()
     }
 
     private func loadAll(_ kind: String) throws(StoreError) -> [(key: String, item: StoredItem)] {
-        try tracked { () throws(StoreError) in try core.all(kind: kind) }.items
+        try admitRead()
+        return try tracked { () throws(StoreError) in try core.all(kind: kind) }.items
     }
 
     /// Whether the prefix was initialized: sticky once true (in every mode, as the SDKs'
@@ -189,6 +149,7 @@ public final class CachingStore: @unchecked Sendable {
         case .no(let until) where now < until: return false
         default: break
         }
+        try admitRead()
         let answer = try tracked { () throws(StoreError) in try core.isInitialized() }
         state.withLock {
             if case .yes = initialized { return }
@@ -205,27 +166,28 @@ public final class CachingStore: @unchecked Sendable {
     // MARK: Writes
 
     /// Writes the data set to Redis, then replaces the cache with it. On failure: finite TTL
-    /// or off, the cache is emptied; infinite, it is filled anyway. Either way the error is
-    /// thrown.
+    /// or off, the cache is emptied; infinite, it is filled anyway (and the init is applied to
+    /// Redis by the write-back after the outage). Either way the error is thrown.
     public func initialize(_ data: FullDataSet) throws(StoreError) {
-        var failure: StoreError?
-        do {
-            try tracked { () throws(StoreError) in try core.initialize(data) }
-        } catch {
-            failure = error
+        try gate.exclusive { () throws(StoreError) in
+            var failure: StoreError?
+            do throws(StoreError) {
+                try tracked { () throws(StoreError) in try core.initialize(data) }
+            } catch {
+                failure = error
+            }
+            try applyInitialize(data, failure: failure)
         }
-        try applyInitialize(data, failure: failure)
     }
 
     /// The same for an all-data JSON document, parsed while it streams to Redis: an invalid
     /// document throws `.invalidArgument` and changes nothing, in Redis or in the cache.
     public func initialize(parsing json: UnsafeBufferPointer<UInt8>) throws(StoreError) {
-        let (data, failure) = try core.initialize(parsing: json)
-        if let failure, failure.isRedisFailure {
-            core.counters.error()
-            status.markUnavailable(failure)
+        try gate.exclusive { () throws(StoreError) in
+            let (data, failure) = try core.initialize(parsing: json)
+            if let failure { record(failure) }
+            try applyInitialize(data, failure: failure)
         }
-        try applyInitialize(data, failure: failure)
     }
 
     private func applyInitialize(_ data: FullDataSet, failure: StoreError?) throws(StoreError) {
@@ -243,61 +205,48 @@ public final class CachingStore: @unchecked Sendable {
         }
         clearCache()
         let expiresAt = expiry(now: clock())
-        var keyed: [String: [String: StoredItem]] = [:]
         for kind in data.kinds {
-            var items: [String: StoredItem] = [:]
-            if mode == .infinite { items.reserveCapacity(kind.items.count) }
             for (key, item) in kind.items {
-                if mode == .infinite { items[key] = item }
-                let itemKey = ItemKey(kind: kind.name, key: key)
-                let shard = shard(for: itemKey)
-                shard.lock.withLock { shard.cache.set(itemKey, item, expiresAt: expiresAt) }
-            }
-            keyed[kind.name] = items
-        }
-        lists.withLock {
-            for kind in data.kinds { listCache[kind.name] = ListEntry(items: kind.items, expiresAt: expiresAt) }
-        }
-        state.withLock {
-            initialized = .yes
-            if mode == .infinite {
-                let old = Disposal()
-                old.add(fullData as Any)
-                fullData = keyed
-                pendingWrites.removeAll()
-                worker.enqueue { old.empty() }
+                items.set(ItemKey(kind: kind.name, key: key), item, expiresAt: expiresAt)
             }
         }
+        lists.replace(data.kinds, expiresAt: expiresAt)
+        state.withLock { initialized = .yes }
+        journal?.recordInit(data, reachedRedis: failure == nil)
         if let failure { throw failure }
     }
 
     /// Upsert with the version rule; the cache ends up holding the winner.
     public func upsert(kind: String, key: String, item: StoredItem) throws(StoreError) -> UpsertResult {
-        let result = Result { () throws(StoreError) -> UpsertResult in
-            try tracked { () throws(StoreError) in try core.upsert(kind: kind, key: key, item: item) }
+        guard mode != .off else {
+            return try tracked { () throws(StoreError) in try core.upsert(kind: kind, key: key, item: item) }
         }
-        guard mode != .off else { return try result.get() }
-        let itemKey = ItemKey(kind: kind, key: key)
-        switch result {
-        case .success(.applied):
-            remember(itemKey, item)
-        case .success(.rejected(let stored)):
-            if let stored {
-                remember(itemKey, stored)
-            } else {
-                forget(itemKey)
+        return try gate.shared { () throws(StoreError) -> UpsertResult in
+            let result = Result { () throws(StoreError) -> UpsertResult in
+                try tracked { () throws(StoreError) in try core.upsert(kind: kind, key: key, item: item) }
             }
-        case .failure(let error):
-            if mode == .infinite && error.isRedisFailure {
-                // The cache is the truth during an outage: keep the write, replay it later.
-                let newer = cachedVersion(itemKey).map { $0 < item.version } ?? true
-                if newer {
+            let itemKey = ItemKey(kind: kind, key: key)
+            switch result {
+            case .success(.applied):
+                remember(itemKey, item)
+                journal?.record(kind: kind, key: key, item: item)
+            case .success(.rejected(let stored)):
+                if let stored {
+                    remember(itemKey, stored)
+                    journal?.recordWinner(kind: kind, key: key, item: stored)
+                } else {
+                    forget(itemKey)
+                }
+            case .failure(let error):
+                if let journal, error.isOutage {
+                    // The cache is the truth during an outage: keep the write; the write-back
+                    // makes it in Redis afterwards (version-checked).
                     remember(itemKey, item)
-                    state.withLock { if fullData == nil { pendingWrites[itemKey] = item } }
+                    journal.record(kind: kind, key: key, item: item)
                 }
             }
+            return try result.get()
         }
-        return try result.get()
     }
 
     public func delete(kind: String, key: String, version: Int64) throws(StoreError) -> UpsertResult {
@@ -324,155 +273,97 @@ public final class CachingStore: @unchecked Sendable {
         public let malformedSkipped: Int
         public let cacheEvictions: Int
         public let cacheEntries: Int
+        /// Items the write-backs after outages wrote, and items or kinds Redis refused.
+        public let writeBackWritten: Int
+        public let writeBackRefused: Int
     }
 
     public var statistics: Statistics {
-        var hits = 0, misses = 0, coalesced = 0, evictions = 0, entries = 0
-        for shard in shards {
-            shard.lock.withLock {
-                hits += shard.hits
-                misses += shard.misses
-                coalesced += shard.coalesced
-                evictions += shard.cache.evictions
-                entries += shard.cache.count
-            }
-        }
-        lists.withLock {
-            hits += listHits
-            misses += listMisses
-            coalesced += listCoalesced
-            entries += listCache.count
-        }
-        return Statistics(cacheHits: hits, cacheMisses: misses, coalescedWaits: coalesced,
+        let i = items.counters, l = lists.counters
+        let (written, refused) = state.withLock { (writeBackWritten, writeBackRefused) }
+        return Statistics(cacheHits: i.hits + l.hits, cacheMisses: i.misses + l.misses,
+                          coalescedWaits: i.coalesced + l.coalesced,
                           redisRoundTrips: core.counters.roundTrips, redisErrors: core.counters.errors,
-                          malformedSkipped: core.malformedSkippedCount, cacheEvictions: evictions,
-                          cacheEntries: entries)
+                          malformedSkipped: core.malformedSkippedCount, cacheEvictions: i.evictions,
+                          cacheEntries: i.entries + l.entries, writeBackWritten: written, writeBackRefused: refused)
     }
 
     // MARK: Internals
 
-    /// Runs a Redis operation; a Redis-side failure marks the store unavailable.
+    /// Runs a Redis operation; counts a Redis-side failure, and an outage marks the store
+    /// unavailable. An error reply about data, OOM or a full pool changes no status.
     func tracked<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
         do {
             return try operation()
         } catch {
-            if error.isRedisFailure {
-                core.counters.error()
-                status.markUnavailable(error)
-            }
+            record(error)
             throw error
         }
     }
 
-    /// The cache's clock: the coarse monotonic clock (a few ns to read, ms resolution); the
-    /// infinite cache never reads it.
+    private func record(_ error: StoreError) {
+        if error.isRedisFailure { core.counters.error() }
+        if error.isOutage { status.markUnavailable(error) }
+    }
+
+    /// Fail fast: while the store is unavailable, a read that would go to Redis fails at once,
+    /// except one per poll interval (a probe).
+    @inline(__always)
+    private func admitRead() throws(StoreError) {
+        guard failFast, !status.isAvailable else { return }
+        let now = clock()
+        let probe: Bool = state.withLock {
+            guard now >= nextProbe else { return false }
+            nextProbe = now &+ UInt64(CachingStore.pollIntervalMilliseconds) &* 1_000_000
+            return true
+        }
+        guard !probe else { return }
+        let last = status.current.lastError.map { ": \($0)" } ?? ""
+        throw StoreError.unavailable("Redis is unavailable (fail fast)\(last)")
+    }
+
     @inline(__always)
     private func clock() -> UInt64 {
-        mode == .infinite ? 0 : Deadline.coarseNanoseconds()
+        mode == .infinite && !failFast ? 0 : timeSource.now()
     }
 
     private func expiry(now: UInt64) -> UInt64 {
         mode == .infinite ? UInt64.max : now &+ ttlNanoseconds
     }
 
-    private func shard(for key: ItemKey) -> ItemShard {
-        shardRefs[shardIndex(key)].takeUnretainedValue()
-    }
-
-    private var shards: [ItemShard] { shardRefs.map { $0.takeUnretainedValue() } }
-
-    @inline(__always)
-    private func shardIndex(_ key: ItemKey) -> Int {
-        Int((key.hash >> 32) % UInt64(shardRefs.count))
-    }
-
-    private func cachedVersion(_ key: ItemKey) -> Int64? {
-        let shard = shard(for: key)
-        return shard.lock.withLock {
-            shard.cache.lookup(key, now: 0).flatMap { $0.value?.version }
-        }
-    }
-
-    /// Caches an item after a write, cancels older loads and refreshes of it, and drops
-    /// (finite) or patches (infinite) its kind's list. Never replaces a higher cached version:
-    /// two writers of one key may finish in either order.
+    /// Caches an item after a write, and drops (finite) or patches (infinite) its kind's list.
     private func remember(_ key: ItemKey, _ item: StoredItem) {
-        let shard = shard(for: key)
-        let expiresAt = expiry(now: clock())
-        let newest: Bool = shard.lock.withLock {
-            if let cached = shard.cache.lookup(key, now: 0), let existing = cached.value,
-               existing.header.order > item.header.order {
-                return false
-            }
-            shard.cache.set(key, item, expiresAt: expiresAt)
-            shard.loads[key]?.superseded = true
-            shard.refreshing[key]?.superseded = true
-            return true
-        }
-        guard newest else { return }
-        lists.withLock {
-            listLoads[key.kind]?.superseded = true
-            if mode == .infinite {
-                listCache[key.kind]?.patch(key.key, item)
-            } else {
-                listCache[key.kind] = nil
-            }
-        }
-        if mode == .infinite {
-            state.withLock {
-                if let current = fullData?[key.kind]?[key.key], current.header.order > item.header.order { return }
-                if fullData?[key.kind] != nil { fullData?[key.kind]?[key.key] = item }
-            }
-        }
+        guard items.remember(key, item, expiresAt: expiry(now: clock())) else { return }
+        lists.itemChanged(kind: key.kind, key: key.key, item: item, patch: mode == .infinite)
     }
 
     private func forget(_ key: ItemKey) {
-        let shard = shard(for: key)
-        shard.lock.withLock {
-            shard.cache.removeValue(forKey: key)
-            shard.loads[key]?.superseded = true
-            shard.refreshing[key]?.superseded = true
-        }
-        lists.withLock {
-            listLoads[key.kind]?.superseded = true
-            listCache[key.kind] = nil
-        }
+        items.forget(key)
+        lists.drop(key.kind)
     }
 
-    /// Empties the cache. The old entries are released on the background thread: freeing ten
-    /// thousand items is work a caller of init need not wait for.
+    /// Empties the cache; the old entries are released on the background thread.
     private func clearCache() {
         let garbage = Disposal()
-        for shard in shards {
-            shard.lock.withLock {
-                garbage.add(shard.cache)
-                shard.cache = LRUCache(capacity: shard.cache.capacity)
-                for (_, load) in shard.loads { load.superseded = true }
-                for (_, token) in shard.refreshing { token.superseded = true }
-            }
-        }
-        lists.withLock {
-            garbage.add(listCache)
-            listCache = [:]
-            for (_, load) in listLoads { load.superseded = true }
-        }
+        items.clear(into: garbage)
+        lists.clear(into: garbage)
         worker.enqueue { garbage.empty() }
     }
 
     private func scheduleRefresh(_ key: ItemKey) {
         worker.enqueue { [self] in
-            let shard = self.shard(for: key)
             let result = Result { () throws(StoreError) -> StoredItem? in
                 try self.tracked { () throws(StoreError) in try self.core.get(kind: key.kind, key: key.key) }
             }
-            shard.lock.withLock {
-                let token = shard.refreshing.removeValue(forKey: key)
-                if case .success(let item) = result, let token, !token.superseded {
-                    shard.cache.set(key, item, expiresAt: self.expiry(now: clock()))
-                }
-            }
+            items.finishRefresh(key, result, expiresAt: expiry(now: clock()))
         }
     }
+
+    /// Tests with a manual background worker: the 500 ms tick, now, on this thread.
+    func runBackgroundTick() { worker.runTick() }
+
+    /// Tests with a manual background worker: the queued jobs (notifications, refreshes), now.
+    func runPendingBackgroundJobs() { worker.runPendingJobs() }
 
     /// Every 500 ms on the background thread: while unavailable, check whether Redis is back
     /// and recover; with repopulate-on-restart, check that `$inited` still exists.
@@ -480,135 +371,39 @@ public final class CachingStore: @unchecked Sendable {
         if state.withLock({ closed }) { return }
         if !status.isAvailable {
             guard core.isAvailable() else { return }
-            if mode == .infinite {
-                do {
-                    try writeBack()
-                } catch {
-                    status.markUnavailable(error)
-                    return
-                }
-                status.markAvailable(needsRefresh: false)
-            } else {
+            guard journal != nil else {
                 status.markAvailable(needsRefresh: true)
+                return
             }
+            guard let report = writeBack() else { return }
+            status.markAvailable(needsRefresh: false, note: report.summary)
             return
         }
-        if repopulateOnRestart, state.withLock({ fullData != nil }) {
-            if let inited = try? core.isInitialized(), !inited {
-                do {
-                    try writeBack()
-                } catch {
-                    core.counters.error()
-                    status.markUnavailable(error)
-                }
+        if repopulateOnRestart, let journal, journal.wasInitialized,
+           let inited = try? core.isInitialized(), !inited {
+            if let report = writeBack(), let summary = report.summary {
+                status.markAvailable(needsRefresh: false, note: summary)
             }
         }
     }
 
-    /// Infinite mode recovery: the full data set when known (never less), else only the writes
-    /// made during the outage, each with the version rule.
-    private func writeBack() throws(StoreError) {
-        let (full, pending) = state.withLock { (fullData, pendingWrites) }
-        if let full {
-            let kinds = full.map { FullDataSet.Kind(name: $0.key, items: $0.value.map { ($0.key, $0.value) }) }
-            try core.initialize(FullDataSet(kinds: kinds))
-            return
-        }
-        for (key, item) in pending {
-            let result = try core.upsert(kind: key.kind, key: key.key, item: item)
-            if case .rejected(let stored?) = result { remember(key, stored) }
+    /// Runs the write-back; nil (and unavailable) after an outage during it.
+    private func writeBack() -> WriteBack.Report? {
+        guard let journal else { return nil }
+        do {
+            let report = try WriteBack(core: core, journal: journal, gate: gate).run()
+            for winner in report.winners {
+                remember(ItemKey(kind: winner.kind, key: winner.key), winner.item)
+                journal.recordWinner(kind: winner.kind, key: winner.key, item: winner.item)
+            }
             state.withLock {
-                if pendingWrites[key] == item { pendingWrites[key] = nil }
+                writeBackWritten += report.written
+                writeBackRefused += report.refusedCount
             }
+            return report
+        } catch {
+            record(error)
+            return nil
         }
     }
-}
-
-/// What the critical section of `get` decided.
-private enum Lookup {
-    case value(StoredItem?)
-    case valueAndRefresh(StoredItem?)
-    case wait(InFlight<StoredItem?>)
-    case load(InFlight<StoredItem?>)
-}
-
-/// A cached item's identity. Its hash is computed once (FNV-1a over both strings, seeded per
-/// process) and serves both the shard choice and the shard's dictionary.
-struct ItemKey: Hashable, Sendable {
-    let kind: String
-    let key: String
-    let hash: UInt64
-
-    private static let seed: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64.random(in: 0...UInt64.max)
-
-    init(kind: String, key: String) {
-        self.kind = kind
-        self.key = key
-        var h = ItemKey.fnv(kind, ItemKey.seed)
-        h = (h ^ 0xFF) &* 0x0000_0100_0000_01B3       // separator: no valid UTF-8 byte
-        hash = ItemKey.fnv(key, h)
-    }
-
-    @inline(__always)
-    private static func fnv(_ text: String, _ start: UInt64) -> UInt64 {
-        var text = text
-        return text.withUTF8 { bytes in
-            var h = start
-            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-            return h
-        }
-    }
-
-    static func == (a: ItemKey, b: ItemKey) -> Bool {
-        a.hash == b.hash && a.key == b.key && a.kind == b.kind
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(hash)
-    }
-}
-
-/// One slice of the item cache, with its own lock, loads and counters.
-final class ItemShard: @unchecked Sendable {
-    let lock = Lock(adaptive: true)
-    var cache: LRUCache<ItemKey, StoredItem?>
-    var loads: [ItemKey: InFlight<StoredItem?>] = [:]
-    var refreshing: [ItemKey: RefreshToken] = [:]
-    var hits = 0, misses = 0, coalesced = 0
-
-    init(capacity: Int) {
-        cache = LRUCache(capacity: capacity)
-    }
-}
-
-/// Values whose release is handed to the background thread.
-final class Disposal: @unchecked Sendable {
-    private var values: [Any] = []
-    func add(_ value: Any) { values.append(value) }
-    func empty() { values.removeAll() }
-}
-
-/// Marks a background refresh; a write in the meantime supersedes it.
-final class RefreshToken: @unchecked Sendable {
-    var superseded = false
-}
-
-struct ListEntry {
-    var items: [(key: String, item: StoredItem)]
-    let expiresAt: UInt64
-
-    /// Replaces or appends an item (infinite mode keeps lists current instead of dropping them).
-    mutating func patch(_ key: String, _ item: StoredItem) {
-        if let i = items.firstIndex(where: { $0.key == key }) {
-            items[i].item = item
-        } else {
-            items.append((key, item))
-        }
-    }
-}
-
-enum InitializedState {
-    case unknown
-    case yes
-    case no(until: UInt64)
 }

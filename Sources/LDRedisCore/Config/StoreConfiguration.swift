@@ -35,6 +35,10 @@ public struct StoreConfiguration: Sendable, Equatable {
     public var cacheRefreshAhead = false
     /// Infinite cache: write the cached data back when `$inited` vanished.
     public var repopulateOnRestart = false
+    /// While the store is unavailable, an uncached read fails at once with `.unavailable`
+    /// instead of waiting for a timeout (one read per poll interval still goes through, as a
+    /// probe).
+    public var failFast = false
 
     public init() {}
 

@@ -45,7 +45,7 @@ extension RedisFeatureStore {
                     membership[String(decoding: ref, as: UTF8.self)] = included
                 }
             case .error(let message):
-                throw StoreError.redis("Redis error reply to SMEMBERS: \(message)")
+                throw ReplyError.storeError(message, replyingTo: "SMEMBERS")
             default:
                 throw StoreError.redis("unexpected reply to SMEMBERS")
             }

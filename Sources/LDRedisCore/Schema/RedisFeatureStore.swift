@@ -97,19 +97,19 @@ struct StreamingInit: DataSetObserver {
         }
         for reply in replies.dropLast() {
             if let message = reply.errorMessage {
-                return StoreError.redis("Redis refused the init transaction: \(message)")
+                return ReplyError.storeError(message, replyingTo: "the init transaction")
             }
         }
         switch replies.last {
         case .array(let results)?:
             for result in results {
                 if let message = result.errorMessage {
-                    return StoreError.redis("a command of the init transaction failed: \(message)")
+                    return ReplyError.storeError(message, replyingTo: "a command of the init transaction")
                 }
             }
             return nil
         case .error(let message)?:
-            return StoreError.redis("Redis refused the init transaction: \(message)")
+            return ReplyError.storeError(message, replyingTo: "the init transaction")
         default:
             return StoreError.redis("Redis aborted the init transaction")
         }
@@ -291,7 +291,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
         let replies = try pipeline(command)
         guard let reply = replies.first else { throw StoreError.internal("no reply to \(name)") }
         if let message = reply.errorMessage {
-            throw StoreError.redis("Redis error reply to \(name): \(message)")
+            throw ReplyError.storeError(message, replyingTo: name)
         }
         return reply
     }
@@ -306,7 +306,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
             throw StoreError.invalidArgument("the version must be from 0 to \(ItemParser.maximumVersion)")
         }
         let mode = configuration.upsertMode
-        if mode == .watch || (mode == .auto && lock.withLock({ scriptRefused })) {
+        if usesWatch {
             return try upsertWithWatch(kind: kind, key: itemKey, item: item)
         }
         do {
@@ -315,6 +315,12 @@ public final class RedisFeatureStore: @unchecked Sendable {
             lock.withLock { scriptRefused = true }
             return try upsertWithWatch(kind: kind, key: itemKey, item: item)
         }
+    }
+
+    /// True when upserts use WATCH: configured so, or the server refused scripting.
+    var usesWatch: Bool {
+        let mode = configuration.upsertMode
+        return mode == .watch || (mode == .auto && lock.withLock({ scriptRefused }))
     }
 
     /// Deletes by writing the tombstone `{"key":K,"version":N,"deleted":true}`.
@@ -373,7 +379,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
                 for reply in replies {
                     if let message = reply.errorMessage {
                         session.unwatchBeforeNextCommand()
-                        throw StoreError.redis("Redis error reply during upsert: \(message)")
+                        throw ReplyError.storeError(message, replyingTo: "WATCH/HGET")
                     }
                 }
                 if case .bulk(let json) = replies[1], let header = ItemParser.parseStored(json),
@@ -394,13 +400,13 @@ public final class RedisFeatureStore: @unchecked Sendable {
                 switch results[2] {
                 case .array(let executed):
                     if let message = executed.first?.errorMessage {
-                        throw StoreError.redis("Redis error reply to HSET: \(message)")
+                        throw ReplyError.storeError(message, replyingTo: "HSET")
                     }
                     return .applied
                 case .null:
                     continue  // the hash changed under WATCH: read again
                 case .error(let message):
-                    throw StoreError.redis("Redis error reply to EXEC: \(message)")
+                    throw ReplyError.storeError(message, replyingTo: "EXEC")
                 default:
                     throw StoreError.redis("unexpected reply to EXEC")
                 }

@@ -75,7 +75,7 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
             }
             if !connectionReturned.wait(lock, until: waitDeadline) && waitDeadline.hasPassed {
                 lock.unlock()
-                throw StoreError.timeout("no free Redis connection within \(config.operationTimeoutMilliseconds) ms (pool size \(config.poolSize))")
+                throw StoreError.busy("no free Redis connection within \(config.operationTimeoutMilliseconds) ms (pool size \(config.poolSize))")
             }
         }
     }
