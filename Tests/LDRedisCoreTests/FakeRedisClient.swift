@@ -449,8 +449,8 @@ final class FakeRedisClient: RedisClient, @unchecked Sendable {
         }
     }
 
-    /// EVAL/EVALSHA after the script lookup: `numkeys key... arg...`. Only ldredis's upsert
-    /// script is modelled.
+    /// EVAL/EVALSHA after the script lookup: `numkeys key... arg...`. ldredis's two scripts
+    /// are modelled (the upsert script, the write-back's replace script); no other.
     private func evaluate(_ source: [UInt8], sha: String, _ args: [[UInt8]]) -> RedisReply {
         guard let numberOfKeys = Int(String(decoding: args[0], as: UTF8.self)) else {
             return .error("ERR value is not an integer or out of range")
@@ -459,25 +459,68 @@ final class FakeRedisClient: RedisClient, @unchecked Sendable {
         if numberOfKeys > args.count - 1 { return .error("ERR Number of keys can't be greater than number of args") }
         let keys = Array(args[1..<(1 + numberOfKeys)])
         let argv = Array(args[(1 + numberOfKeys)...])
-        guard source == Array(UpsertScript.source.utf8) else {
-            return .error("ERR fake redis: only ldredis's upsert script is modelled")
-        }
-        guard keys.count == 1, argv.count >= 3 else {
-            return .error("ERR fake redis: the upsert script takes 1 key and 3 arguments")
-        }
-        // local stored = redis.call('HGET', KEYS[1], ARGV[1])   (line 4 of the script)
-        guard let hash = model.hash(keys[0]) else {
-            return .error("\(FakeRedisClient.wrongType) script: \(sha), on @user_script:4.")
-        }
-        if let stored = hash?.values[argv[0]], let header = ItemParser.parseStored(stored) {
-            // item.version >= tonumber(ARGV[2]) (line 8): a version that is no number fails in Lua.
-            guard let version = Double(String(decoding: argv[1], as: UTF8.self)) else {
-                return .error("ERR user_script:8: attempt to compare nil with number script: \(sha), on @user_script:8.")
+        let script: LuaScript
+        if source == LuaScript.upsert.source {
+            script = .upsert
+            guard keys.count == 1, argv.count >= 3 else {
+                return .error("ERR fake redis: the upsert script takes 1 key and 3 arguments")
             }
-            if header.order >= version { return .array([.integer(0), .bulk(stored)]) }
+        } else if source == LuaScript.replace.source {
+            script = .replace
+            guard keys.count == 1, argv.count % 3 == 0 else {
+                return .error("ERR fake redis: the replace script takes 1 key and (field, version, json) triples")
+            }
+        } else {
+            return .error("ERR fake redis: only ldredis's scripts are modelled")
         }
-        _ = model.hset(keys[0], [(argv[0], argv[2])])
-        return .array([.integer(1)])
+        /// A Lua error at the line of the script holding `code`, as Redis 7 words it.
+        func scriptError(_ message: String, at code: String, prefixed: Bool) -> RedisReply {
+            let line = script.line(of: code)
+            return .error(prefixed ? "ERR user_script:\(line): \(message) script: \(sha), on @user_script:\(line)."
+                                   : "\(message) script: \(sha), on @user_script:\(line).")
+        }
+        guard case .some(let existing) = model.hash(keys[0]) else {
+            return scriptError(FakeRedisClient.wrongType, at: argv.isEmpty ? "redis.call('HKEYS'" : "redis.call('HGET'", prefixed: false)
+        }
+        // For each (field, version, json): the stored value wins when it is a JSON object with
+        // a numeric version >= tonumber(version) (a version that is no number fails in Lua).
+        var hash = existing ?? FakeRedisModel.OrderedHash()
+        var kept: [RedisReply] = []
+        var named: Set<[UInt8]> = []
+        let step = script == .upsert ? argv.count : 3
+        for i in stride(from: 0, to: argv.count, by: step) {
+            let (field, version, json) = (argv[i], argv[i + 1], argv[i + 2])
+            named.insert(field)
+            if let stored = hash.values[field], let header = ItemParser.parseStored(stored) {
+                guard let wanted = Double(String(decoding: version, as: UTF8.self)) else {
+                    return scriptError("attempt to compare nil with number", at: "item.version >= tonumber", prefixed: true)
+                }
+                if header.order >= wanted {
+                    if script == .upsert { return .array([.integer(0), .bulk(stored)]) }
+                    kept += [.bulk(field), .bulk(stored)]
+                    continue
+                }
+            }
+            _ = model.hset(keys[0], [(field, json)])
+            if case .hash(let h)? = model.values[keys[0]] { hash = h }
+        }
+        if script == .upsert { return .array([.integer(1)]) }
+        for field in hash.fields where !named.contains(field) { _ = model.hdel(keys[0], [field]) }
+        return .array(kept)
+    }
+
+    /// The scripts the fake runs: ldredis's own, recognized by their source.
+    enum LuaScript {
+        case upsert, replace
+
+        var source: [UInt8] { Array((self == .upsert ? UpsertScript.source : ReplaceScript.source).utf8) }
+
+        /// The 1-based line of the script that holds `code` (what Redis names in a script error).
+        func line(of code: String) -> Int {
+            let text = self == .upsert ? UpsertScript.source : ReplaceScript.source
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            return (lines.firstIndex { $0.contains(code) } ?? 0) + 1
+        }
     }
 }
 

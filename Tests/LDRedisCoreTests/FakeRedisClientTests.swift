@@ -102,6 +102,12 @@ struct FakeRedisClientTests {
              ["EVALSHA", sha, "1", "u", "f", "2", item], ["EVALSHA", sha, "1", "u", "f", "abc", item],
              ["EVALSHA", sha, "1", "s", "f", "1", item], ["EVALSHA", sha, "2", "u"], ["EVALSHA", sha, "x", "u"],
              ["EVALSHA", sha.uppercased(), "1", "u", "g", "1", item], ["HGETALL", "u"]],
+            [["HSET", "k", "old", "{}", "keep", #"{"version":9}"#, "junk", "x", "same", #"{"version":2}"#],
+             ["EVAL", ReplaceScript.source, "1", "k", "keep", "3", item, "new", "1", item, "same", "2", item, "junk", "1", item],
+             ["HGETALL", "k"], ["EVAL", ReplaceScript.source, "1", "k"], ["EXISTS", "k"],
+             ["EVAL", ReplaceScript.source, "1", "k2", "a", "1", item], ["HGETALL", "k2"],
+             ["EVAL", ReplaceScript.source, "1", "s", "a", "1", item], ["EVAL", ReplaceScript.source, "1", "s"],
+             ["EVAL", ReplaceScript.source, "1", "k2", "a", "x", item]],
             [["EVAL", UpsertScript.source, "1", "v", "f", "3", item], ["EVAL", UpsertScript.source, "1", "v", "f", "3", item],
              ["SCRIPT", "FLUSH"], ["EVALSHA", sha, "1", "v", "f", "9", item], ["SCRIPT", "EXISTS", sha]],
         ]
@@ -203,6 +209,26 @@ struct FakeRedisClientTests {
         step("watch upsert after error") { try watch.upsert(kind: "features", key: "after", item: Fixture.item("after", 1)) }
         step("init over wrong type") { try watch.initialize(Fixture.dataSet(features: [Fixture.item("a", 1)])) }
         step("get after init") { try script.get(kind: "segments", key: "s") }
+        // The write-back's operations (version-checked, pipelined; init semantics by script).
+        let writes = [("a", 1), ("a", 100), ("w1", 1), ("s", 1)].map { key, v in
+            RedisFeatureStore.PendingWrite(kind: key == "s" ? "segments" : "features", key: key, item: Fixture.item(key, Int64(v)))
+        }
+        for (name, store) in [("script", script), ("watch", watch)] {
+            step("\(name) upsertMany") {
+                try store.upsertMany(writes).map { r in show { try r.get() } }.joined(separator: "; ")
+            }
+        }
+        _ = try send(b.client, [["SET", script.key(for: "other"), "a string"]])
+        step("replaceKeepingNewer") {
+            let (kept, refused) = try script.replaceKeepingNewer([
+                FullDataSet.Kind(name: "features", items: [("a", Fixture.item("a", 2)), ("z", Fixture.item("z", 1))]),
+                FullDataSet.Kind(name: "segments", items: [("s", Fixture.item("s", 1))]),
+                FullDataSet.Kind(name: "other", items: []),
+            ])
+            return "kept \(kept.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.map { $0.item.text })" }) refused \(refused.sorted { $0.key < $1.key })"
+        }
+        step("all after replace") { try watch.all(kind: "features") }
+        step("markInitialized") { try script.markInitialized() }
         // Big Segments (read side).
         step("sync time unset") { try script.bigSegmentsSynchronizedOn() }
         _ = try send(b.client, [["SET", script.bigSegmentsSyncTimeKey, "1700000000123"]])
@@ -257,7 +283,7 @@ struct FakeRedisClientTests {
         #expect { try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 2)) } throws: { ($0 as? StoreError).map { if case .timeout = $0 { true } else { false } } ?? false }
         fake.frozen = false
         fake.loading = true
-        #expect(throws: StoreError.redis("Redis error reply to EXISTS: LOADING Redis is loading the dataset in memory")) { try store.isInitialized() }
+        #expect(throws: StoreError.unavailable("Redis cannot serve EXISTS now: LOADING Redis is loading the dataset in memory")) { try store.isInitialized() }
         fake.loading = false
         #expect(try store.get(kind: "features", key: "f")?.version == 1, "the data survived the outage")
     }
