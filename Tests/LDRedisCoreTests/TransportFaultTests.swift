@@ -38,6 +38,28 @@ struct TransportFaultTests {
         #expect(cost.cpuMs < 500, "used \(cost.cpuMs) ms of CPU", sourceLocation: sourceLocation)
     }
 
+    /// A fake server answering `HGET` of `key` with `actions`, and of any other key with that
+    /// key's item at `version`.
+    static func server(answering key: String, with actions: [FakeRedisServer.Action],
+                       othersAt version: Int) throws -> FakeRedisServer {
+        try FakeRedisServer { command in
+            switch hgetKey(command) {
+            case key?: return actions
+            case let other?: return [.send(RESP.item(other, version))]
+            default: return []
+            }
+        }
+    }
+
+    /// Expects a get of `bad` to fail with a connection error, and the next get to be
+    /// answered (on a fresh connection) with version `version`.
+    func expectRecovery(after bad: String, from store: RedisFeatureStore, version: Int,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(sourceLocation: sourceLocation, performing: { try store.get(kind: "features", key: bad) },
+                throws: { ($0 as? StoreError)?.isConnectionFailure == true })
+        #expect(try store.get(kind: "features", key: "next")?.version == Int64(version), sourceLocation: sourceLocation)
+    }
+
     /// The HGET of `key` in the fake server's hash, or nil for another command.
     static func hgetKey(_ command: FakeRedisServer.Command) -> String? {
         command.name == "HGET" && command.arguments.count == 3 ? command.arguments[2] : nil
@@ -47,13 +69,8 @@ struct TransportFaultTests {
 
     @Test("an extra reply sent in the same packet is never handed to the next get")
     func extraReplyInSamePacket() throws {
-        let server = try FakeRedisServer { command in
-            switch TransportFaultTests.hgetKey(command) {
-            case "a"?: return [.send(RESP.item("a", 1) + RESP.item("a", 99))]
-            case let key?: return [.send(RESP.item(key, 2))]
-            default: return [.send(RESP.error("ERR unexpected"))]
-            }
-        }
+        let server = try TransportFaultTests.server(
+            answering: "a", with: [.send(RESP.item("a", 1) + RESP.item("a", 99))], othersAt: 2)
         defer { server.stop() }
         var config = server.configuration
         try config.setPoolSize(1)
@@ -67,13 +84,8 @@ struct TransportFaultTests {
 
     @Test("an extra reply arriving after the answer makes the idle connection unusable")
     func extraReplyInLaterPacket() throws {
-        let server = try FakeRedisServer { command in
-            switch TransportFaultTests.hgetKey(command) {
-            case "a"?: return [.send(RESP.item("a", 1)), .trickle(RESP.item("a", 99), microseconds: 200)]
-            case let key?: return [.send(RESP.item(key, 2))]
-            default: return []
-            }
-        }
+        let server = try TransportFaultTests.server(
+            answering: "a", with: [.send(RESP.item("a", 1)), .trickle(RESP.item("a", 99), microseconds: 200)], othersAt: 2)
         defer { server.stop() }
         var config = server.configuration
         try config.setPoolSize(1)
@@ -117,18 +129,10 @@ struct TransportFaultTests {
 
     @Test("arrays nested deeper than the cap are a protocol error that drops the connection")
     func nestingCap() throws {
-        let server = try FakeRedisServer { command in
-            switch TransportFaultTests.hgetKey(command) {
-            case "deep"?: return [.send(Array(String(repeating: "*1\r\n", count: 8).utf8) + RESP.integer(1))]
-            case let key?: return [.send(RESP.item(key, 3))]
-            default: return []
-            }
-        }
+        let deep = Array(String(repeating: "*1\r\n", count: 8).utf8) + RESP.integer(1)
+        let server = try TransportFaultTests.server(answering: "deep", with: [.send(deep)], othersAt: 3)
         defer { server.stop() }
-        let store = RedisFeatureStore(configuration: server.configuration)
-        #expect(performing: { try store.get(kind: "features", key: "deep") },
-                throws: { ($0 as? StoreError)?.isConnectionFailure == true })
-        #expect(try store.get(kind: "features", key: "next")?.version == 3)
+        try expectRecovery(after: "deep", from: RedisFeatureStore(configuration: server.configuration), version: 3)
     }
 
     // MARK: Replies trickled, cut short, or never finished
@@ -161,13 +165,8 @@ struct TransportFaultTests {
 
     @Test("silence in the middle of a reply is a timeout within the bound, and the next get reconnects")
     func silenceMidReply() throws {
-        let server = try FakeRedisServer { command in
-            switch TransportFaultTests.hgetKey(command) {
-            case "stall"?: return [.send(Array(RESP.item("stall", 1).prefix(9)))]
-            case let key?: return [.send(RESP.item(key, 4))]
-            default: return []
-            }
-        }
+        let server = try TransportFaultTests.server(
+            answering: "stall", with: [.send(Array(RESP.item("stall", 1).prefix(9)))], othersAt: 4)
         defer { server.stop() }
         var config = server.configuration
         try config.setPoolSize(1)
@@ -179,18 +178,10 @@ struct TransportFaultTests {
 
     @Test("a close in the middle of a reply is a connection error, and the next get reconnects")
     func closeMidReply() throws {
-        let server = try FakeRedisServer { command in
-            switch TransportFaultTests.hgetKey(command) {
-            case "cut"?: return [.send(Array(RESP.item("cut", 1).prefix(12))), .close]
-            case let key?: return [.send(RESP.item(key, 5))]
-            default: return []
-            }
-        }
+        let server = try TransportFaultTests.server(
+            answering: "cut", with: [.send(Array(RESP.item("cut", 1).prefix(12))), .close], othersAt: 5)
         defer { server.stop() }
-        let store = RedisFeatureStore(configuration: server.configuration)
-        #expect(performing: { try store.get(kind: "features", key: "cut") },
-                throws: { ($0 as? StoreError)?.isConnectionFailure == true })
-        #expect(try store.get(kind: "features", key: "next")?.version == 5)
+        try expectRecovery(after: "cut", from: RedisFeatureStore(configuration: server.configuration), version: 5)
     }
 
     // MARK: Item 5: secrets never appear in messages
