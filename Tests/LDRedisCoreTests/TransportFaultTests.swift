@@ -353,3 +353,69 @@ extension ReplyParsingTests {
         }
     }
 }
+
+/// A `ByteStream` in memory: hands out scripted chunks, records what is written, and says it
+/// buffers input when told to (as a TLS stream holding a decrypted record would).
+final class MemoryStream: ByteStream {
+    var inbound: [[UInt8]]
+    var written: [UInt8] = []
+    var buffersInput = false
+    private(set) var closed = false
+    let peer = "memory"
+
+    init(inbound: [[UInt8]]) { self.inbound = inbound }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline) throws(StoreError) -> Int {
+        guard !closed, !inbound.isEmpty else { throw StoreError.timeout("nothing more to read") }
+        let chunk = inbound.removeFirst()
+        let n = min(chunk.count, buffer.count)
+        buffer.copyBytes(from: chunk[0..<n])
+        if n < chunk.count { inbound.insert(Array(chunk[n...]), at: 0) }
+        return n
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) throws(StoreError) {
+        guard !closed else { throw StoreError.unavailable("closed") }
+        written += bytes
+    }
+
+    var hasInputWhileIdle: Bool { closed || buffersInput }
+    func close() { closed = true }
+}
+
+extension ReplyParsingTests {
+    func connection(_ stream: MemoryStream) throws -> RedisConnection {
+        try RedisConnection(stream: stream, redactor: Redactor(password: nil, username: nil))
+    }
+
+    func hget() -> CommandEncoder {
+        var command = CommandEncoder()
+        command.command("HGET", "h", "k")
+        return command
+    }
+
+    @Test("a connection over any ByteStream: reusable when clean, stale when the stream buffers input")
+    func streamSeam() throws {
+        let stream = MemoryStream(inbound: [RESP.bulk("v1"), RESP.bulk("v2")])
+        let c = try connection(stream)
+        #expect(try c.pipeline(hget(), deadline: .after(milliseconds: 100)) == [.bulk(Array("v1".utf8))])
+        #expect(String(decoding: stream.written, as: UTF8.self) == "*3\r\n$4\r\nHGET\r\n$1\r\nh\r\n$1\r\nk\r\n")
+        #expect(c.isReusable && !c.isStale)
+        stream.buffersInput = true
+        #expect(c.isReusable && c.isStale, "the idle check asks the stream, not a file descriptor")
+    }
+
+    @Test("bytes after the last reply owed, or replies left unread, make the connection unusable")
+    func unaccountedBytes() throws {
+        let extra = MemoryStream(inbound: [RESP.bulk("v1") + RESP.bulk("extra")])
+        let c1 = try connection(extra)
+        #expect(try c1.pipeline(hget(), deadline: .after(milliseconds: 100)) == [.bulk(Array("v1".utf8))])
+        #expect(!c1.isReusable && extra.closed)
+
+        let unread = MemoryStream(inbound: [])
+        let c2 = try connection(unread)
+        try c2.send(hget(), deadline: .after(milliseconds: 100))
+        #expect(!c2.isReusable, "a reply is owed")
+        #expect(throws: StoreError.self) { try c2.receive(2, deadline: .after(milliseconds: 100)) }
+    }
+}
