@@ -7,8 +7,9 @@ protocol RedisClient: AnyObject, Sendable {
 }
 
 /// A bounded, thread-safe pool of `RedisConnection`s. Connections are opened on demand (so a
-/// store can be created while Redis is down), reused while healthy, and dropped after any I/O
-/// failure or when the server closed them while idle.
+/// store can be created while Redis is down), reused while clean, and dropped after any I/O
+/// failure, when an operation left replies owed or bytes unread, or when the server closed
+/// them (or sent anything) while idle.
 final class ConnectionPool: RedisClient, @unchecked Sendable {
     private let config: StoreConfiguration
     private let counters: StoreCounters?
@@ -82,7 +83,7 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
 
     private func release(_ connection: RedisConnection) {
         let drop: Bool = lock.withLock {
-            let drop = closed || connection.isBroken
+            let drop = closed || !connection.isReusable
             if drop {
                 open -= 1
             } else {

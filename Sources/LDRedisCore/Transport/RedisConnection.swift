@@ -15,30 +15,50 @@ protocol RedisSession: AnyObject {
     func unwatchBeforeNextCommand()
 }
 
-/// One connection to Redis: a socket of ours, hiredis's reply parser. Used by one operation at
-/// a time (the pool sees to it). Any I/O failure marks it broken, and the pool drops it.
+/// One connection to Redis: RESP over a `ByteStream` (a socket of ours today), parsed by
+/// hiredis (`ReplyReader`). Used by one operation at a time (the pool sees to it). Any I/O
+/// failure marks it broken, and the pool drops it; so does any byte it cannot account for.
 final class RedisConnection: RedisSession {
-    private let socket: Socket
+    private let stream: any ByteStream
     private let reader: ReplyReader
+    /// The configured secrets, taken out of every status and error reply and every message
+    /// built from one.
+    let redactor: Redactor
     private let counters: StoreCounters?
     private var receiveBuffer: [UInt8]
     private var pendingUnwatch = false
     /// UNWATCHes sent whose +OK has not been read (and must not be handed out as a reply).
     private var unansweredUnwatches = 0
+    /// Replies owed by the server for the commands sent (UNWATCHes included) and not yet read.
+    private var outstandingReplies = 0
     private(set) var isBroken = false
 
-    private init(socket: Socket, counters: StoreCounters?) throws(StoreError) {
-        self.socket = socket
+    /// A connection over `stream`, which it owns from now on.
+    init(stream: any ByteStream, redactor: Redactor, counters: StoreCounters? = nil) throws(StoreError) {
+        self.stream = stream
+        self.redactor = redactor
         self.counters = counters
-        self.reader = try ReplyReader()
+        do {
+            self.reader = try ReplyReader(redactor: redactor)
+        } catch {
+            stream.close()
+            throw error
+        }
         self.receiveBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     }
 
     /// Opens a connection and authenticates / selects the database, within the deadline.
     static func open(_ config: StoreConfiguration, counters: StoreCounters? = nil,
                      deadline: Deadline) throws(StoreError) -> RedisConnection {
-        let connection = try RedisConnection(socket: Socket.connect(to: config.endpoint, deadline: deadline),
-                                             counters: counters)
+        let connection = try RedisConnection(stream: Socket.connect(to: config.endpoint, deadline: deadline),
+                                             redactor: Redactor(config), counters: counters)
+        try connection.handshake(config, deadline: deadline)
+        return connection
+    }
+
+    /// AUTH and SELECT as configured; closes the connection when refused. Replies arrive
+    /// redacted, and so is the message built from them.
+    func handshake(_ config: StoreConfiguration, deadline: Deadline) throws(StoreError) {
         var handshake = CommandEncoder()
         if let password = config.password {
             if let user = config.username {
@@ -50,27 +70,33 @@ final class RedisConnection: RedisSession {
         if config.database != 0 {
             handshake.command("SELECT", String(config.database))
         }
-        if handshake.commandCount > 0 {
-            let replies = try connection.pipeline(handshake, deadline: deadline)
-            for (k, reply) in replies.enumerated() {
-                if let message = reply.errorMessage {
-                    connection.close()
-                    // Redis's AUTH errors never echo the password; say which step failed.
-                    let step = (k == 0 && config.password != nil) ? "authentication" : "SELECT \(config.database)"
-                    throw StoreError.redis("Redis at \(config.endpoint) refused \(step): \(message)")
-                }
+        guard handshake.commandCount > 0 else { return }
+        let replies = try pipeline(handshake, deadline: deadline)
+        for (k, reply) in replies.enumerated() {
+            if let message = reply.errorMessage {
+                close()
+                let step = (k == 0 && config.password != nil) ? "authentication" : "SELECT \(config.database)"
+                throw StoreError.redis(redactor.redacted("Redis at \(config.endpoint) refused \(step): \(message)"))
             }
         }
-        return connection
     }
 
-    /// True when the connection cannot be reused: it failed, or the server closed it while it
-    /// sat idle in the pool (a restarted Redis).
-    var isStale: Bool { isBroken || socket.hasPendingInputWhileIdle }
+    /// True when the operation that used the connection left it clean: not failed, no reply
+    /// owed, no unread byte in the parser. Costs no system call (the pool asks on release).
+    var isReusable: Bool {
+        !isBroken && outstandingReplies == 0 && !reader.hasBufferedInput
+    }
+
+    /// True when an idle connection cannot carry another operation: not reusable, or the idle
+    /// stream has input (the server closed it, a restarted Redis, or sent something unasked).
+    /// Asks the stream, which knows what it buffers (TLS does), not the file descriptor.
+    var isStale: Bool {
+        !isReusable || stream.hasInputWhileIdle
+    }
 
     func close() {
         isBroken = true
-        socket.close()
+        stream.close()
     }
 
     func unwatchBeforeNextCommand() {
@@ -84,16 +110,18 @@ final class RedisConnection: RedisSession {
     }
 
     func send(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) {
-        guard !isBroken else { throw StoreError.unavailable("the connection to Redis at \(socket.peer) is closed") }
+        guard !isBroken else { throw StoreError.unavailable("the connection to Redis at \(stream.peer) is closed") }
         do throws(StoreError) {
             if pendingUnwatch {
                 var unwatch = CommandEncoder()
                 unwatch.command("UNWATCH")
-                try unwatch.buffer.withBytes { (b) throws(StoreError) in try socket.write(UnsafeRawBufferPointer(b), deadline: deadline) }
+                try unwatch.buffer.withBytes { (b) throws(StoreError) in try stream.write(UnsafeRawBufferPointer(b), deadline: deadline) }
                 pendingUnwatch = false
                 unansweredUnwatches += 1
+                outstandingReplies += 1
             }
-            try commands.buffer.withBytes { (b) throws(StoreError) in try socket.write(UnsafeRawBufferPointer(b), deadline: deadline) }
+            try commands.buffer.withBytes { (b) throws(StoreError) in try stream.write(UnsafeRawBufferPointer(b), deadline: deadline) }
+            outstandingReplies += commands.commandCount
         } catch {
             close()
             throw error
@@ -101,21 +129,29 @@ final class RedisConnection: RedisSession {
     }
 
     func receive(_ count: Int, deadline: Deadline) throws(StoreError) -> [RedisReply] {
-        guard !isBroken else { throw StoreError.unavailable("the connection to Redis at \(socket.peer) is closed") }
+        guard !isBroken else { throw StoreError.unavailable("the connection to Redis at \(stream.peer) is closed") }
+        guard count + unansweredUnwatches <= outstandingReplies else {
+            close()
+            throw StoreError.internal("asked for \(count) replies from Redis at \(stream.peer) but only \(outstandingReplies - unansweredUnwatches) are owed")
+        }
         do throws(StoreError) {
             var replies: [RedisReply] = []
             replies.reserveCapacity(count)
             while replies.count < count {
                 if let reply = try reader.next() {
+                    outstandingReplies -= 1
                     if unansweredUnwatches > 0 { unansweredUnwatches -= 1; continue }
                     replies.append(reply)
                     continue
                 }
                 try receiveBuffer.withMutableBytes { (b) throws(StoreError) in
-                    let n = try socket.read(into: b, deadline: deadline)
+                    let n = try stream.read(into: b, deadline: deadline)
                     try reader.feed(UnsafeRawBufferPointer(rebasing: b[0..<n]))
                 }
             }
+            // Bytes beyond the last reply owed belong to no request: a later one would take
+            // them for its own answer. Such a connection is never reused.
+            if outstandingReplies == 0 && reader.hasBufferedInput { close() }
             return replies
         } catch {
             close()

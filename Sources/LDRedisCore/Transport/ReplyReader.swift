@@ -1,19 +1,32 @@
 import CHiredis
 
-/// hiredis's RESP reply parser, fed with bytes from our own sockets. This is the only file
-/// that touches hiredis.
+/// hiredis's RESP reply parser, fed with bytes from our own streams, building `RedisReply`
+/// values with our own reply-object functions (`ReplyBuilder`). This file and ReplyBuilder.swift
+/// are the only ones that touch hiredis.
 final class ReplyReader {
     private let reader: UnsafeMutablePointer<redisReader>
+    /// hiredis keeps a pointer to the functions, so they live as long as the reader.
+    private let functions: UnsafeMutablePointer<redisReplyObjectFunctions>
+    private let builder: ReplyBuilder
+    private let redactor: Redactor
 
-    init() throws(StoreError) {
-        guard let r = redisReaderCreate() else {
+    /// A parser whose status and error replies have `redactor`'s secrets taken out.
+    init(redactor: Redactor) throws(StoreError) {
+        builder = ReplyBuilder(redactor: redactor)
+        self.redactor = redactor
+        functions = .allocate(capacity: 1)
+        functions.initialize(to: ReplyBuilder.functions)
+        guard let r = redisReaderCreateWithFunctions(functions) else {
+            functions.deallocate()
             throw StoreError.internal("out of memory creating a Redis reply reader")
         }
+        r.pointee.privdata = Unmanaged.passUnretained(builder).toOpaque()
         reader = r
     }
 
     deinit {
-        redisReaderFree(reader)
+        redisReaderFree(reader)   // may call the builder's freeObject: the builder is still here
+        functions.deallocate()
     }
 
     /// Hands received bytes to the parser.
@@ -25,45 +38,33 @@ final class ReplyReader {
         if rc != REDIS_OK { throw StoreError.internal("out of memory buffering a Redis reply") }
     }
 
-    /// The next complete reply, or nil when more bytes are needed.
+    /// The next complete reply, or nil when more bytes are needed. A protocol error, or a reply
+    /// beyond the builder's caps, throws `.unavailable` (the connection must be dropped).
     func next() throws(StoreError) -> RedisReply? {
-        var raw: UnsafeMutableRawPointer?
-        guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
-            throw StoreError.unavailable("protocol error in a reply from Redis")
-        }
-        guard let raw else { return nil }
-        defer { freeReplyObject(raw) }
-        return ReplyReader.convert(raw.assumingMemoryBound(to: redisReply.self))
-    }
-
-    private static func convert(_ r: UnsafeMutablePointer<redisReply>) -> RedisReply {
-        let reply = r.pointee
-        switch reply.type {
-        case REDIS_REPLY_STRING:
-            return .bulk(bytes(reply.str, reply.len))
-        case REDIS_REPLY_STATUS:
-            return .status(String(decoding: bytes(reply.str, reply.len), as: UTF8.self))
-        case REDIS_REPLY_ERROR:
-            return .error(String(decoding: bytes(reply.str, reply.len), as: UTF8.self))
-        case REDIS_REPLY_INTEGER:
-            return .integer(reply.integer)
-        case REDIS_REPLY_ARRAY:
-            var items: [RedisReply] = []
-            let count = Int(reply.elements)
-            items.reserveCapacity(count)
-            if let element = reply.element {
-                for k in 0..<count {
-                    if let child = element[k] { items.append(convert(child)) } else { items.append(.null) }
+        var object: UnsafeMutableRawPointer?
+        guard redisReaderGetReply(reader, &object) == REDIS_OK else {
+            builder.reset()
+            let reason: String
+            if let refusal = builder.refusal {
+                reason = refusal
+            } else {
+                let hiredisError = withUnsafeBytes(of: reader.pointee.errstr) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
                 }
+                reason = redactor.redacted(hiredisError)
             }
-            return .array(items)
-        default:
-            return .null
+            throw StoreError.unavailable("protocol error in a reply from Redis: \(reason)")
         }
+        guard object != nil else { return nil }
+        return builder.take()
     }
 
-    private static func bytes(_ str: UnsafeMutablePointer<CChar>?, _ len: Int) -> [UInt8] {
-        guard let str, len > 0 else { return [] }
-        return Array(UnsafeRawBufferPointer(start: str, count: len))
+    /// True when the parser holds bytes not yet returned as a reply (part of one, or more):
+    /// unparsed bytes, or a reply begun (its type byte read, or an aggregate being filled).
+    /// hiredis sets up an empty root task whenever it is asked for a reply, so `ridx == 0`
+    /// alone means nothing.
+    var hasBufferedInput: Bool {
+        let r = reader.pointee
+        return r.pos < r.len || r.ridx > 0 || (r.ridx == 0 && r.rstack.0.type >= 0)
     }
 }

@@ -1,8 +1,8 @@
 import Glibc
 
-/// A non-blocking stream socket (TCP or Unix) whose every wait is bounded by a deadline.
-/// Owned by one connection; not thread-safe.
-final class Socket {
+/// A non-blocking stream socket (TCP or Unix) whose every wait is bounded by a deadline: the
+/// plaintext `ByteStream`. Owned by one connection; not thread-safe.
+final class Socket: ByteStream {
     private var fd: Int32
     let peer: String
 
@@ -107,9 +107,9 @@ final class Socket {
         }
     }
 
-    /// True when an idle connection has something to read: the server closed it (or sent
-    /// something unasked). Such a connection must not be reused.
-    var hasPendingInputWhileIdle: Bool {
+    /// True when the idle socket has something to read: the server closed it (or sent
+    /// something unasked). A socket buffers nothing itself, so this asks the kernel.
+    var hasInputWhileIdle: Bool {
         guard fd >= 0 else { return true }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&pfd, 1, 0) != 0
