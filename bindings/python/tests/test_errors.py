@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
 
 import ldredis
 from ldredis import _errors, _lib
+
+REPOSITORY_VERSION = os.path.join(os.path.dirname(__file__), "..", "..", "..", "VERSION")
 
 
 def test_the_hierarchy():
@@ -106,6 +109,10 @@ def test_use_after_close_is_closed_error(url):
         s.get("features", "k")
 
 
-def test_library_version_is_1_x():
-    assert ldredis.library_version.split(".")[0] == "1"
-    assert ldredis.__version__ == "1.0.0"
+def test_the_versions_are_the_repository_s():
+    """The package and the library under test both report the version in VERSION."""
+    with open(REPOSITORY_VERSION, encoding="ascii") as f:
+        version = f.read().strip()
+    assert ldredis.__version__ == version
+    assert ldredis.library_version == version
+    assert ldredis.library_version.split(".")[0] == str(_lib.REQUIRED_MAJOR)
