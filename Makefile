@@ -4,8 +4,10 @@
 #   make test         every test: Swift (real redis-servers), C header/ABI/smoke (valgrind),
 #                     Python, Lua, the benchmark harness (quick) and the README's excerpts
 #   make demo         a throwaway redis-server and the store used from C, Python and Lua
-VERSION   := 1.0.0
-SOMAJOR   := 1
+# The version's one source is the file VERSION; scripts/set-version.sh writes it where it must be
+# literal (header, Swift, Python, Lua), make test-version checks that all agree.
+VERSION   := $(strip $(file < VERSION))
+SOMAJOR   := $(firstword $(subst ., ,$(VERSION)))
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR?= $(PREFIX)/include
@@ -27,7 +29,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker -soname=$(SONAME) -Xlinker -z -Xlinker nodelete \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
-.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme demo clean
+.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version demo clean
 
 all: lib
 
@@ -67,7 +69,7 @@ uninstall:
 stage: lib
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
 
-test: deps test-swift test-c test-install test-python test-lua bench-quick test-readme
+test: deps test-version test-swift test-c test-install test-python test-lua bench-quick test-readme
 
 test-swift:
 	swift test
@@ -80,6 +82,14 @@ test-install: lib
 
 test-readme:
 	bash scripts/check-readme.sh
+
+# Every place that states the version agrees with VERSION, the staged library at run time included.
+test-version: stage
+	LDREDIS_STAGE=$(STAGE) bash scripts/check-version.sh
+
+# After editing VERSION (or: make set-version V=1.2.3): writes it where it must be literal.
+set-version:
+	bash scripts/set-version.sh $(V)
 
 test-python: stage
 	LDREDIS_STAGE=$(STAGE) bash bindings/python/run-tests.sh

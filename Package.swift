@@ -8,9 +8,11 @@ let package = Package(
         .library(name: "ldredis", type: .dynamic, targets: ["CBridge"]),
     ],
     targets: [
+        // No pkgConfig: hiredis.pc's Cflags carry -D_FILE_OFFSET_BITS=64, which SwiftPM refuses
+        // with a warning on every build. shim.h includes <hiredis/...> from the system include
+        // path, and the module map links hiredis; no hiredis type involves off_t.
         .systemLibrary(
             name: "CHiredis",
-            pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
         .target(

@@ -49,6 +49,7 @@
 extern "C" {
 #endif
 
+/* The version: written from the repository's VERSION by scripts/set-version.sh. */
 #define LDREDIS_VERSION_MAJOR 1
 #define LDREDIS_VERSION_MINOR 0
 #define LDREDIS_VERSION_PATCH 0

@@ -4,6 +4,7 @@
 # exactly what was installed is gone (and nothing else was touched).
 set -u
 cd "$(dirname "$0")/.."
+version=$(tr -d '[:space:]' < VERSION)
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/ldredis-install.XXXXXX")
 trap 'rm -rf "$prefix"' EXIT
 passed=0; failed=0
@@ -12,11 +13,11 @@ check() { if "$@"; then passed=$((passed + 1)); echo "ok   - $desc"; else failed
 mkdir -p "$prefix/lib" && touch "$prefix/lib/unrelated.so"     # must survive uninstall
 make --no-print-directory install PREFIX="$prefix" LDCONFIG=true >/dev/null
 installed=$(cd "$prefix" && find . \( -type f -o -type l \) | sort | tr '\n' ' ')
-expected="./include/ldredis.h ./lib/libldredis.so ./lib/libldredis.so.1 ./lib/libldredis.so.1.0.0 ./lib/pkgconfig/ldredis.pc ./lib/unrelated.so "
+expected="./include/ldredis.h ./lib/libldredis.so ./lib/libldredis.so.1 ./lib/libldredis.so.$version ./lib/pkgconfig/ldredis.pc ./lib/unrelated.so "
 desc="install writes the library, its two symlinks, the header and ldredis.pc"
 check test "$installed" = "$expected"
 desc="the symlinks point at the versioned library"
-check test "$(readlink "$prefix/lib/libldredis.so.1")" = libldredis.so.1.0.0 -a "$(readlink "$prefix/lib/libldredis.so")" = libldredis.so.1.0.0
+check test "$(readlink "$prefix/lib/libldredis.so.1")" = "libldredis.so.$version" -a "$(readlink "$prefix/lib/libldredis.so")" = "libldredis.so.$version"
 
 cat > "$prefix/app.c" <<'C'
 #include <ldredis.h>
@@ -35,7 +36,7 @@ C
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc -std=c99 -Wall -Werror -o "$prefix/app" "$prefix/app.c" \
   $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs ldredis)
 desc="a C program builds with only pkg-config's flags and runs against the installed library"
-check test "$(LD_LIBRARY_PATH="$prefix/lib" "$prefix/app")" = "1.0.0 LDREDIS_ERR_INVALID_ARGUMENT"
+check test "$(LD_LIBRARY_PATH="$prefix/lib" "$prefix/app")" = "$version LDREDIS_ERR_INVALID_ARGUMENT"
 rm -f "$prefix/app" "$prefix/app.c"
 
 make --no-print-directory uninstall PREFIX="$prefix" LDCONFIG=true >/dev/null

@@ -1,6 +1,7 @@
 import Glibc
 import LDRedisCore
 
+// Written from the repository's VERSION by scripts/set-version.sh (make test-version checks it).
 private let versionString: StaticString = "1.0.0"
 
 @_cdecl("ldredis_version")

@@ -34,6 +34,7 @@ local str_find, str_format, str_sub, str_byte, str_char =
     string.find, string.format, string.sub, string.byte, string.char
 local concat = table.concat
 
+-- _VERSION is written from the repository's VERSION by scripts/set-version.sh.
 local _M = { _VERSION = "1.0.0" }
 
 -- The C declarations: include/ldredis.h between "ffi.cdef begin" and "ffi.cdef end", pasted

@@ -2,11 +2,16 @@
 local H = ...
 local ldredis = require("ldredis")
 
+-- A file of the repository, by its path from the root (run.lua is bindings/lua/tests/run.lua).
+local function repository_file(path)
+    local dir = arg[0]:match("^(.*)/[^/]*$") or "."
+    return dir .. "/../../../" .. path
+end
+
 local function header_path()
     local env = os.getenv("LDREDIS_HEADER")
     if env and env ~= "" then return env end
-    local dir = arg[0]:match("^(.*)/[^/]*$") or "."
-    return dir .. "/../../../include/ldredis.h"
+    return repository_file("include/ldredis.h")
 end
 
 H.test("the cdef is the header's section between the markers, unchanged", function()
@@ -41,7 +46,12 @@ H.test("every function the cdef declares resolves in the library", function()
     H.ok(n >= 30, "found only " .. n .. " functions")
 end)
 
-H.test("the library's version is 1.x", function()
+H.test("the module and the library report the repository's VERSION", function()
+    local f = assert(io.open(repository_file("VERSION"), "rb"))
+    local version = f:read("*a"):match("^%s*(.-)%s*$")
+    f:close()
+    H.eq(ldredis._VERSION, version, "ldredis._VERSION")
+    H.eq(ldredis.library_version, version, "ldredis.library_version")
     H.ok(ldredis.library_version:match("^1%.%d+%.%d+"), ldredis.library_version)
     H.eq(ldredis.status_name(-3), "LDREDIS_ERR_TIMEOUT")
     H.eq(ldredis.status_name(99), "unknown status")

@@ -2,7 +2,7 @@
 -- released by the garbage collector.
 local H = ...
 local ldredis = require("ldredis")
-local test, eq = H.test, H.eq
+local test, eq, ok = H.test, H.eq, H.ok
 
 test("close is idempotent", function()
     local s = assert(ldredis.open({ url = H.url }))
@@ -42,13 +42,32 @@ test("every call after close is nil, 'closed'", function()
     end
 end)
 
+-- The test server's connected clients (redis-cli's own connection included).
+local function connected_clients()
+    return tonumber(H.redis("INFO", "clients"):match("connected_clients:(%d+)"))
+end
+
 test("stores that are never closed are released by the garbage collector", function()
-    for _ = 1, 200 do
-        local s = assert(ldredis.open({ url = H.url, cache_ttl = 0 }))
-        s:get("features", "k")
+    collectgarbage()
+    collectgarbage()
+    local before = connected_clients()
+    local stores = {}
+    for i = 1, 200 do
+        stores[i] = assert(ldredis.open({ url = H.url, cache_ttl = 0 }))
+        stores[i]:get("features", "k") -- the store now holds a pooled connection
     end
+    local open = connected_clients()
+    ok(open >= before + 200, string.format("%d clients with 200 stores open, %d before", open, before))
+    stores = nil
     collectgarbage()
     collectgarbage()
+    -- Freed stores close their connections; Redis notices each close a little later.
+    local deadline = H.now() + 10
+    while connected_clients() > before do
+        ok(H.now() < deadline, string.format("%d clients 10 s after the collection, %d before",
+                                             connected_clients(), before))
+        H.sleep(0.05)
+    end
     local s = assert(ldredis.open({ url = H.url }))
     eq(s:available(), true)
     s:close()

@@ -27,6 +27,7 @@ from ._lib import path as library_path
 from ._lib import version as library_version
 from ._store import JSONInput, Kind, Status, StatusListener, Store
 
+# Written from the repository's VERSION by scripts/set-version.sh; pyproject.toml reads it.
 __version__ = "1.0.0"
 
 __all__ = [

@@ -1,5 +1,6 @@
-"""Fixtures: throwaway redis-servers on free loopback ports (started and stopped by pid), and a
-tiny RESP client so the core tests need nothing but the standard library."""
+"""Fixtures: throwaway redis-servers on free loopback ports (started and stopped by pid), a
+tiny RESP client so the core tests need nothing but the standard library, and ``Threads``, the
+way tests run threads that can fail them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
-from typing import Any, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import pytest
 
@@ -200,3 +203,60 @@ def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> b
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+_stuck_threads: List[threading.Thread] = []
+
+
+def pytest_unconfigure(config: Any) -> None:
+    """Threads a test left stuck (that test failed) may be inside calls on a store; at exit
+    the module closes open stores, and close() waits for calls in progress: the run would hang
+    after its summary. Exit now instead, failing."""
+    if any(t.is_alive() for t in _stuck_threads):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
+
+
+class Threads:
+    """Threads whose failures fail the test: each target runs in its own thread, and
+    :meth:`join` waits for all of them within a deadline, re-raises in the test's thread the
+    first exception one of them raised (an ``assert`` or a failed ``pytest.raises`` included),
+    and fails when one is still running (a deadlock fails instead of hanging or passing).
+
+    ``Threads(f, g).start()`` ... ``.join(timeout)``; ``running()`` in between."""
+
+    def __init__(self, *targets: Callable[[], Any]) -> None:
+        self.errors: List[BaseException] = []
+        # Daemons: a thread stuck in a deadlock must not also keep pytest from exiting.
+        self.threads = [threading.Thread(target=self._run, args=(t,), daemon=True)
+                        for t in targets]
+
+    def _run(self, target: Callable[[], Any]) -> None:
+        try:
+            target()
+        except BaseException as e:  # noqa: BLE001 - re-raised by join, in the test's thread
+            self.errors.append(e)
+
+    def start(self) -> "Threads":
+        for t in self.threads:
+            t.start()
+        return self
+
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self.threads)
+
+    def join(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        for t in self.threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        if self.errors:
+            raise self.errors[0]
+        stuck = [t for t in self.threads if t.is_alive()]
+        _stuck_threads.extend(stuck)
+        assert not stuck, f"{len(stuck)} of {len(self.threads)} threads still running after {timeout} s"
+
+
+def run_threads(*targets: Callable[[], Any], timeout: float = 60.0) -> None:
+    """Runs each target in its own thread and joins them (see :class:`Threads`)."""
+    Threads(*targets).start().join(timeout)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
 
 import ldredis
+from conftest import Threads, run_threads
 from ldredis import _errors, _lib
+
+REPOSITORY_VERSION = os.path.join(os.path.dirname(__file__), "..", "..", "..", "VERSION")
 
 
 def test_the_hierarchy():
@@ -50,9 +54,7 @@ def test_the_message_is_the_library_last_error_of_the_calling_thread(url):
         assert "json" in str(e.value).lower() or "JSON" in str(e.value)
 
         other = []
-        t = threading.Thread(target=lambda: other.append(_lib.last_error()))
-        t.start()
-        t.join()
+        run_threads(lambda: other.append(_lib.last_error()), timeout=10)
         assert other == [""]  # thread-local: nothing failed on that thread
 
 
@@ -79,9 +81,7 @@ def test_watch_mode_under_constant_contention_raises_conflict(redis_server, pref
             for _ in range(200):
                 c._reply()
 
-    threads = [threading.Thread(target=spammer) for _ in range(3)]
-    for t in threads:
-        t.start()
+    spammers = Threads(*[spammer] * 3).start()
     try:
         with ldredis.Store(redis_server.url, prefix, cache_ttl=0, upsert_mode="watch") as s:
             raised = None
@@ -95,8 +95,7 @@ def test_watch_mode_under_constant_contention_raises_conflict(redis_server, pref
             assert raised.status == -6
     finally:
         stop.set()
-        for t in threads:
-            t.join()
+        spammers.join(30)
 
 
 def test_use_after_close_is_closed_error(url):
@@ -106,6 +105,10 @@ def test_use_after_close_is_closed_error(url):
         s.get("features", "k")
 
 
-def test_library_version_is_1_x():
-    assert ldredis.library_version.split(".")[0] == "1"
-    assert ldredis.__version__ == "1.0.0"
+def test_the_versions_are_the_repository_s():
+    """The package and the library under test both report the version in VERSION."""
+    with open(REPOSITORY_VERSION, encoding="ascii") as f:
+        version = f.read().strip()
+    assert ldredis.__version__ == version
+    assert ldredis.library_version == version
+    assert ldredis.library_version.split(".")[0] == str(_lib.REQUIRED_MAJOR)

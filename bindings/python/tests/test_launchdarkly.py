@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 import uuid
 
@@ -35,7 +34,7 @@ from ldclient.versioned_data_kind import FEATURES, SEGMENTS  # noqa: E402
 
 import ldredis  # noqa: E402
 from ldredis import launchdarkly as ldr  # noqa: E402
-from conftest import wait_for  # noqa: E402
+from conftest import run_threads, wait_for  # noqa: E402
 
 EXAMPLE_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "data",
                             "flags.json")
@@ -475,30 +474,25 @@ class TestSharingOneRedis:
         keys = [f"k{i}" for i in range(3)]
         sdk = SDKRedis.new_feature_store(url=url, caching=CacheConfig.disabled())
         ours = ldr.new_feature_store(url=url, caching=CacheConfig.disabled(), upsert_mode=mode)
-        errors = []
 
         def writer(store, versions):
             try:
                 for v in versions:
                     for k in keys:
                         store.upsert(FEATURES, make_flag(k, v))
-            except Exception as e:  # noqa: BLE001 - a WATCH writer may lose 10 races
+            except Exception as e:  # a WATCH writer may lose 10 races; anything else fails
                 if "after 10 attempts" not in str(e) and not isinstance(e, ldredis.ConflictError):
-                    errors.append(e)
+                    raise
 
         try:
             ours.init({FEATURES: {}})
-            threads = [
-                threading.Thread(target=writer, args=(sdk, range(1, 200, 2))),
-                threading.Thread(target=writer, args=(ours, range(2, 201, 2))),
-                threading.Thread(target=writer, args=(sdk, range(150, 0, -1))),
-                threading.Thread(target=writer, args=(ours, range(180, 100, -3))),
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert not errors, errors
+            run_threads(
+                lambda: writer(sdk, range(1, 200, 2)),
+                lambda: writer(ours, range(2, 201, 2)),
+                lambda: writer(sdk, range(150, 0, -1)),
+                lambda: writer(ours, range(180, 100, -3)),
+                timeout=120,
+            )
             # Highest written: 200 by ours (even versions up to 200). Both read the same.
             for k in keys:
                 assert ours.get(FEATURES, k, lambda x: x).version == 200

@@ -18,6 +18,7 @@ from ldclient.feature_store import CacheConfig  # noqa: E402
 from ldclient.versioned_data_kind import FEATURES, SEGMENTS  # noqa: E402
 
 import ldredis  # noqa: E402
+from conftest import Threads, run_threads  # noqa: E402
 from ldredis import launchdarkly as ldr  # noqa: E402
 
 KEY = "launchdarkly:features"
@@ -243,15 +244,11 @@ class TestWrites:
         barrier = threading.Barrier(4)
 
         def writer(mine):
-            barrier.wait()
+            barrier.wait(30)
             for v in mine:
                 s.upsert(FEATURES, make_flag("f", v))
 
-        threads = [threading.Thread(target=writer, args=(versions[i::4],)) for i in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads(*(lambda i=i: writer(versions[i::4]) for i in range(4)))
         assert version(s, "f") == 200
 
 
@@ -284,23 +281,15 @@ class TestCapacity:
     def test_readers_in_many_threads_stay_within_the_capacity(self, open_store):
         s = open_store(CacheConfig(expiration=60, capacity=10))
         s.init({FEATURES: {f"f{i}": make_flag(f"f{i}", 1) for i in range(50)}, SEGMENTS: {}})
-        sizes, errors = [], []
+        sizes = []
 
         def reader(t):
-            try:
-                for i in range(400):
-                    key = f"f{(i * 7 + t) % 50}"
-                    assert s.get(FEATURES, key).key == key
-                    sizes.append(len(s._items))
-            except Exception as e:  # noqa: BLE001
-                errors.append(e)
+            for i in range(400):
+                key = f"f{(i * 7 + t) % 50}"
+                assert s.get(FEATURES, key).key == key
+                sizes.append(len(s._items))
 
-        threads = [threading.Thread(target=reader, args=(t,)) for t in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors
+        run_threads(*(lambda t=t: reader(t) for t in range(8)))
         assert max(sizes) <= 10
 
 
@@ -403,13 +392,12 @@ class TestThreads:
             return raw
 
         s.store.get_raw = slow_get_raw
-        reader = threading.Thread(target=lambda: s.get(FEATURES, "f"))
-        reader.start()
+        reader = Threads(lambda: s.get(FEATURES, "f")).start()
         assert read.wait(5)  # the reader holds version 2 ...
         del s.store.get_raw
         s.upsert(FEATURES, make_flag("f", 3))  # ... when version 3 is written
         resume.set()
-        reader.join()
+        reader.join(10)
         assert version(s, "f") == 3
 
     def test_a_slower_write_of_a_lower_version_does_not_replace_a_higher_one(self, open_store):
@@ -425,40 +413,31 @@ class TestThreads:
             return applied
 
         s.store.upsert = slow_upsert
-        first = threading.Thread(target=lambda: s.upsert(FEATURES, make_flag("f", 2)))
-        first.start()
+        first = Threads(lambda: s.upsert(FEATURES, make_flag("f", 2))).start()
         assert written.wait(5)  # version 2 is in Redis; its memo update not made yet
         del s.store.upsert
         s.upsert(FEATURES, make_flag("f", 3))
         resume.set()
-        first.join()
+        first.join(10)
         assert version(s, "f") == 3
 
     def test_readers_racing_a_writer_end_with_the_last_write(self, open_store):
         s = open_store(CacheConfig(expiration=60))
         s.init({FEATURES: {"f": make_flag("f", 1)}, SEGMENTS: {}})
         stop = threading.Event()
-        errors = []
 
         def reader():
-            try:
-                while not stop.is_set():
-                    s.get(FEATURES, "f")
-                    s.all(FEATURES)
-            except Exception as e:  # noqa: BLE001
-                errors.append(e)
+            while not stop.is_set():
+                s.get(FEATURES, "f")
+                s.all(FEATURES)
 
-        readers = [threading.Thread(target=reader) for _ in range(6)]
-        for t in readers:
-            t.start()
+        readers = Threads(*[reader] * 6).start()
         try:
             for v in range(2, 150):
                 s.upsert(FEATURES, make_flag("f", v))
         finally:
             stop.set()
-            for t in readers:
-                t.join()
-        assert not errors
+            readers.join(60)
         assert version(s, "f") == 149
         assert s.all(FEATURES)["f"].version == 149
 

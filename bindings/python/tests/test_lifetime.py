@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import gc
-import threading
+import sys
 import time
 import warnings
+import weakref
 
 import pytest
 
 import ldredis
-from conftest import wait_for
+from conftest import Threads, run_threads, wait_for
+from ldredis import _lib
 
 EVERY_CALL = [
     ("init", lambda s: s.init({})),
@@ -55,20 +57,45 @@ def test_every_call_after_close_raises_closed_error(url, name, call):
     assert isinstance(e.value, ldredis.Error)
 
 
-def test_a_store_that_is_never_closed_is_released_quietly(url):
+@pytest.fixture
+def releases(monkeypatch):
+    """Records each ldredis_store_free (the handle's address) and each unraisable exception
+    (an exception in __del__ is only printed, never raised)."""
+    freed, unraisable = [], []
+    free = _lib.lib.ldredis_store_free
+
+    def recording_free(handle):
+        freed.append(handle.value)
+        free(handle)
+
+    monkeypatch.setattr(_lib.lib, "ldredis_store_free", recording_free)
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    return freed, unraisable
+
+
+def test_a_store_that_is_never_closed_is_released_quietly(url, releases):
+    freed, unraisable = releases
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         s = ldredis.Store(url)
+        handle = s._handle.value
         s.get("features", "k")
         s.set_status_listener(lambda a, b: None)
+        collected = weakref.ref(s)
         del s
         gc.collect()
+    assert collected() is None, "the store was not garbage-collected"
+    assert freed == [handle], "the finalizer did not free the library's store (exactly once)"
+    assert unraisable == []
 
 
-def test_a_store_whose_constructor_failed_is_released_quietly():
+def test_a_store_whose_constructor_failed_is_released_quietly(releases):
+    freed, unraisable = releases
     with pytest.raises(ldredis.InvalidArgumentError):
         ldredis.Store("bogus://")
     gc.collect()
+    assert freed == []  # there was no store to free
+    assert unraisable == []
 
 
 def test_close_waits_for_calls_in_other_threads(own_redis):
@@ -84,27 +111,21 @@ def test_close_waits_for_calls_in_other_threads(own_redis):
         except ldredis.Error as e:
             results.append(type(e).__name__)
 
-    t = threading.Thread(target=reader)
-    t.start()
+    reading = Threads(reader).start()
     assert wait_for(lambda: len(s._calls) == 1)  # the reader is inside its call
-    closer = threading.Thread(target=s.close)
-    closer.start()
+    closing = Threads(s.close).start()
     time.sleep(0.2)
-    assert closer.is_alive(), "close() must wait for the call in progress"
+    assert closing.running(), "close() must wait for the call in progress"
     own_redis.resume()
-    t.join(10)
-    closer.join(10)
-    assert not closer.is_alive() and s.closed
+    reading.join(10)
+    closing.join(10)
+    assert s.closed
     assert results == ["ok"]
 
 
 def test_many_threads_closing_at_once_close_once(url):
     s = ldredis.Store(url)
-    threads = [threading.Thread(target=s.close) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(*[s.close] * 8, timeout=30)
     assert s.closed
 
 
