@@ -24,10 +24,14 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
         self.counters = counters
     }
 
+    /// One deadline bounds the whole operation: the wait for a free connection and the I/O
+    /// share the operation timeout; only the time spent opening a new connection (bounded by
+    /// the connect timeout) is added to it.
     func withSession<T>(_ body: (RedisSession, Deadline) throws(StoreError) -> T) throws(StoreError) -> T {
-        let connection = try acquire()
+        let deadline = Deadline.after(milliseconds: config.operationTimeoutMilliseconds)
+        let (connection, connectNanoseconds) = try acquire(until: deadline)
         defer { release(connection) }
-        return try body(connection, Deadline.after(milliseconds: config.operationTimeoutMilliseconds))
+        return try body(connection, Deadline(nanoseconds: deadline.nanoseconds &+ connectNanoseconds))
     }
 
     func close() {
@@ -42,8 +46,8 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
         for c in connections { c.close() }
     }
 
-    private func acquire() throws(StoreError) -> RedisConnection {
-        let waitDeadline = Deadline.after(milliseconds: config.operationTimeoutMilliseconds)
+    /// A connection, and how long opening it took (0 for a pooled one).
+    private func acquire(until waitDeadline: Deadline) throws(StoreError) -> (RedisConnection, UInt64) {
         lock.lock()
         while true {
             if closed {
@@ -59,13 +63,15 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
                     continue
                 }
                 lock.unlock()
-                return connection
+                return (connection, 0)
             }
             if open < config.poolSize {
                 open += 1
                 lock.unlock()
                 do {
-                    return try RedisConnection.open(config, counters: counters, deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
+                    let opening = Deadline.now()
+                    let connection = try RedisConnection.open(config, counters: counters, deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
+                    return (connection, Deadline.now().nanoseconds &- opening.nanoseconds)
                 } catch {
                     lock.withLock {
                         open -= 1
