@@ -33,8 +33,10 @@ public final class CachingStore: @unchecked Sendable {
     private let state = Lock()
     private var initialized: InitializedState = .unknown
     private var closed = false
-    /// Fail fast: when the next read may go to Redis as a probe while unavailable.
+    /// Fail fast: when the next read may go to Redis as a probe while unavailable, and whether
+    /// one is on its way.
     private var nextProbe: UInt64 = 0
+    private var probing = false
     private var writeBackWritten = 0, writeBackRefused = 0
 
     let worker: BackgroundWorker
@@ -89,8 +91,7 @@ public final class CachingStore: @unchecked Sendable {
     /// One item, tombstones included; nil when absent. Served from the cache when fresh.
     public func get(kind: String, key: String) throws(StoreError) -> StoredItem? {
         guard mode != .off else {
-            try admitRead()
-            return try tracked { () throws(StoreError) in try core.get(kind: kind, key: key) }
+            return try read { () throws(StoreError) in try core.get(kind: kind, key: key) }
         }
         try DataKind.validate(kind)
         try DataKind.validateKey(key)
@@ -108,8 +109,7 @@ public final class CachingStore: @unchecked Sendable {
             load = mine
         }
         let result = Result { () throws(StoreError) -> StoredItem? in
-            try admitRead()
-            return try tracked { () throws(StoreError) in try core.get(kind: kind, key: key) }
+            try read { () throws(StoreError) in try core.get(kind: kind, key: key) }
         }
         items.finishLoad(itemKey, load, result, expiresAt: expiry(now: clock()))
         return try result.get()
@@ -135,8 +135,7 @@ public final class CachingStore: @unchecked Sendable {
     }
 
     private func loadAll(_ kind: String) throws(StoreError) -> [(key: String, item: StoredItem)] {
-        try admitRead()
-        return try tracked { () throws(StoreError) in try core.all(kind: kind) }.items
+        try read { () throws(StoreError) in try core.all(kind: kind) }.items
     }
 
     /// Whether the prefix was initialized: sticky once true (in every mode, as the SDKs'
@@ -149,8 +148,7 @@ public final class CachingStore: @unchecked Sendable {
         case .no(let until) where now < until: return false
         default: break
         }
-        try admitRead()
-        let answer = try tracked { () throws(StoreError) in try core.isInitialized() }
+        let answer = try read { () throws(StoreError) in try core.isInitialized() }
         state.withLock {
             if case .yes = initialized { return }
             initialized = answer ? .yes : (mode == .off ? .unknown : .no(until: expiry(now: now)))
@@ -303,24 +301,42 @@ public final class CachingStore: @unchecked Sendable {
 
     private func record(_ error: StoreError) {
         if error.isRedisFailure { core.counters.error() }
-        if error.isOutage { status.markUnavailable(error) }
+        if error.isOutage {
+            if failFast {
+                let now = clock()
+                state.withLock { nextProbe = max(nextProbe, now &+ CachingStore.pollIntervalNanoseconds) }
+            }
+            status.markUnavailable(error)
+        }
     }
 
-    /// Fail fast: while the store is unavailable, a read that would go to Redis fails at once,
-    /// except one per poll interval (a probe).
+    /// A read that goes to Redis, tracked. Fail fast: while the store is unavailable it fails
+    /// at once, except one read at a time, at most one per poll interval (counted from the
+    /// outage and from the end of the previous probe), which goes to Redis as a probe.
     @inline(__always)
-    private func admitRead() throws(StoreError) {
-        guard failFast, !status.isAvailable else { return }
+    private func read<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard failFast, !status.isAvailable else { return try tracked(operation) }
         let now = clock()
         let probe: Bool = state.withLock {
-            guard now >= nextProbe else { return false }
-            nextProbe = now &+ UInt64(CachingStore.pollIntervalMilliseconds) &* 1_000_000
+            guard !probing, now >= nextProbe else { return false }
+            probing = true
             return true
         }
-        guard !probe else { return }
-        let last = status.current.lastError.map { ": \($0)" } ?? ""
-        throw StoreError.unavailable("Redis is unavailable (fail fast)\(last)")
+        guard probe else {
+            let last = status.current.lastError.map { ": \($0)" } ?? ""
+            throw StoreError.unavailable("Redis is unavailable (fail fast)\(last)")
+        }
+        defer {
+            let end = clock()
+            state.withLock {
+                probing = false
+                nextProbe = end &+ CachingStore.pollIntervalNanoseconds
+            }
+        }
+        return try tracked(operation)
     }
+
+    private static let pollIntervalNanoseconds = UInt64(pollIntervalMilliseconds) * 1_000_000
 
     @inline(__always)
     private func clock() -> UInt64 {
