@@ -25,6 +25,7 @@ STATIC_ASSERT(redis, LDREDIS_ERR_REDIS == -4);
 STATIC_ASSERT(malformed, LDREDIS_ERR_MALFORMED == -5);
 STATIC_ASSERT(conflict, LDREDIS_ERR_CONFLICT == -6);
 STATIC_ASSERT(internal, LDREDIS_ERR_INTERNAL == -7);
+STATIC_ASSERT(busy, LDREDIS_ERR_BUSY == -8);
 STATIC_ASSERT(upsert_auto, LDREDIS_UPSERT_AUTO == 0);
 STATIC_ASSERT(upsert_script, LDREDIS_UPSERT_SCRIPT == 1);
 STATIC_ASSERT(upsert_watch, LDREDIS_UPSERT_WATCH == 2);
@@ -65,6 +66,7 @@ struct api_table {
     int (*config_set_cache_capacity)(ldredis_config *, int64_t);
     int (*config_set_cache_refresh_ahead)(ldredis_config *, int);
     int (*config_set_repopulate_on_restart)(ldredis_config *, int);
+    int (*config_set_fail_fast)(ldredis_config *, int);
     int (*config_set_upsert_mode)(ldredis_config *, int);
     int (*store_new)(ldredis_store **, const ldredis_config *);
     void (*store_free)(ldredis_store *);
@@ -104,6 +106,7 @@ static const struct api_table api = {
     ldredis_config_set_cache_capacity,
     ldredis_config_set_cache_refresh_ahead,
     ldredis_config_set_repopulate_on_restart,
+    ldredis_config_set_fail_fast,
     ldredis_config_set_upsert_mode,
     ldredis_store_new,
     ldredis_store_free,
@@ -137,7 +140,7 @@ int main(void)
     enum ldredis_status statuses[] = {
         LDREDIS_OK, LDREDIS_NOT_FOUND, LDREDIS_ERR_INVALID_ARGUMENT, LDREDIS_ERR_UNAVAILABLE,
         LDREDIS_ERR_TIMEOUT, LDREDIS_ERR_REDIS, LDREDIS_ERR_MALFORMED, LDREDIS_ERR_CONFLICT,
-        LDREDIS_ERR_INTERNAL};
+        LDREDIS_ERR_INTERNAL, LDREDIS_ERR_BUSY};
     enum ldredis_upsert_mode modes[] = {LDREDIS_UPSERT_AUTO, LDREDIS_UPSERT_SCRIPT,
                                         LDREDIS_UPSERT_WATCH};
     const char *version = api.version();
@@ -147,7 +150,7 @@ int main(void)
         fprintf(stderr, "header_c99: ldredis_status_fn is unusable\n");
         failures++;
     }
-    if (sizeof statuses / sizeof statuses[0] != 9 || sizeof modes / sizeof modes[0] != 3) {
+    if (sizeof statuses / sizeof statuses[0] != 10 || sizeof modes / sizeof modes[0] != 3) {
         fprintf(stderr, "header_c99: unexpected enum count\n");
         failures++;
     }

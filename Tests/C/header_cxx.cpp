@@ -22,6 +22,7 @@ static_assert(LDREDIS_ERR_REDIS == -4, "LDREDIS_ERR_REDIS");
 static_assert(LDREDIS_ERR_MALFORMED == -5, "LDREDIS_ERR_MALFORMED");
 static_assert(LDREDIS_ERR_CONFLICT == -6, "LDREDIS_ERR_CONFLICT");
 static_assert(LDREDIS_ERR_INTERNAL == -7, "LDREDIS_ERR_INTERNAL");
+static_assert(LDREDIS_ERR_BUSY == -8, "LDREDIS_ERR_BUSY");
 static_assert(LDREDIS_UPSERT_AUTO == 0, "LDREDIS_UPSERT_AUTO");
 static_assert(LDREDIS_UPSERT_SCRIPT == 1, "LDREDIS_UPSERT_SCRIPT");
 static_assert(LDREDIS_UPSERT_WATCH == 2, "LDREDIS_UPSERT_WATCH");
@@ -63,6 +64,7 @@ EXPECT_TYPE(ldredis_config_set_cache_ttl_ms, int (*)(ldredis_config *, int64_t))
 EXPECT_TYPE(ldredis_config_set_cache_capacity, int (*)(ldredis_config *, int64_t));
 EXPECT_TYPE(ldredis_config_set_cache_refresh_ahead, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_config_set_repopulate_on_restart, int (*)(ldredis_config *, int));
+EXPECT_TYPE(ldredis_config_set_fail_fast, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_config_set_upsert_mode, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_store_new, int (*)(ldredis_store **, const ldredis_config *));
 EXPECT_TYPE(ldredis_store_free, void (*)(ldredis_store *));
@@ -110,6 +112,7 @@ static const any_function functions[] = {
     reinterpret_cast<any_function>(&ldredis_config_set_cache_capacity),
     reinterpret_cast<any_function>(&ldredis_config_set_cache_refresh_ahead),
     reinterpret_cast<any_function>(&ldredis_config_set_repopulate_on_restart),
+    reinterpret_cast<any_function>(&ldredis_config_set_fail_fast),
     reinterpret_cast<any_function>(&ldredis_config_set_upsert_mode),
     reinterpret_cast<any_function>(&ldredis_store_new),
     reinterpret_cast<any_function>(&ldredis_store_free),
@@ -134,10 +137,10 @@ int main()
     const enum ldredis_status statuses[] = {
         LDREDIS_OK, LDREDIS_NOT_FOUND, LDREDIS_ERR_INVALID_ARGUMENT, LDREDIS_ERR_UNAVAILABLE,
         LDREDIS_ERR_TIMEOUT, LDREDIS_ERR_REDIS, LDREDIS_ERR_MALFORMED, LDREDIS_ERR_CONFLICT,
-        LDREDIS_ERR_INTERNAL};
+        LDREDIS_ERR_INTERNAL, LDREDIS_ERR_BUSY};
     const ldredis_upsert_mode modes[] = {LDREDIS_UPSERT_AUTO, LDREDIS_UPSERT_SCRIPT,
                                          LDREDIS_UPSERT_WATCH};
-    static_assert(sizeof statuses / sizeof statuses[0] == 9, "nine status codes");
+    static_assert(sizeof statuses / sizeof statuses[0] == 10, "ten status codes");
     static_assert(sizeof modes / sizeof modes[0] == 3, "three upsert modes");
 
     int failures = 0;

@@ -13,8 +13,10 @@
  * tombstone shapes, byte-for-byte storage, the Redis commands each mode uses, foreign values,
  * re-init, status/stats/describe; then a 5000-item init, Big Segments, a user refused
  * scripting (AUTO falls back to WATCH), a paused server (timeout, status listener, recovery),
- * refused credentials, 8 threads on one store (auto and watch), password login; and last an
- * unreachable server, where every operation fails and available says 0.
+ * refused credentials, 8 threads on one store (auto and watch), password login; then an
+ * unreachable server, where every operation fails and available says 0; and last fail fast
+ * (a closed port, and a listener that never answers: with fail fast on, reads after the first
+ * failure return UNAVAILABLE at once, one probe per 500 ms excepted).
  *
  * When LDREDIS_TEST_PORT is set (as scripts/with-redis.sh does; the server is then assumed to
  * be a throwaway one), redis-cli looks at the raw schema, plants foreign data and Big Segments,
@@ -37,6 +39,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <ldredis.h>
 
@@ -343,6 +349,7 @@ static char *expect_stats(ldredis_store *store)
     static const char *const counters[] = {
         "cache_hits", "cache_misses", "coalesced_waits", "redis_round_trips",
         "redis_errors", "malformed_skipped", "cache_evictions", "cache_entries",
+        "write_back_written", "write_back_refused",
     };
     char *out = SENTINEL;
     size_t len = (size_t)-1, i, missing = 0;
@@ -516,8 +523,9 @@ static void test_library(void)
         {LDREDIS_ERR_MALFORMED, "LDREDIS_ERR_MALFORMED"},
         {LDREDIS_ERR_CONFLICT, "LDREDIS_ERR_CONFLICT"},
         {LDREDIS_ERR_INTERNAL, "LDREDIS_ERR_INTERNAL"},
+        {LDREDIS_ERR_BUSY, "LDREDIS_ERR_BUSY"},
         {2, "unknown status"},
-        {-8, "unknown status"},
+        {-9, "unknown status"},
         {INT_MAX, "unknown status"},
         {INT_MIN, "unknown status"},
     };
@@ -734,6 +742,10 @@ static void test_config(void)
                  "set_repopulate_on_restart(1)");
     check_status(ldredis_config_set_repopulate_on_restart(cfg, 0), LDREDIS_OK,
                  "set_repopulate_on_restart(0)");
+    check_status(ldredis_config_set_fail_fast(NULL, 1), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_fail_fast(NULL cfg)");
+    check_status(ldredis_config_set_fail_fast(cfg, 1), LDREDIS_OK, "set_fail_fast(1)");
+    check_status(ldredis_config_set_fail_fast(cfg, 0), LDREDIS_OK, "set_fail_fast(0)");
 
     /* Upsert mode */
     check_status(ldredis_config_set_upsert_mode(NULL, LDREDIS_UPSERT_AUTO),
@@ -1323,6 +1335,160 @@ static void test_unreachable(void)
     ldredis_store_free(store);
 }
 
+/* ---- Fail fast ---- */
+
+/* A cache-off store on `url` with fail fast on or off, a 250 ms operation timeout. */
+#define FAIL_FAST_TIMEOUT_MS 250
+
+static ldredis_store *open_fail_fast_store(const char *url, int fail_fast)
+{
+    ldredis_config *cfg = NULL;
+    ldredis_store *store = NULL;
+    int ok = ldredis_config_new(&cfg) == LDREDIS_OK &&
+             ldredis_config_set_url(cfg, url) == LDREDIS_OK &&
+             ldredis_config_set_connect_timeout_ms(cfg, 2000) == LDREDIS_OK &&
+             ldredis_config_set_operation_timeout_ms(cfg, FAIL_FAST_TIMEOUT_MS) == LDREDIS_OK &&
+             ldredis_config_set_pool_size(cfg, 4) == LDREDIS_OK &&
+             ldredis_config_set_cache_ttl_ms(cfg, NO_CACHE) == LDREDIS_OK &&
+             ldredis_config_set_fail_fast(cfg, fail_fast) == LDREDIS_OK &&
+             ldredis_store_new(&store, cfg) == LDREDIS_OK;
+    if (!check(ok, "open a store on %s with fail fast %s", url, fail_fast ? "on" : "off"))
+        store = NULL;
+    ldredis_config_free(cfg);
+    return store;
+}
+
+/* One get, timed; returns its status. */
+static int timed_get(ldredis_store *store, const char *key, long *ms)
+{
+    struct timespec start;
+    char *out = SENTINEL;
+    int status;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    status = ldredis_store_get(&out, NULL, store, "features", key);
+    *ms = elapsed_ms(&start);
+    if (out != NULL)
+        check(0, "  ... get(\"%s\") -> %s left *out set", key, ldredis_status_name(status));
+    release(out);
+    return status;
+}
+
+/* Closed port: Redis refuses connections, so every read fails at once anyway; fail fast must
+   still answer UNAVAILABLE, and the stats have the write-back counters. */
+static void test_fail_fast_refused(void)
+{
+    ldredis_store *store;
+    char *stats;
+    long ms;
+    int status;
+
+    printf("# fail fast, nothing listening (redis://127.0.0.1:1/0)\n");
+    store = open_fail_fast_store("redis://127.0.0.1:1/0", 1);
+    if (store == NULL)
+        return;
+    status = timed_get(store, "k1", &ms);
+    check(status == LDREDIS_ERR_UNAVAILABLE || status == LDREDIS_ERR_TIMEOUT,
+          "the first get -> %s (UNAVAILABLE or TIMEOUT) after %ld ms", ldredis_status_name(status),
+          ms);
+    expect_flag("available after the first get", ldredis_store_available, store, 0);
+    status = timed_get(store, "k2", &ms);
+    check_status(status, LDREDIS_ERR_UNAVAILABLE, "the second get");
+    check(ms < FAIL_FAST_TIMEOUT_MS, "  ... at once (%ld ms)", ms);
+    stats = expect_stats(store);
+    check(json_counter(stats, "write_back_written") == 0 &&
+              json_counter(stats, "write_back_refused") == 0,
+          "  ... write_back_written and write_back_refused are 0: nothing was written");
+    ldredis_free(stats);
+    ldredis_store_free(store);
+}
+
+/* A "server" that accepts connections (the kernel completes them into the backlog) and never
+   answers: every operation that reaches it waits the whole operation timeout, like a paused
+   redis-server. Returns the listening socket (-1 on failure) and its port. */
+static int silent_listener(int *port)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 128) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *port = ntohs(addr.sin_port);
+    return fd;
+}
+
+/* A silent server: the first get times out and marks the store unavailable. Then READS gets:
+   with fail fast off each one waits the timeout; with it on, they fail at once with
+   UNAVAILABLE, except one probe per 500 ms (which waits the timeout). A get that returns
+   sooner than the timeout cannot have waited for the silent server. */
+static void test_fail_fast_silent(const char *url, int fail_fast)
+{
+    enum { READS = 6 };
+    struct timespec start;
+    ldredis_store *store;
+    char key[16];
+    long ms, total;
+    int i, status, fast = 0, slow = 0, fast_unavailable = 0, slow_timeout = 0;
+
+    printf("# fail fast %s, a server that never answers (%s)\n", fail_fast ? "on" : "off", url);
+    store = open_fail_fast_store(url, fail_fast);
+    if (store == NULL)
+        return;
+    status = timed_get(store, "first", &ms);
+    check_status(status, LDREDIS_ERR_TIMEOUT, "the first get (after %ld ms)", ms);
+    expect_store_status(store, 0, 0, 1, "after the first get");
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (i = 0; i < READS; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        status = timed_get(store, key, &ms);
+        if (ms < FAIL_FAST_TIMEOUT_MS * 4 / 5) {
+            fast++;
+            fast_unavailable += status == LDREDIS_ERR_UNAVAILABLE;
+        } else {
+            slow++;
+            slow_timeout += status == LDREDIS_ERR_TIMEOUT;
+        }
+    }
+    total = elapsed_ms(&start);
+    if (fail_fast) {
+        /* Probes: one per 500 ms, the first maybe at once. */
+        check(fast >= 1 && fast_unavailable == fast && slow <= 1 + total / 500,
+              "%d gets in %ld ms: %d failed at once with UNAVAILABLE (%d did), %d waited the "
+              "timeout (probes, at most %ld)", READS, total, fast, fast_unavailable, slow,
+              1 + total / 500);
+    } else {
+        check(slow == READS && slow_timeout == READS,
+              "%d gets in %ld ms: every one waited the timeout and gave TIMEOUT (%d did, %d fast)",
+              READS, total, slow_timeout, fast);
+    }
+    ldredis_store_free(store);
+}
+
+static void test_fail_fast(void)
+{
+    char url[64];
+    int port = 0, fd;
+
+    test_fail_fast_refused();
+    fd = silent_listener(&port);
+    if (!check(fd >= 0, "a silent listener on 127.0.0.1:%d", port))
+        return;
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
+    test_fail_fast_silent(url, 0);
+    test_fail_fast_silent(url, 1);
+    close(fd);
+}
+
 /* A data set large enough that init must chunk its HSETs arrives whole. */
 static void test_large_init(const char *url)
 {
@@ -1856,6 +2022,7 @@ int main(void)
         test_password_login();
     }
     test_unreachable();
+    test_fail_fast();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

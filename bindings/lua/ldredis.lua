@@ -9,7 +9,7 @@ ldredis.lua - LaunchDarkly's Redis persistent feature store (libldredis) for Lua
 Conventions (those of lua-resty-core):
   * runtime failures return nil, err, status: err is "<kind>: <message>" (kind is one of
     "invalid argument", "unavailable", "timeout", "redis error", "malformed", "conflict",
-    "internal"; the message is ldredis_last_error(), passwords redacted), status the C status
+    "internal", "busy"; the message is ldredis_last_error(), passwords redacted), status the C status
     code (negative). A closed store gives nil, "closed".
   * error() is raised only for arguments of the wrong type (and unknown option names).
   * a missing or deleted item is a plain nil (no err).
@@ -370,11 +370,13 @@ _M.ERR_REDIS = -4
 _M.ERR_MALFORMED = -5
 _M.ERR_CONFLICT = -6
 _M.ERR_INTERNAL = -7
+_M.ERR_BUSY = -8 -- no pooled connection free within the operation timeout: not an outage
 
 local ERR_KIND = {
     [-1] = "invalid argument", [-2] = "unavailable", [-3] = "timeout", [-4] = "redis error",
-    [-5] = "malformed", [-6] = "conflict", [-7] = "internal",
+    [-5] = "malformed", [-6] = "conflict", [-7] = "internal", [-8] = "busy",
 }
+_M._error_kinds = ERR_KIND -- for tests: status -> the first word of err
 
 --- The constant name of a status ("LDREDIS_ERR_TIMEOUT", ...).
 function _M.status_name(status)
@@ -515,7 +517,7 @@ local OPTIONS = {
     url = "string", prefix = "string", password = "string", username = "string",
     host = "string", port = "number", database = "number",
     cache_ttl = "number", cache_capacity = "number", refresh_ahead = "boolean",
-    repopulate_on_restart = "boolean", connect_timeout = "number",
+    repopulate_on_restart = "boolean", fail_fast = "boolean", connect_timeout = "number",
     operation_timeout = "number", pool_size = "number", upsert_mode = "string",
 }
 
@@ -578,8 +580,11 @@ local function apply(cfg, opts)
             return C.ldredis_config_set_repopulate_on_restart(cfg,
                                                               opts.repopulate_on_restart and 1 or 0)
         end,
+        opts.fail_fast ~= nil and function()
+            return C.ldredis_config_set_fail_fast(cfg, opts.fail_fast and 1 or 0)
+        end,
     }
-    for i = 1, 13 do
+    for i = 1, #steps do -- every entry is a function or false, never nil
         local step = steps[i]
         if step then
             local rc = step()
@@ -599,6 +604,9 @@ Store.__index = Store
 ---   prefix (default "launchdarkly"), password, username, database (override the URL's),
 ---   cache_ttl (seconds; 0 off, negative or math.huge forever; default 15),
 ---   cache_capacity (entries, 0 unbounded), refresh_ahead, repopulate_on_restart,
+---   fail_fast (while the store is unavailable, an uncached read fails at once with
+---   ERR_UNAVAILABLE instead of waiting for a timeout, one probe per 500 ms excepted;
+---   default false, the OpenResty recipe in the README turns it on),
 ---   connect_timeout / operation_timeout (seconds; default 3 / 2), pool_size (default 16),
 ---   upsert_mode ("auto", "script", "watch").
 --- Does not connect (the first operation does), so it succeeds while Redis is down.

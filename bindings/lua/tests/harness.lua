@@ -100,6 +100,18 @@ function H.redis_pid()
     return tonumber(H.redis("INFO", "server"):match("process_id:(%d+)"))
 end
 
+--- Runs fn() while the test server is paused with SIGSTOP; resumes it (SIGCONT) whatever
+--- happens, then returns fn's results or re-raises its error. Skips when the pid is unknown.
+function H.while_paused(fn)
+    local pid = H.redis_pid()
+    if not pid then H.skip("cannot find the test server's pid") end
+    os.execute("kill -STOP " .. pid)
+    local res = { pcall(fn) }
+    os.execute("kill -CONT " .. pid)
+    if not res[1] then error(res[2], 0) end
+    return unpack(res, 2, table.maxn(res))
+end
+
 local ffi = require("ffi")
 ffi.cdef[[
 typedef struct { long tv_sec; long tv_nsec; } ldredis_test_timespec;

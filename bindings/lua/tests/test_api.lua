@@ -197,10 +197,11 @@ test("stats has every counter as a number", function()
     local s = inited()
     local st = s:stats()
     for _, k in ipairs({ "cache_hits", "cache_misses", "coalesced_waits", "redis_round_trips",
-                         "redis_errors", "malformed_skipped", "cache_evictions", "cache_entries" }) do
+                         "redis_errors", "malformed_skipped", "cache_evictions", "cache_entries",
+                         "write_back_written", "write_back_refused" }) do
         eq(type(st[k]), "number", k)
     end
-    eq(count(st), 8)
+    eq(count(st), 10)
     s:close()
 end)
 

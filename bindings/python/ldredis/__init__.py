@@ -13,6 +13,7 @@ The shared library is found through ``$LDREDIS_LIBRARY`` or the system loader (s
 """
 
 from ._errors import (
+    BusyError,
     ClosedError,
     ConflictError,
     Error,
@@ -44,6 +45,7 @@ __all__ = [
     "MalformedDataError",
     "ConflictError",
     "InternalError",
+    "BusyError",
     "ClosedError",
     "library_path",
     "library_version",

@@ -14,6 +14,7 @@ ERR_REDIS = -4
 ERR_MALFORMED = -5
 ERR_CONFLICT = -6
 ERR_INTERNAL = -7
+ERR_BUSY = -8
 
 
 class Error(Exception):
@@ -36,7 +37,9 @@ class InvalidArgumentError(Error, ValueError):
 
 
 class UnavailableError(Error):
-    """LDREDIS_ERR_UNAVAILABLE: cannot connect to Redis, or the connection was lost."""
+    """LDREDIS_ERR_UNAVAILABLE: an outage: cannot connect to Redis, the connection was lost, or
+    Redis is loading its data (LOADING). Also raised at once, without asking Redis, by a read
+    the cache cannot answer while the store is unavailable and ``fail_fast`` is on."""
 
 
 class RedisTimeoutError(UnavailableError):
@@ -48,7 +51,8 @@ class RedisTimeoutError(UnavailableError):
 
 
 class RedisError(Error):
-    """LDREDIS_ERR_REDIS: Redis answered with an error reply."""
+    """LDREDIS_ERR_REDIS: Redis answered with an error reply (WRONGTYPE, OOM, a script
+    error...). Not an outage: the store's status does not change."""
 
 
 class MalformedDataError(Error):
@@ -63,6 +67,17 @@ class InternalError(Error):
     """LDREDIS_ERR_INTERNAL: out of memory, or a bug in ldredis."""
 
 
+class BusyError(Error):
+    """LDREDIS_ERR_BUSY: no pooled connection became free within the operation timeout.
+
+    Back-pressure (too many concurrent calls for ``pool_size``), not an outage: Redis may be
+    healthy and the store's status does not change. Deliberately *not* a subclass of
+    :class:`UnavailableError` (nor of :class:`RedisTimeoutError`, which is one): code that
+    treats ``except UnavailableError`` as "Redis is down" must not see a full pool as an
+    outage. Catch it on its own, or catch :class:`Error`.
+    """
+
+
 class ClosedError(Error):
     """The store was used after :meth:`ldredis.Store.close` (``status`` is None)."""
 
@@ -75,6 +90,7 @@ _BY_STATUS: Dict[int, Type[Error]] = {
     ERR_MALFORMED: MalformedDataError,
     ERR_CONFLICT: ConflictError,
     ERR_INTERNAL: InternalError,
+    ERR_BUSY: BusyError,
 }
 
 

@@ -134,6 +134,7 @@ _SIGNATURES = {
     "ldredis_config_set_cache_capacity": (c_int, [c_void_p, c_int64], True),
     "ldredis_config_set_cache_refresh_ahead": (c_int, [c_void_p, c_int], True),
     "ldredis_config_set_repopulate_on_restart": (c_int, [c_void_p, c_int], True),
+    "ldredis_config_set_fail_fast": (c_int, [c_void_p, c_int], True),
     "ldredis_config_set_upsert_mode": (c_int, [c_void_p, c_int], True),
     # Store
     "ldredis_store_new": (c_int, [_void_pp, c_void_p], True),

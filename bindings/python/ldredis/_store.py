@@ -160,8 +160,8 @@ class Store:
 
     Connections open lazily, so a store can be created while Redis is down. Every method may
     raise :class:`ldredis.UnavailableError` (including :class:`ldredis.RedisTimeoutError`),
-    :class:`ldredis.RedisError` or :class:`ldredis.InternalError` for a failed Redis
-    operation, and :class:`ldredis.ClosedError` after :meth:`close`. A missing or deleted item
+    :class:`ldredis.RedisError`, :class:`ldredis.BusyError` or :class:`ldredis.InternalError`
+    for a failed Redis operation, and :class:`ldredis.ClosedError` after :meth:`close`. A missing or deleted item
     is ``None``, never an exception. Calls release the GIL while the library works.
 
     :param url: ``redis://[[user][:password]@]host[:port][/db]`` or
@@ -177,6 +177,11 @@ class Store:
       refreshes it, so that after warm-up readers never wait for Redis.
     :param repopulate_on_restart: with the infinite cache, write the cached data back when
       ``PREFIX:$inited`` vanished (a Redis that restarted empty).
+    :param fail_fast: while the store is unavailable (after an outage, until the 500 ms
+      background check finds Redis back), a read the cache cannot answer raises
+      :class:`ldredis.UnavailableError` at once instead of waiting for the connect or
+      operation timeout; one such read per 500 ms still goes to Redis as a probe. Writes
+      are not affected. Default False (as in the C library).
     :param password: AUTH password, overriding the URL's (None keeps the URL's).
     :param username: ACL username, overriding the URL's (None keeps the URL's).
     :param database: database number, overriding the URL's (None keeps the URL's).
@@ -200,6 +205,7 @@ class Store:
         cache_capacity: int = 0,
         refresh_ahead: bool = False,
         repopulate_on_restart: bool = False,
+        fail_fast: bool = False,
         password: Optional[str] = None,
         username: Optional[str] = None,
         database: Optional[int] = None,
@@ -249,6 +255,7 @@ class Store:
             )
             lib.ldredis_config_set_cache_refresh_ahead(cfg, 1 if refresh_ahead else 0)
             lib.ldredis_config_set_repopulate_on_restart(cfg, 1 if repopulate_on_restart else 0)
+            lib.ldredis_config_set_fail_fast(cfg, 1 if fail_fast else 0)
             lib.ldredis_config_set_upsert_mode(cfg, _UPSERT_MODES[upsert_mode])
             handle = c_void_p()
             lib.ldredis_store_new(byref(handle), cfg)
@@ -490,7 +497,9 @@ class Store:
 
     def stats(self) -> Dict[str, int]:
         """Counters: cache_hits, cache_misses, coalesced_waits, redis_round_trips,
-        redis_errors, malformed_skipped, cache_evictions, cache_entries."""
+        redis_errors, malformed_skipped, cache_evictions, cache_entries, write_back_written
+        and write_back_refused (items the infinite cache wrote back to Redis after an outage,
+        and items Redis refused then, such as a WRONGTYPE)."""
         out, n = c_void_p(), c_size_t()
         h = self._enter()
         try:

@@ -19,8 +19,12 @@ def test_the_hierarchy():
     assert issubclass(ldredis.InvalidArgumentError, ValueError)
     assert issubclass(ldredis.RedisTimeoutError, ldredis.UnavailableError)
     assert not issubclass(ldredis.RedisTimeoutError, TimeoutError)
+    # A full pool is back-pressure, not an outage: not an UnavailableError (nor a timeout).
+    assert not issubclass(ldredis.BusyError, ldredis.UnavailableError)
+    assert not issubclass(ldredis.BusyError, TimeoutError)
     for cls in (ldredis.UnavailableError, ldredis.RedisError, ldredis.MalformedDataError,
-                ldredis.ConflictError, ldredis.InternalError, ldredis.ClosedError):
+                ldredis.ConflictError, ldredis.InternalError, ldredis.BusyError,
+                ldredis.ClosedError):
         assert issubclass(cls, ldredis.Error)
     assert issubclass(ldredis.Error, Exception)
 
@@ -33,6 +37,7 @@ def test_the_hierarchy():
     (-5, ldredis.MalformedDataError, "LDREDIS_ERR_MALFORMED"),
     (-6, ldredis.ConflictError, "LDREDIS_ERR_CONFLICT"),
     (-7, ldredis.InternalError, "LDREDIS_ERR_INTERNAL"),
+    (-8, ldredis.BusyError, "LDREDIS_ERR_BUSY"),
 ])
 def test_each_status_maps_to_its_class_and_the_library_names_it(status, cls, name):
     e = _errors.error_for(status, "msg")

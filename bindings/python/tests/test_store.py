@@ -340,7 +340,8 @@ class TestDiagnostics:
         st = inited.stats()
         assert set(st) == {"cache_hits", "cache_misses", "coalesced_waits",
                            "redis_round_trips", "redis_errors", "malformed_skipped",
-                           "cache_evictions", "cache_entries"}
+                           "cache_evictions", "cache_entries", "write_back_written",
+                           "write_back_refused"}
         assert all(isinstance(v, int) for v in st.values())
 
     def test_describe_shows_settings_and_key_names(self, url, prefix):

@@ -1,0 +1,189 @@
+"""fail_fast, and what counts as an outage: a stalled redis-server (SIGSTOP) against a data
+error reply (WRONGTYPE)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import List, Tuple, Type
+
+import pytest
+
+import ldredis
+from conftest import RedisServer, wait_for
+
+# The OpenResty recipe's operation timeout: below the library's 500 ms probe interval.
+SHORT_TIMEOUT = 0.25
+
+
+def _timed_reads(store: ldredis.Store, count: int) -> List[Tuple[float, Type[BaseException]]]:
+    """``count`` uncached reads (distinct keys), each as (seconds taken, exception class)."""
+    results = []
+    for i in range(count):
+        started = time.monotonic()
+        with pytest.raises(ldredis.Error) as e:
+            store.get("features", f"k{i}")
+        results.append((time.monotonic() - started, type(e.value)))
+    return results
+
+
+def _reads_while_stalled(server: RedisServer, timeout: float, fail_fast: bool,
+                         count: int) -> List[Tuple[float, Type[BaseException]]]:
+    """Pauses the server; one read marks the store unavailable, then ``count`` timed reads.
+    Resumes the server and checks that the store recovers and reads work again."""
+    with ldredis.Store(server.url, cache_ttl=0, operation_timeout=timeout,
+                       fail_fast=fail_fast) as s:
+        s.init({"flags": {"f": {"key": "f", "version": 1}}})
+        server.pause()
+        try:
+            with pytest.raises(ldredis.RedisTimeoutError):
+                s.get("features", "first")
+            assert s.status().available is False
+            results = _timed_reads(s, count)
+        finally:
+            server.resume()
+        assert wait_for(lambda: s.status().available), s.status()
+        assert s.get("features", "f") == {"key": "f", "version": 1}
+        return results
+
+
+def test_fail_fast_is_off_by_default_and_every_read_waits_for_the_timeout(own_redis):
+    results = _reads_while_stalled(own_redis, SHORT_TIMEOUT, False, 3)
+    for elapsed, cls in results:
+        assert cls is ldredis.RedisTimeoutError
+        assert elapsed > SHORT_TIMEOUT * 0.8, results
+
+
+def test_fail_fast_reads_fail_at_once_while_unavailable_and_work_after_recovery(own_redis):
+    """One read per 500 ms may still go to Redis as a probe (and wait for the timeout); every
+    other read fails at once with UnavailableError, not a timeout."""
+    results = _reads_while_stalled(own_redis, SHORT_TIMEOUT, True, 6)
+    fast = [(t, cls) for t, cls in results if t < SHORT_TIMEOUT / 2]
+    slow = [(t, cls) for t, cls in results if t >= SHORT_TIMEOUT / 2]
+    assert len(slow) <= 1, results  # at most one probe: the reads take < 500 ms in all
+    assert len(fast) >= 5, results
+    for _t, cls in fast:
+        assert cls is ldredis.UnavailableError, results
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "libldredis: with an operation timeout >= the 500 ms probe interval, each probe read "
+    "against a stalled server waits the whole timeout, and the next probe is due when it "
+    "ends (counted from the probe's start), so every read of a lone reader is a probe"))
+def test_fail_fast_with_a_timeout_longer_than_the_probe_interval(own_redis):
+    """The read after a probe must fail at once, whatever the timeout (issue 16: "an
+    uncached read returns UNAVAILABLE at once instead of waiting for a timeout")."""
+    timeout = 1.0
+    results = _reads_while_stalled(own_redis, timeout, True, 4)
+    fast = [(t, cls) for t, cls in results if t < 0.3]
+    assert len(fast) >= 2, results  # at most every other read a probe
+    for _t, cls in fast:
+        assert cls is ldredis.UnavailableError, results
+
+
+def test_fail_fast_does_not_hold_back_writes(own_redis):
+    with ldredis.Store(own_redis.url, cache_ttl=0, operation_timeout=SHORT_TIMEOUT,
+                       fail_fast=True) as s:
+        s.init({})
+        own_redis.pause()
+        try:
+            with pytest.raises(ldredis.RedisTimeoutError):
+                s.get("features", "first")
+            for v in (1, 2):
+                started = time.monotonic()
+                with pytest.raises(ldredis.RedisTimeoutError):
+                    s.upsert("features", "k", {"key": "k", "version": v})
+                assert time.monotonic() - started > SHORT_TIMEOUT * 0.8
+        finally:
+            own_redis.resume()
+
+
+def test_fail_fast_still_serves_the_cache(own_redis):
+    with ldredis.Store(own_redis.url, cache_ttl=None, operation_timeout=SHORT_TIMEOUT,
+                       fail_fast=True) as s:
+        s.init({"flags": {"f": {"key": "f", "version": 1}}})
+        own_redis.pause()
+        try:
+            with pytest.raises(ldredis.RedisTimeoutError):
+                s.upsert("features", "g", {"key": "g", "version": 1})
+            assert s.status().available is False
+            assert s.get("features", "f") == {"key": "f", "version": 1}
+            assert s.get("features", "g") == {"key": "g", "version": 1}
+        finally:
+            own_redis.resume()
+
+
+def test_the_sdk_factory_passes_fail_fast_to_the_store(monkeypatch):
+    launchdarkly = pytest.importorskip("ldredis.launchdarkly")
+    seen = {}
+
+    class FakeStore:
+        def __init__(self, url, prefix, **settings):
+            seen.update(settings)
+
+    monkeypatch.setattr(launchdarkly, "Store", FakeStore)
+    monkeypatch.setattr(launchdarkly, "LDRedisFeatureStore", lambda store: store)
+    launchdarkly.Redis.new_feature_store(fail_fast=True)
+    assert seen["fail_fast"] is True
+
+
+@pytest.mark.parametrize("cache_ttl", [0, None], ids=["cache_off", "infinite"])
+def test_a_wrongtype_reply_is_a_redis_error_and_no_outage(url, redis, prefix, cache_ttl):
+    """An error reply about data is that operation's error: it changes no status (and in
+    infinite mode starts no write-back that could roll back another writer's newer version)."""
+    events = []
+    with ldredis.Store(url, prefix, cache_ttl=cache_ttl, fail_fast=True) as s:
+        s.set_status_listener(lambda available, refresh: events.append((available, refresh)))
+        s.init({"segments": {"s": {"key": "s", "version": 5}}})
+        redis.cmd("HSET", f"{prefix}:segments", "s", json.dumps({"key": "s", "version": 10}))
+        redis.cmd("SET", f"{prefix}:features", "a string, not a hash")
+        errors_before = s.stats()["redis_errors"]
+        for _ in range(2):  # the second would fail fast if the first had been an outage
+            with pytest.raises(ldredis.RedisError) as e:
+                s.get("features", "f")
+            assert e.value.status == -4
+            assert "WRONGTYPE" in str(e.value)
+        st = s.status()
+        assert st.available is True and st.needs_refresh is False
+        assert s.available() is True
+        assert s.stats()["redis_errors"] >= errors_before + 2
+        time.sleep(0.7)  # more than a background tick: room for a wrong write-back
+        assert events == []
+        assert json.loads(redis.cmd("HGET", f"{prefix}:segments", "s"))["version"] == 10
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "libldredis: a wait for a pooled connection still throws StoreError.timeout "
+    "(ConnectionPool.swift: 'no free Redis connection'), an outage, not LDREDIS_ERR_BUSY"))
+def test_a_full_pool_is_busy_and_no_outage(url, prefix):
+    """Sixty-four threads share one connection to a healthy Redis; each read takes ~10 ms and
+    the timeout is 300 ms, so some wait longer than that for the connection: BusyError, and the
+    status never changes."""
+    events = []
+    errors = []
+    lock = threading.Lock()
+    items = {f"f{i}": {"key": f"f{i}", "version": 1, "pad": "x" * 200} for i in range(3000)}
+    with ldredis.Store(url, prefix, cache_ttl=0, pool_size=1, operation_timeout=0.3) as s:
+        s.init({"flags": items})
+        s.set_status_listener(lambda available, refresh: events.append((available, refresh)))
+
+        def reader():
+            for _ in range(4):
+                try:
+                    s.all_raw("features")
+                except ldredis.Error as e:
+                    with lock:
+                        errors.append(e)
+
+        threads = [threading.Thread(target=reader) for _ in range(64)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors, "the pool never ran out: nothing tested"
+        assert {type(e) for e in errors} == {ldredis.BusyError}, errors[:3]
+        assert all(e.status == -8 for e in errors)
+        st = s.status()
+        assert st.available is True and st.needs_refresh is False, st
+        assert events == []
