@@ -218,9 +218,18 @@ _children: Dict[int, subprocess.Popen] = {}
 _children_lock = threading.Lock()
 
 
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when the harness dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def spawn(args: List[str], **kwargs: Any) -> subprocess.Popen:
     with _children_lock:
-        proc = subprocess.Popen(args, **kwargs)
+        proc = subprocess.Popen(args, preexec_fn=_die_with_parent, **kwargs)
         _children[proc.pid] = proc
     return proc
 
@@ -643,8 +652,17 @@ class Writer:
             return ""
 
 
+def sabotage_one(c: Resp, prefix: str, raw: Dict[Tuple[str, str], bytes]) -> str:
+    """The harness's self-check: puts the feature with the highest version back to version 1,
+    a rollback and a lost write the check must report."""
+    items = [(parse_item(v), k) for k, v in raw.items() if k[0] == "features"]
+    (version, _deleted), (_kind, key) = max((i, k) for i, k in items if i is not None)
+    c("HSET", f"{prefix}:features", key, json.dumps(item_body(key, 1, False)))
+    return f"sabotage: features/{key} put back from v{version} to v1"
+
+
 def run_cell(fault: str, mode: str, procs: int, timing: Timing, keep: bool,
-             verbose: bool) -> Result:
+             verbose: bool, sabotage: bool = False) -> Result:
     result = Result(fault, mode, procs)
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix=f"ldredis-faults-{fault}-{mode}-{procs}-")
@@ -693,11 +711,18 @@ def run_cell(fault: str, mode: str, procs: int, timing: Timing, keep: bool,
         c = harness_client(redis.port, timeout=10)
         try:
             raw, odd = read_raw(c, prefix)
+            if sabotage:
+                sampler.observe(raw)
+                result.notes.append(sabotage_one(c, prefix, raw))
+                raw, odd = read_raw(c, prefix)
         finally:
             c.close()
         sampler.observe(raw)
         final = {k: parse_item(v) for k, v in raw.items()}
         check(result, workdir, writers, sampler, final, odd, timing)
+        return result
+    except (OSError, RespError, RuntimeError) as e:  # the harness failed: that cell fails
+        result.problems.append(f"harness error: {e!r}")
         return result
     finally:
         if sampler is not None:
@@ -748,7 +773,8 @@ def check(result: Result, workdir: str, writers: List[Writer], sampler: Sampler,
         if r["max_latency_ms"] - budget_ms > OVERRUN_LIMIT_MS:
             result.examples.append(f"slowest op: {r['slowest']}")
         if not r["final_status"]["available"]:
-            result.problems.append(f"store unavailable at the end ({r['final_status']['last_error']})")
+            error = r["final_status"]["last_error"]
+            result.problems.append(f"store unavailable at the end ({error})")
         elif r["final_status"]["needs_refresh"]:
             result.problems.append("needs_refresh still set at the end")
         if result.fault == "restart_empty" and result.mode != "infinite" and not r["refreshes"]:
@@ -867,8 +893,8 @@ def writer_main(cfg_path: str) -> int:
                 if ms > slowest["ms"]:
                     at = time.monotonic() - mono0
                     slowest["ms"] = ms
-                    slowest["what"] = (f"{what} {ms:.0f} ms at {at:.2f}s"
-                                       + (f" ({type(err).__name__}: {str(err)[:80]})" if err else ""))
+                    why = f" ({type(err).__name__}: {str(err)[:80]})" if err else ""
+                    slowest["what"] = f"{what} {ms:.0f} ms at {at:.2f}s{why}"
 
     def listener(available: bool, needs_refresh: bool) -> None:
         status_events.append((time.monotonic() - mono0, available, needs_refresh))
@@ -920,15 +946,17 @@ def writer_main(cfg_path: str) -> int:
             locks.close()
 
     def write(rng: random.Random, r: float, locks: FileLocks) -> None:
+        # r < 0.62: 40% existing features (mostly hot ones), 8% new keys, 7% segments, 7% deletes.
+        deleted = r >= 0.55 or rng.random() < 0.03
         if r < 0.40:
-            kind, key = "features", f"f{rng.randrange(HOT_FEATURES) if rng.random() < 0.8 else rng.randrange(N_FEATURES)}"
+            span = HOT_FEATURES if rng.random() < 0.8 else N_FEATURES
+            kind, key = "features", f"f{rng.randrange(span)}"
         elif r < 0.48:
             kind, key = "features", f"n{rng.randrange(NEW_KEYS)}"
         elif r < 0.55:
             kind, key = "segments", f"s{rng.randrange(N_SEGMENTS)}"
         else:
             kind, key = "features", f"f{rng.randrange(HOT_FEATURES)}"
-        deleted = 0.55 <= r < 0.62 or rng.random() < 0.03
         locks.shared()
         try:
             v = next_version()
@@ -1039,8 +1067,9 @@ def table(results: List[Result], timing: Timing) -> str:
         f"{ok} of {len(results)} cells OK. Each cell: {timing.threads} threads per process, "
         f"{timing.warm + timing.fault + timing.after:.1f} s of writes, the fault lasting "
         f"{timing.fault:.1f} s; operation timeout {timing.op_timeout * 1000:.0f} ms + connect "
-        f"timeout {timing.connect_timeout * 1000:.0f} ms is each operation's budget (overrun = "
-        f"slowest operation minus budget, at most {OVERRUN_LIMIT_MS:.0f} ms).")
+        f"timeout {timing.connect_timeout * 1000:.0f} ms is each operation's budget; the "
+        f"overrun is the slowest operation minus that budget (at most "
+        f"{OVERRUN_LIMIT_MS:.0f} ms; negative: within it).")
     return "\n".join(lines) + "\n"
 
 
@@ -1064,6 +1093,8 @@ def main(argv: List[str]) -> int:
     ap.add_argument("--markdown-out", help="also write the table to this file")
     ap.add_argument("--keep", action="store_true", help="keep each cell's directory")
     ap.add_argument("--verbose", action="store_true", help="notes and writers' stderr")
+    ap.add_argument("--sabotage", action="store_true",
+                    help="self-check: roll a key back before the final read (every cell must FAIL)")
     ap.add_argument("--writer", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.writer:
@@ -1086,7 +1117,7 @@ def main(argv: List[str]) -> int:
         for fault in faults:
             for mode in modes:
                 for n in procs:
-                    r = run_cell(fault, mode, n, timing, args.keep, args.verbose)
+                    r = run_cell(fault, mode, n, timing, args.keep, args.verbose, args.sabotage)
                     results.append(r)
                     print(f"[{time.monotonic() - began:6.1f}s] {fault:13} {mode:8} {n}p "
                           f"acked {r.acknowledged:6} (applied {r.applied}) errors {r.errors:5} "
@@ -1103,6 +1134,11 @@ def main(argv: List[str]) -> int:
     if args.markdown_out:
         with open(args.markdown_out, "w") as f:
             f.write(text)
+    if args.sabotage:  # the check works only if it caught every sabotage
+        caught = all(r.lost and r.rolled_back for r in results)
+        print(f"sabotage {'caught' if caught else 'MISSED'} in every cell" if caught
+              else "sabotage MISSED in some cell", file=sys.stderr)
+        return 0 if caught else 1
     return 0 if all(r.ok for r in results) else 1
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - the fault matrix (Tests/faults/matrix.py) against a staged libldredis.
 #
-#   LDREDIS_STAGE=/abs/path/build/stage bash Tests/faults/run.sh [--quick] [--fault F] [--mode M] [--procs N]
+#   LDREDIS_STAGE=/abs/path/build/stage bash Tests/faults/run.sh [--quick] [--fault F] [--mode M]
 #
 # LDREDIS_STAGE defaults to build/stage ('make stage'). Prints a markdown table; exits 1 if any
 # cell is not OK. Every redis-server it needs is started on a free loopback port and stopped by pid.
