@@ -779,6 +779,10 @@ def check(result: Result, workdir: str, writers: List[Writer], sampler: Sampler,
             result.problems.append("needs_refresh still set at the end")
         if result.fault == "restart_empty" and result.mode != "infinite" and not r["refreshes"]:
             result.problems.append("needs_refresh never raised")
+        result.notes.append(f"p{r['index']}: {r['operations']} operations, latency p50 "
+                            f"{r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max "
+                            f"{r['max_latency_ms']:.0f} ms")
+        result.notes.extend(f"p{r['index']}: {e}" for e in r["error_samples"])
         if r["refreshes"]:
             result.notes.append(f"p{r['index']}: {r['refreshes']} re-init(s)")
         if r["unavailable_events"]:
@@ -808,6 +812,11 @@ def check(result: Result, workdir: str, writers: List[Writer], sampler: Sampler,
         for k, (before, after, t) in list(sampler.rollbacks.items())[:3]:
             result.examples.append(f"rolled back {k[0]}/{k[1]}: v{before} -> v{after} at {t:.2f}s")
         result.notes.append(f"{sampler.samples} samples")
+
+
+def percentile(values: List[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 # ---- the writer process ------------------------------------------------------------------------
@@ -871,6 +880,8 @@ def writer_main(cfg_path: str) -> int:
     acked: List[List[Any]] = []
     inits: List[List[List[Any]]] = []
     errors: Dict[str, int] = {}
+    error_samples: List[str] = []  # the first few distinct error messages
+    latencies: List[float] = []
     slowest = {"ms": 0.0, "what": ""}
     status_events: List[Tuple[float, bool, bool]] = []
     refresh_wanted = threading.Event()
@@ -887,9 +898,13 @@ def writer_main(cfg_path: str) -> int:
         finally:
             ms = (time.perf_counter() - start) * 1000
             with stats_lock:
+                latencies.append(ms)
                 if err is not None:
                     name = type(err).__name__
                     errors[name] = errors.get(name, 0) + 1
+                    sample = f"{what}: {name}: {str(err)[:100]}"
+                    if len(error_samples) < 3 and sample not in error_samples:
+                        error_samples.append(sample)
                 if ms > slowest["ms"]:
                     at = time.monotonic() - mono0
                     slowest["ms"] = ms
@@ -1033,6 +1048,10 @@ def writer_main(cfg_path: str) -> int:
         "inits": inits,
         "errors": errors,
         "max_latency_ms": slowest["ms"],
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "operations": len(latencies),
+        "error_samples": error_samples,
         "slowest": slowest["what"],
         "refreshes": refreshes[0],
         "unavailable_events": sum(1 for _t, a, _n in status_events if not a),
