@@ -29,7 +29,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker -soname=$(SONAME) -Xlinker -z -Xlinker nodelete \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
-.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version demo clean
+.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults demo clean
 
 all: lib
 
@@ -96,6 +96,10 @@ test-python: stage
 
 test-lua: stage
 	LDREDIS_STAGE=$(STAGE) bash bindings/lua/run-tests.sh
+
+# The fault matrix (Tests/faults, issue 16), quick: prints its table, fails if a cell is not OK.
+test-faults: stage
+	LDREDIS_STAGE=$(STAGE) bash Tests/faults/run.sh --quick
 
 demo: stage
 	LDREDIS_STAGE=$(STAGE) bash examples/run-demo.sh
