@@ -67,10 +67,6 @@ def test_fail_fast_reads_fail_at_once_while_unavailable_and_work_after_recovery(
         assert cls is ldredis.UnavailableError, results
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "libldredis: with an operation timeout >= the 500 ms probe interval, each probe read "
-    "against a stalled server waits the whole timeout, and the next probe is due when it "
-    "ends (counted from the probe's start), so every read of a lone reader is a probe"))
 def test_fail_fast_with_a_timeout_longer_than_the_probe_interval(own_redis):
     """The read after a probe must fail at once, whatever the timeout (issue 16: "an
     uncached read returns UNAVAILABLE at once instead of waiting for a timeout")."""
@@ -153,9 +149,6 @@ def test_a_wrongtype_reply_is_a_redis_error_and_no_outage(url, redis, prefix, ca
         assert json.loads(redis.cmd("HGET", f"{prefix}:segments", "s"))["version"] == 10
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "libldredis: a wait for a pooled connection still throws StoreError.timeout "
-    "(ConnectionPool.swift: 'no free Redis connection'), an outage, not LDREDIS_ERR_BUSY"))
 def test_a_full_pool_is_busy_and_no_outage(url, prefix):
     """Sixty-four threads share one connection to a healthy Redis; each read takes ~10 ms and
     the timeout is 300 ms, so some wait longer than that for the connection: BusyError, and the
