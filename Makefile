@@ -69,7 +69,7 @@ uninstall:
 stage: lib
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
 
-test: deps test-version test-swift test-c test-install test-python test-lua bench-quick test-readme
+test: deps test-version test-swift test-c test-install test-python test-lua test-faults bench-quick test-readme
 
 test-swift:
 	swift test

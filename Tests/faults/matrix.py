@@ -27,7 +27,8 @@ Checks (a cell is OK only if all hold):
   delete returned True, or a successful init wrote it) - an acknowledged write is gone and no
   higher version was acknowledged by anyone;
 * rolled back: keys where Redis held a version lower than one it was observed to hold earlier
-  (sampled during the run, and at the end);
+  (sampled during the run, and at the end; for "restart empty", earlier means since the restart:
+  what Redis lost is not anyone's to roll back);
 * not at max: keys where Redis holds less than the highest acknowledged version (applied or
   rejected), or a value nobody was asked to write;
 * overrun: the longest operation minus its budget (connect timeout + operation timeout) must be
@@ -361,11 +362,22 @@ class Sampler(threading.Thread):
         self.last_raw: Dict[Tuple[str, str], bytes] = {}
         self.rollbacks: Dict[Tuple[str, str], Tuple[int, int, float]] = {}
         self.samples = 0
+        self.epoch = 0
         self.t0 = time.monotonic()
 
-    def observe(self, state: Dict[Tuple[str, str], bytes]) -> None:
+    def forget(self) -> None:
+        """Redis lost its data (restarted empty): what it held before is no one's to roll back;
+        from now on a rollback is a version lower than one seen since."""
+        with self.lock:
+            self.epoch += 1
+            self.seen.clear()
+            self.last_raw.clear()
+
+    def observe(self, state: Dict[Tuple[str, str], bytes], epoch: Optional[int] = None) -> None:
         now = time.monotonic() - self.t0
         with self.lock:
+            if epoch is not None and epoch != self.epoch:
+                return  # read before Redis was wiped
             self.samples += 1
             for k, raw in state.items():
                 if self.last_raw.get(k) == raw:
@@ -387,8 +399,10 @@ class Sampler(threading.Thread):
             try:
                 if client is None:
                     client = harness_client(self.port, timeout=0.2)
+                with self.lock:
+                    epoch = self.epoch
                 state, _odd = read_raw(client, self.prefix)
-                self.observe(state)
+                self.observe(state, epoch)
             except (OSError, RespError):  # down, stopped, loading: no sample this time
                 if client is not None:
                     client.close()
@@ -696,6 +710,8 @@ def run_cell(fault: str, mode: str, procs: int, timing: Timing, keep: bool,
         injector = FAULT_CLASSES[fault](redis, prefix)
         time.sleep(max(0.0, go + timing.warm - time.monotonic()))
         injector.inject()
+        if fault == "restart_empty":
+            sampler.forget()
         injector.hold(go + timing.warm + timing.fault)
         injector.lift()
         result.notes.extend(injector.notes)
