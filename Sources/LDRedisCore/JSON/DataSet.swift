@@ -17,6 +17,10 @@ public struct FullDataSet: Sendable {
     /// Parses `{"flags":{key:item,...},"segments":{...},...}`. "flags" becomes the kind
     /// "features"; any other member is a kind of that name. Every item is validated as caller
     /// input (a JSON object with an integer version in range) and kept byte for byte.
+    /// A key given twice in one kind (however escaped: `"a"`, `"\u0061"`) keeps its last value,
+    /// at its first position, as Redis does with the HSET the init sends (and as Python's json
+    /// and Go's encoding/json decode it); keys are compared as UTF-8 bytes, as Redis compares
+    /// fields. A kind or key with a lone surrogate escape (`"\ud800"`) is invalid input.
     public static func parse(_ json: [UInt8]) throws(StoreError) -> FullDataSet {
         try json.withBytes { (buffer) throws(StoreError) in try parse(buffer) }
     }
@@ -39,7 +43,9 @@ public struct FullDataSet: Sendable {
             var first = true
             while let nameRange = try s.nextMember(first: first) {
                 first = false
-                let member = s.decodeString(nameRange)
+                guard let member = s.decodeName(nameRange) else {
+                    throw StoreError.invalidArgument(FullDataSet.loneSurrogate("a kind name", at: nameRange.lowerBound))
+                }
                 let name = member == "flags" ? "features" : member
                 try DataKind.validate(name)
                 if kinds.contains(where: { $0.name == name }) {
@@ -53,12 +59,15 @@ public struct FullDataSet: Sendable {
                     throw StoreError.invalidArgument("\"\(member)\" must be an object of items keyed by their keys")
                 }
                 var items: [(key: String, item: StoredItem)] = []
+                var positions: [UTF8Key: Int] = [:]
                 observer.beginKind(name)
                 try s.beginObject()
                 var firstItem = true
                 while let keyRange = try s.nextMember(first: firstItem) {
                     firstItem = false
-                    let key = s.decodeString(keyRange)
+                    guard let key = s.decodeName(keyRange) else {
+                        throw StoreError.invalidArgument(FullDataSet.loneSurrogate("a key in \"\(member)\"", at: keyRange.lowerBound))
+                    }
                     guard !key.isEmpty else {
                         throw StoreError.invalidArgument("an item of \"\(member)\" has an empty key")
                     }
@@ -70,7 +79,12 @@ public struct FullDataSet: Sendable {
                         throw StoreError.invalidArgument("invalid item \"\(key)\" in \"\(member)\": \(error.message) (at byte \(error.offset))")
                     }
                     let item = StoredItem(header: header, json: Array(buffer[start..<s.index]))
-                    items.append((key, item))
+                    let (inserted, position) = positions.insertPosition(UTF8Key(key), items.count)
+                    if inserted {
+                        items.append((key, item))
+                    } else {
+                        items[position] = (key, item)
+                    }
                     observer.item(key, item)
                 }
                 observer.endKind()
@@ -85,6 +99,44 @@ public struct FullDataSet: Sendable {
             throw StoreError.internal("unexpected error parsing the data set")
         }
         return FullDataSet(kinds: kinds)
+    }
+
+    private static func loneSurrogate(_ what: String, at offset: Int) -> String {
+        "\(what) has a lone surrogate escape (\\ud800-\\udfff without its pair: not a character, "
+            + "so not storable as a Redis field) (at byte \(offset))"
+    }
+}
+
+/// A string compared and hashed as its UTF-8 bytes, as Redis compares fields (a Swift String
+/// compares by canonical equivalence: "\u{E9}" == "e\u{301}", two fields for Redis).
+struct UTF8Key: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: UTF8Key, b: UTF8Key) -> Bool {
+        a.text.utf8.elementsEqual(b.text.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+extension Dictionary where Key == UTF8Key, Value == Int {
+    /// Stores `position` for `key` unless it has one; (whether it was new, the key's position).
+    /// One hash lookup (the defaulted subscript's in-place accessor inserts when absent).
+    mutating func insertPosition(_ key: UTF8Key, _ position: Int) -> (Bool, Int) {
+        var stored = position
+        var isNew = true
+        Self.read(&self[key, default: position], into: &stored, isNew: &isNew, unless: position)
+        return (isNew, stored)
+    }
+
+    private static func read(_ value: inout Int, into stored: inout Int, isNew: inout Bool, unless position: Int) {
+        stored = value
+        isNew = value == position
     }
 }
 

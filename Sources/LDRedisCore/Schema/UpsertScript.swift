@@ -54,11 +54,22 @@ enum UpsertScript {
         throw StoreError.redis("unexpected reply from the upsert script for \"\(field)\" in \(hashKey)")
     }
 
-    /// Whether an error reply means the server does not allow scripting at all, so the
-    /// automatic mode should use WATCH from now on.
+    /// Whether an error reply means the server does not allow the script's commands at all, so
+    /// the automatic mode should use WATCH from now on: an ACL refusal of the command
+    /// (`NOPERM ... to run the 'evalsha' command`, also `'script|load'`) or an unknown command
+    /// (`ERR unknown command 'EVALSHA'`, renamed away; Redis 6 quotes with backticks). Nothing
+    /// else: an error raised while the script runs (OOM, WRONGTYPE, a key NOPERM, READONLY)
+    /// is about this write, not about scripting, and is reported as it is.
+    /// `message` is the server's error, or the error `result` throws for it.
     static func isRefusal(_ message: String) -> Bool {
-        let text = message.lowercased()
-        return text.contains("noperm") || text.contains("unknown command")
-            || text.contains("command not allowed") || text.contains("scripting is disabled")
+        var text = Substring(message.lowercased())
+        if let wrapped = text.firstRange(of: "error reply to evalsha: ") { text = text[wrapped.upperBound...] }
+        let commands = ["evalsha", "script"]
+        if text.hasPrefix("noperm") {
+            return commands.contains { text.contains("run the '\($0)") }
+        }
+        guard text.hasPrefix("err unknown command ") else { return false }
+        let name = text.dropFirst("err unknown command ".count)
+        return commands.contains { name.hasPrefix("'\($0)'") || name.hasPrefix("`\($0)`") }
     }
 }
