@@ -65,6 +65,15 @@ struct DataSetDuplicateKeyTests {
         #expect(data.itemCount == 2)
     }
 
+    @Test("thousands of keys, each given twice: every key once, in first order, with its last value")
+    func manyRepeatedKeys() throws {
+        let keys = (0..<3_000).map { "flag-\($0)-" + String(repeating: "x", count: $0 % 40) }
+        let members = keys.map { #""\#($0)":{"version":1}"# } + keys.reversed().map { #""\#($0)":{"version":2}"# }
+        let data = try parse(#"{"flags":{"# + members.joined(separator: ",") + "}}")
+        #expect(data.kinds[0].items.map(\.key) == keys)
+        #expect(data.kinds[0].items.allSatisfy { $0.item.version == 2 })
+    }
+
     @Test("keys are compared as bytes: canonically equivalent spellings stay two keys")
     func bytesNotCanonicalEquivalence() throws {
         let data = try parse(#"{"flags":{"\u00e9":{"version":1},"e\u0301":{"version":2},"é":{"version":3}}}"#)

@@ -59,7 +59,7 @@ public struct FullDataSet: Sendable {
                     throw StoreError.invalidArgument("\"\(member)\" must be an object of items keyed by their keys")
                 }
                 var items: [(key: String, item: StoredItem)] = []
-                var positions: [UTF8Key: Int] = [:]
+                var positions = KeyPositions()
                 observer.beginKind(name)
                 try s.beginObject()
                 var firstItem = true
@@ -79,11 +79,10 @@ public struct FullDataSet: Sendable {
                         throw StoreError.invalidArgument("invalid item \"\(key)\" in \"\(member)\": \(error.message) (at byte \(error.offset))")
                     }
                     let item = StoredItem(header: header, json: Array(buffer[start..<s.index]))
-                    let (inserted, position) = positions.insertPosition(UTF8Key(key), items.count)
-                    if inserted {
-                        items.append((key, item))
-                    } else {
+                    if let position = positions.existing(key, orAppendedTo: items) {
                         items[position] = (key, item)
+                    } else {
+                        items.append((key, item))
                     }
                     observer.item(key, item)
                 }
@@ -107,36 +106,65 @@ public struct FullDataSet: Sendable {
     }
 }
 
-/// A string compared and hashed as its UTF-8 bytes, as Redis compares fields (a Swift String
-/// compares by canonical equivalence: "\u{E9}" == "e\u{301}", two fields for Redis).
-struct UTF8Key: Hashable {
-    let text: String
+/// Where each item key of a kind is, by its UTF-8 bytes, as Redis compares fields (a Swift
+/// String compares by canonical equivalence: "\u{E9}" == "e\u{301}", two fields for Redis).
+/// Open addressing over a seeded multiply-xorshift hash of the bytes, each key hashed once (a
+/// `Dictionary<String, Int>` made a 10,000-flag init measurably slower).
+struct KeyPositions {
+    private static let seed = UInt64.random(in: 1...UInt64.max)
+    private var slots: [Int32] = []       // item index + 1; 0 is empty
+    private var hashes: [UInt64] = []     // by item index
+    private var mask = -1
 
-    init(_ text: String) { self.text = text }
-
-    static func == (a: UTF8Key, b: UTF8Key) -> Bool {
-        a.text.utf8.elementsEqual(b.text.utf8)
+    /// The index of `key` in `items` when it is there; otherwise records it at `items.count`
+    /// (the caller appends it) and returns nil.
+    mutating func existing(_ key: String, orAppendedTo items: [(key: String, item: StoredItem)]) -> Int? {
+        let hash = key.utf8.withContiguousStorageIfAvailable(KeyPositions.hash) ?? KeyPositions.hash(Array(key.utf8))
+        if (hashes.count + 1) * 2 > slots.count { grow() }
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let index = Int(slots[slot]) - 1
+            if hashes[index] == hash && items[index].key.utf8.elementsEqual(key.utf8) { return index }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(truncatingIfNeeded: hashes.count + 1)
+        hashes.append(hash)
+        return nil
     }
 
-    func hash(into hasher: inout Hasher) {
-        var text = text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-    }
-}
-
-extension Dictionary where Key == UTF8Key, Value == Int {
-    /// Stores `position` for `key` unless it has one; (whether it was new, the key's position).
-    /// One hash lookup (the defaulted subscript's in-place accessor inserts when absent).
-    mutating func insertPosition(_ key: UTF8Key, _ position: Int) -> (Bool, Int) {
-        var stored = position
-        var isNew = true
-        Self.read(&self[key, default: position], into: &stored, isNew: &isNew, unless: position)
-        return (isNew, stored)
+    private mutating func grow() {
+        let size = max(64, slots.count * 2)
+        slots = [Int32](repeating: 0, count: size)
+        mask = size - 1
+        for (index, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(truncatingIfNeeded: index + 1)
+        }
     }
 
-    private static func read(_ value: inout Int, into stored: inout Int, isNew: inout Bool, unless position: Int) {
-        stored = value
-        isNew = value == position
+    private static func hash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBufferPointer(hash)
+    }
+
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
+        let raw = UnsafeRawBufferPointer(bytes)
+        var i = 0
+        while i + 8 <= bytes.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            tail |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
     }
 }
 
