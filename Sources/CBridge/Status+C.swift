@@ -12,15 +12,20 @@ public func ldredis_store_status(_ outAvailable: UnsafeMutablePointer<Int32>?,
                                  _ outChangedAt: UnsafeMutablePointer<Int64>?,
                                  _ outLastError: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                  _ store: OpaquePointer?) -> Int32 {
+    // On failure every output reads 0 / NULL (the header's convention): cleared first, and
+    // the numbers set only after the last step that can fail (the copy of the message).
+    outAvailable?.pointee = 0
+    outNeedsRefresh?.pointee = 0
+    outChangedAt?.pointee = 0
     outLastError?.pointee = nil
     return cCall { () throws(StoreError) in
         let status = try withStore(store) { (s) throws(StoreError) in s.currentStatus }
-        outAvailable?.pointee = status.available ? 1 : 0
-        outNeedsRefresh?.pointee = status.needsRefresh ? 1 : 0
-        outChangedAt?.pointee = status.changedAtMilliseconds
         if let outLastError, let message = status.lastError {
             try output(Array(message.utf8), outLastError, nil)
         }
+        outAvailable?.pointee = status.available ? 1 : 0
+        outNeedsRefresh?.pointee = status.needsRefresh ? 1 : 0
+        outChangedAt?.pointee = status.changedAtMilliseconds
         return LDREDIS_OK
     }
 }

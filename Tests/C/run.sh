@@ -256,6 +256,15 @@ if [ "$smoke_ok" -eq 1 ]; then
   fi
 fi
 
+section "outputs of failed calls (no Redis needed)"
+if "$CC" "${CWARN[@]}" -o "$work/outputs" "$here/outputs.c" "${pc_flags[@]}" 2>"$work/outputs-build.err"; then
+  "$work/outputs" >"$work/outputs.log" 2>&1
+  smoke_result "outputs" "$?" "$work/outputs.log"
+else
+  fail "Tests/C/outputs.c does not build:"
+  sed 's/^/    /' "$work/outputs-build.err"
+fi
+
 section "unloading the library while a store's thread winds down"
 if ${CC} -std=c99 -Wall -Wextra -Werror -o "$work/dlclose" "$here/dlclose.c" -ldl; then
   # The URL comes from with-redis.sh, hence sh -c. Its exit status counts, not only its output.

@@ -17,6 +17,10 @@ public struct FullDataSet: Sendable {
     /// Parses `{"flags":{key:item,...},"segments":{...},...}`. "flags" becomes the kind
     /// "features"; any other member is a kind of that name. Every item is validated as caller
     /// input (a JSON object with an integer version in range) and kept byte for byte.
+    /// A key given twice in one kind (however escaped: `"a"`, `"\u0061"`) keeps its last value,
+    /// at its first position, as Redis does with the HSET the init sends (and as Python's json
+    /// and Go's encoding/json decode it); keys are compared as UTF-8 bytes, as Redis compares
+    /// fields. A kind or key with a lone surrogate escape (`"\ud800"`) is invalid input.
     public static func parse(_ json: [UInt8]) throws(StoreError) -> FullDataSet {
         try json.withBytes { (buffer) throws(StoreError) in try parse(buffer) }
     }
@@ -39,7 +43,9 @@ public struct FullDataSet: Sendable {
             var first = true
             while let nameRange = try s.nextMember(first: first) {
                 first = false
-                let member = s.decodeString(nameRange)
+                guard let member = s.decodeName(nameRange) else {
+                    throw StoreError.invalidArgument(FullDataSet.loneSurrogate("a kind name", at: nameRange.lowerBound))
+                }
                 let name = member == "flags" ? "features" : member
                 try DataKind.validate(name)
                 if kinds.contains(where: { $0.name == name }) {
@@ -53,12 +59,15 @@ public struct FullDataSet: Sendable {
                     throw StoreError.invalidArgument("\"\(member)\" must be an object of items keyed by their keys")
                 }
                 var items: [(key: String, item: StoredItem)] = []
+                var positions = KeyPositions()
                 observer.beginKind(name)
                 try s.beginObject()
                 var firstItem = true
                 while let keyRange = try s.nextMember(first: firstItem) {
                     firstItem = false
-                    let key = s.decodeString(keyRange)
+                    guard let key = s.decodeName(keyRange) else {
+                        throw StoreError.invalidArgument(FullDataSet.loneSurrogate("a key in \"\(member)\"", at: keyRange.lowerBound))
+                    }
                     guard !key.isEmpty else {
                         throw StoreError.invalidArgument("an item of \"\(member)\" has an empty key")
                     }
@@ -70,7 +79,11 @@ public struct FullDataSet: Sendable {
                         throw StoreError.invalidArgument("invalid item \"\(key)\" in \"\(member)\": \(error.message) (at byte \(error.offset))")
                     }
                     let item = StoredItem(header: header, json: Array(buffer[start..<s.index]))
-                    items.append((key, item))
+                    if let position = positions.existing(key, orAppendedTo: items) {
+                        items[position] = (key, item)
+                    } else {
+                        items.append((key, item))
+                    }
                     observer.item(key, item)
                 }
                 observer.endKind()
@@ -85,6 +98,73 @@ public struct FullDataSet: Sendable {
             throw StoreError.internal("unexpected error parsing the data set")
         }
         return FullDataSet(kinds: kinds)
+    }
+
+    private static func loneSurrogate(_ what: String, at offset: Int) -> String {
+        "\(what) has a lone surrogate escape (\\ud800-\\udfff without its pair: not a character, "
+            + "so not storable as a Redis field) (at byte \(offset))"
+    }
+}
+
+/// Where each item key of a kind is, by its UTF-8 bytes, as Redis compares fields (a Swift
+/// String compares by canonical equivalence: "\u{E9}" == "e\u{301}", two fields for Redis).
+/// Open addressing over a seeded multiply-xorshift hash of the bytes, each key hashed once (a
+/// `Dictionary<String, Int>` made a 10,000-flag init measurably slower).
+struct KeyPositions {
+    private static let seed = UInt64.random(in: 1...UInt64.max)
+    private var slots: [Int32] = []       // item index + 1; 0 is empty
+    private var hashes: [UInt64] = []     // by item index
+    private var mask = -1
+
+    /// The index of `key` in `items` when it is there; otherwise records it at `items.count`
+    /// (the caller appends it) and returns nil.
+    mutating func existing(_ key: String, orAppendedTo items: [(key: String, item: StoredItem)]) -> Int? {
+        let hash = key.utf8.withContiguousStorageIfAvailable(KeyPositions.hash) ?? KeyPositions.hash(Array(key.utf8))
+        if (hashes.count + 1) * 2 > slots.count { grow() }
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let index = Int(slots[slot]) - 1
+            if hashes[index] == hash && items[index].key.utf8.elementsEqual(key.utf8) { return index }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(truncatingIfNeeded: hashes.count + 1)
+        hashes.append(hash)
+        return nil
+    }
+
+    private mutating func grow() {
+        let size = max(64, slots.count * 2)
+        slots = [Int32](repeating: 0, count: size)
+        mask = size - 1
+        for (index, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(truncatingIfNeeded: index + 1)
+        }
+    }
+
+    private static func hash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBufferPointer(hash)
+    }
+
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
+        let raw = UnsafeRawBufferPointer(bytes)
+        var i = 0
+        while i + 8 <= bytes.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            tail |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
     }
 }
 

@@ -428,8 +428,22 @@ struct JSONScanner {
         return memchr(base + range.lowerBound, Int32(byte), range.count) != nil
     }
 
-    /// Decodes the raw contents of a string that `scanString` validated.
+    /// Decodes the raw contents of a string that `scanString` validated. A lone surrogate
+    /// escape (`\ud800` without its pair) becomes U+FFFD.
     func decodeString(_ range: Range<Int>) -> String {
+        var lone = false
+        return decode(range, loneSurrogate: &lone)
+    }
+
+    /// Decodes a string that names something (a kind, an item key): nil when it has a lone
+    /// surrogate escape, which no UTF-8 text (so no Redis field) can hold.
+    func decodeName(_ range: Range<Int>) -> String? {
+        var lone = false
+        let text = decode(range, loneSurrogate: &lone)
+        return lone ? nil : text
+    }
+
+    private func decode(_ range: Range<Int>, loneSurrogate: inout Bool) -> String {
         if !contains(UInt8(ascii: "\\"), in: range) {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         }
@@ -458,6 +472,7 @@ struct JSONScanner {
                         k += 6
                     }
                 }
+                if (0xD800...0xDFFF).contains(scalar) { loneSurrogate = true }
                 let value = Unicode.Scalar(scalar) ?? "\u{FFFD}"
                 out.append(contentsOf: Array(String(Character(value)).utf8))
             default: out.append(e) // \" \\ \/
