@@ -263,4 +263,23 @@ final class RecoveryTests {
         #expect(s.currentStatus.available)
         #expect(try s.get(kind: "features", key: "g") == nil)
     }
+
+    @Test("keys that Swift calls equal but Redis keeps apart (é as one or two code points) are both written back")
+    func canonicallyEqualKeys() throws {
+        let server = try RedisServer()
+        let s = try manualStore(server, ttl: -1) { $0.repopulateOnRestart = true }
+        let composed = "caf\u{e9}", decomposed = "cafe\u{301}"
+        #expect(composed == decomposed && Array(composed.utf8) != Array(decomposed.utf8))
+        try s.initialize(FullDataSet(kinds: [.init(name: "features", items: [
+            (composed, Fixture.item(composed, 1)), (decomposed, Fixture.item(decomposed, 2))])]))
+        try server.restart()                                   // empty
+        #expect(try s.upsert(kind: "features", key: "x", item: Fixture.item("x", 1)) == .applied)
+        s.runBackgroundTick()                                  // $inited is gone: repopulate
+        #expect(s.currentStatus.available)
+        let hash = s.core.key(for: "features")
+        #expect(try server.cli("HLEN", hash) == "3")
+        #expect(try version(server, hash, composed) == 1)
+        #expect(try version(server, hash, decomposed) == 2)
+        #expect(try s.all(kind: "features").count == 3, "the list cache keeps both too")
+    }
 }

@@ -3,9 +3,13 @@
 /// outage), and which kinds' latest init did not reach Redis. Every kind the store wrote is
 /// here, not only the kinds of the last init. `WriteBack` writes it to Redis after an outage
 /// and when Redis restarted empty; reads never use it. Thread-safe.
+///
+/// Keys are `ItemKey`s, which hash the UTF-8 bytes: two keys Swift calls equal but Redis keeps
+/// apart ("é" as one code point or as "e" and a combining accent) stay two entries.
 final class OutageJournal: @unchecked Sendable {
     private let lock = Lock()
-    private var kinds: [String: [String: StoredItem]] = [:]
+    /// Per kind (an `ItemKey` with an empty key, for the same reason), the items by key.
+    private var kinds: [ItemKey: [ItemKey: StoredItem]] = [:]
     /// Kinds whose latest init did not reach Redis: written back with init semantics.
     private var unappliedInits: Set<String> = []
     /// Whether this store ever initialized (a write-back then also restores `$inited`).
@@ -22,17 +26,17 @@ final class OutageJournal: @unchecked Sendable {
 
     /// Records an init: its kinds' items replace what the journal held for them.
     func recordInit(_ data: FullDataSet, reachedRedis: Bool) {
-        var replaced: [(String, [String: StoredItem])] = []
+        var replaced: [(String, [ItemKey: StoredItem])] = []
         for kind in data.kinds {
-            var items: [String: StoredItem] = [:]
+            var items: [ItemKey: StoredItem] = [:]
             items.reserveCapacity(kind.items.count)
-            for (key, item) in kind.items { items[key] = item }
+            for (key, item) in kind.items { items[ItemKey(kind: kind.name, key: key)] = item }
             replaced.append((kind.name, items))
         }
-        let old = lock.withLock { () -> [[String: StoredItem]] in
-            var old: [[String: StoredItem]] = []
+        let old = lock.withLock { () -> [[ItemKey: StoredItem]] in
+            var old: [[ItemKey: StoredItem]] = []
             for (name, items) in replaced {
-                if let previous = kinds.updateValue(items, forKey: name) { old.append(previous) }
+                if let previous = kinds.updateValue(items, forKey: OutageJournal.kindKey(name)) { old.append(previous) }
                 if reachedRedis { unappliedInits.remove(name) } else { unappliedInits.insert(name) }
             }
             initialized = true
@@ -43,17 +47,19 @@ final class OutageJournal: @unchecked Sendable {
 
     /// Records a write (or a stored winner learned from Redis); never replaces a higher version.
     func record(kind: String, key: String, item: StoredItem) {
+        let name = OutageJournal.kindKey(kind), itemKey = ItemKey(kind: kind, key: key)
         lock.withLock {
-            if let current = kinds[kind]?[key], current.header.order > item.header.order { return }
-            kinds[kind, default: [:]][key] = item
+            if let current = kinds[name]?[itemKey], current.header.order > item.header.order { return }
+            kinds[name, default: [:]][itemKey] = item
         }
     }
 
     /// Records a stored winner for an item the journal holds (others are not this store's).
     func recordWinner(kind: String, key: String, item: StoredItem) {
+        let name = OutageJournal.kindKey(kind), itemKey = ItemKey(kind: kind, key: key)
         lock.withLock {
-            guard let current = kinds[kind]?[key], current.header.order < item.header.order else { return }
-            kinds[kind]?[key] = item
+            guard let current = kinds[name]?[itemKey], current.header.order < item.header.order else { return }
+            kinds[name]?[itemKey] = item
         }
     }
 
@@ -65,15 +71,17 @@ final class OutageJournal: @unchecked Sendable {
         lock.withLock {
             var s = Snapshot(initialized: initialized)
             for (name, items) in kinds {
-                if unappliedInits.contains(name) {
-                    s.replacements.append(FullDataSet.Kind(name: name, items: items.map { ($0.key, $0.value) }))
+                if unappliedInits.contains(name.kind) {
+                    s.replacements.append(FullDataSet.Kind(name: name.kind, items: items.map { ($0.key.key, $0.value) }))
                 } else {
-                    for (key, item) in items { s.writes.append(.init(kind: name, key: key, item: item)) }
+                    for (key, item) in items { s.writes.append(.init(kind: name.kind, key: key.key, item: item)) }
                 }
             }
             return s
         }
     }
+
+    private static func kindKey(_ name: String) -> ItemKey { ItemKey(kind: name, key: "") }
 
     /// The inits of these kinds are now in Redis.
     func replacementsApplied(_ names: [String]) {
