@@ -147,36 +147,3 @@ def test_a_wrongtype_reply_is_a_redis_error_and_no_outage(url, redis, prefix, ca
         time.sleep(0.7)  # more than a background tick: room for a wrong write-back
         assert events == []
         assert json.loads(redis.cmd("HGET", f"{prefix}:segments", "s"))["version"] == 10
-
-
-def test_a_full_pool_is_busy_and_no_outage(url, prefix):
-    """Sixty-four threads share one connection to a healthy Redis; each read takes ~10 ms and
-    the timeout is 300 ms, so some wait longer than that for the connection: BusyError, and the
-    status never changes."""
-    events = []
-    errors = []
-    lock = threading.Lock()
-    items = {f"f{i}": {"key": f"f{i}", "version": 1, "pad": "x" * 200} for i in range(3000)}
-    with ldredis.Store(url, prefix, cache_ttl=0, pool_size=1, operation_timeout=0.3) as s:
-        s.init({"flags": items})
-        s.set_status_listener(lambda available, refresh: events.append((available, refresh)))
-
-        def reader():
-            for _ in range(4):
-                try:
-                    s.all_raw("features")
-                except ldredis.Error as e:
-                    with lock:
-                        errors.append(e)
-
-        threads = [threading.Thread(target=reader) for _ in range(64)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors, "the pool never ran out: nothing tested"
-        assert {type(e) for e in errors} == {ldredis.BusyError}, errors[:3]
-        assert all(e.status == -8 for e in errors)
-        st = s.status()
-        assert st.available is True and st.needs_refresh is False, st
-        assert events == []
