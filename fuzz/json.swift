@@ -12,7 +12,8 @@
 //  - an item the strict parser accepts is an object whose "version" Foundation reads as the
 //    same integer, and the lenient parser accepts it too with the same header;
 //  - a data set the all-data parser accepts is valid JSON; each item it keeps is the exact
-//    bytes of a valid object; the kind's `AllJSON` document it would serve is valid JSON.
+//    bytes of a valid object; the kind's `AllJSON` document it would serve is valid JSON; its
+//    decoded keys are Foundation's.
 import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -45,10 +46,9 @@ private func reference(_ bytes: UnsafeBufferPointer<UInt8>) -> Any? {
     try? JSONSerialization.jsonObject(with: Data(buffer: bytes), options: [.fragmentsAllowed])
 }
 
-/// Whether Foundation's verdict on `bytes` is a verdict on JSON at all. Foundation first
-/// guesses the encoding (UTF-16/32 when there are NUL bytes among the first four, a BOM is
-/// skipped) and then parses; those inputs are not UTF-8 JSON, and NUL is never valid JSON
-/// outside strings... nor inside them, so any NUL means the scanner must refuse.
+/// Whether Foundation's verdict on `bytes` is a verdict on UTF-8 JSON. Foundation first guesses
+/// the encoding (UTF-16/32 when NUL bytes lead, and it skips a BOM), so inputs with a NUL or a
+/// leading BOM are not compared; NUL is valid nowhere in JSON, so the scanner must refuse them.
 private func referenceJudges(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     if bytes.contains(0) { return false }
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return false }
@@ -171,5 +171,24 @@ private func checkDataSet(_ bytes: UnsafeBufferPointer<UInt8>) {
             return reference(b) is [String: Any]
         }
         if !ok { fail("AllJSON of kind \(kind.name) is not a valid JSON object", bytes) }
+    }
+    checkKeys(set, bytes)
+}
+
+/// The keys the parser decoded are those Foundation decodes (byte for byte), when both see
+/// the same number of distinct keys: Swift's String equality is canonical equivalence, so
+/// Foundation's dictionary merges "é" and "e\u0301", which the store keeps apart. Found by
+/// fuzzing: Foundation drops U+FEFF from a string that also has an escape ("a\\<U+FEFF>b"
+/// decodes to "a\\b"), so keys holding U+FEFF are not compared.
+private func checkKeys(_ set: FullDataSet, _ bytes: UnsafeBufferPointer<UInt8>) {
+    let hasBOM = (0..<max(0, bytes.count - 2)).contains { bytes[$0] == 0xEF && bytes[$0 + 1] == 0xBB && bytes[$0 + 2] == 0xBF }
+    guard referenceJudges(bytes), !hasBOM, !hasSurrogateEscape(bytes), !hasHugeNumber(bytes),
+          let top = reference(bytes) as? [String: Any] else { return }
+    for kind in set.kinds {
+        let member = kind.name == "features" && top["features"] == nil ? "flags" : kind.name
+        guard let items = top[member] as? [String: Any] else { fail("kind \(kind.name) is not in the reference's object", bytes) }
+        let ours = Set(kind.items.map { Array($0.key.utf8) })
+        guard ours.count == kind.items.count, items.count == ours.count else { continue }
+        if ours != Set(items.keys.map { Array($0.utf8) }) { fail("kind \(kind.name) has other keys than the reference's", bytes) }
     }
 }
