@@ -47,9 +47,11 @@ private func consume(_ reply: RedisReply) {
     }
 }
 
-/// A private directory for the listening socket, removed when the process exits.
+/// A private directory for the listening socket (in $TMPDIR, which scripts/fuzz.sh points to a
+/// directory it removes afterwards: a crash skips the atexit handler), removed at exit.
 private let serverDirectory: String? = {
-    var template = Array("/tmp/ldredis-fuzz-resp.XXXXXX".utf8CString)
+    let parent = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+    var template = Array((parent + "/ldredis-fuzz-resp.XXXXXX").utf8CString)
     guard let dir = mkdtemp(&template) else { return nil }
     atexit {
         if let d = serverDirectory { unlink(d + "/s"); rmdir(d) }

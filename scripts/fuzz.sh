@@ -42,6 +42,10 @@ build() {
     && mv -f "$bin.tmp" "$bin" || { rm -f "$bin.tmp"; touch "$bin.failed"; }
 }
 
+# The resp target's Unix socket lives in here (a crash skips its own cleanup).
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/ldredis-fuzz.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
 status=0
 summary=()
 start=$(date +%s)
@@ -65,7 +69,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
   log="$out/$t.log"
   # shellcheck disable=SC2046
-  SWIFT_BACKTRACE=enable=no "$out/$t" -max_total_time="$seconds" -timeout=10 -max_len=4096 \
+  TMPDIR="$scratch" SWIFT_BACKTRACE=enable=no "$out/$t" -max_total_time="$seconds" -timeout=10 -max_len=4096 \
     -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" $(flags_for "$t") \
     "$out/corpus/$t" "fuzz/corpus/$t" > "$log" 2>&1
   rc=$?
