@@ -24,18 +24,21 @@ public struct RedisURL: Equatable, Sendable {
     /// Parses
     ///   `redis://[[username][:password]@]host[:port][/database][?db=N]`
     ///   `unix://[[username][:password]@]/path/to/socket[?db=N]`
-    /// Error messages never repeat the URL, which may hold a password.
+    /// Error messages never repeat the URL, which may hold a password. The URL is split by its
+    /// UTF-8 bytes (every separator is ASCII): a Character-wise search would miss a separator
+    /// that a combining mark joins ("@\u{301}") and split the URL elsewhere.
     public init(parsing text: String) throws(StoreError) {
-        guard let schemeEnd = text.firstRange(of: "://") else {
+        let all = Array(text.utf8)[...]
+        guard let schemeEnd = RedisURL.firstRange(of: "://", in: all) else {
             throw StoreError.invalidArgument("malformed Redis URL: expected redis://host[:port][/db] or unix:///path")
         }
-        let scheme = text[text.startIndex..<schemeEnd.lowerBound].lowercased()
-        var rest = Substring(text[schemeEnd.upperBound...])
-        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        let scheme = RedisURL.string(all[..<schemeEnd.lowerBound]).lowercased()
+        var rest = all[schemeEnd.upperBound...]
+        if let hash = rest.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<hash] }
 
-        var query: Substring = ""
-        if let q = rest.firstIndex(of: "?") {
-            query = rest[rest.index(after: q)...]
+        var query: ArraySlice<UInt8> = []
+        if let q = rest.firstIndex(of: UInt8(ascii: "?")) {
+            query = rest[(q + 1)...]
             rest = rest[..<q]
         }
 
@@ -52,35 +55,34 @@ public struct RedisURL: Equatable, Sendable {
         // User info: everything before the last '@' of the authority (unix: before the path).
         var username: String?
         var password: String?
-        let authorityEnd = scheme == "unix" ? (rest.firstIndex(of: "/") ?? rest.endIndex)
-                                            : (rest.firstIndex(of: "/") ?? rest.endIndex)
-        var authority = rest[rest.startIndex..<authorityEnd]
+        let authorityEnd = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
         var path = rest[authorityEnd...]
-        if scheme == "redis", let at = authority.lastIndex(of: "@") {
+        if scheme == "redis", let at = authority.lastIndex(of: UInt8(ascii: "@")) {
             (username, password) = try RedisURL.userInfo(authority[..<at])
-            authority = authority[authority.index(after: at)...]
-        } else if scheme == "unix", let at = rest.lastIndex(of: "@") {
+            authority = authority[(at + 1)...]
+        } else if scheme == "unix", let at = rest.lastIndex(of: UInt8(ascii: "@")) {
             (username, password) = try RedisURL.userInfo(rest[..<at])
-            authority = ""
-            path = rest[rest.index(after: at)...]
+            authority = []
+            path = rest[(at + 1)...]
         }
 
         var database: Int?
         if scheme == "redis" {
             endpoint = try RedisURL.hostAndPort(authority)
-            if !path.isEmpty && path != "/" {
+            if path.count > 1 {
                 database = try RedisURL.databaseNumber(path.dropFirst())
             }
         } else {
-            guard authority.isEmpty, path.hasPrefix("/"), path.count > 1 else {
+            guard authority.isEmpty, path.first == UInt8(ascii: "/"), path.count > 1 else {
                 throw StoreError.invalidArgument("malformed unix:// URL: expected unix:///absolute/path/to/socket")
             }
             endpoint = .unix(path: try RedisURL.percentDecoded(path, what: "socket path"))
         }
 
-        for pair in query.split(separator: "&") where !pair.isEmpty {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0] == "db" else {
+        for pair in query.split(separator: UInt8(ascii: "&")) where !pair.isEmpty {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, RedisURL.string(parts[0]) == "db" else {
                 throw StoreError.invalidArgument("unsupported Redis URL query parameter: only db=N is accepted")
             }
             database = try RedisURL.databaseNumber(parts[1])
@@ -91,62 +93,87 @@ public struct RedisURL: Equatable, Sendable {
         self.database = database
     }
 
-    private static func userInfo(_ info: Substring) throws(StoreError) -> (String?, String?) {
-        if let colon = info.firstIndex(of: ":") {
+    private static func string(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func firstRange(of word: StaticString, in bytes: ArraySlice<UInt8>) -> Range<Int>? {
+        let needle = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard bytes.count >= needle.count else { return nil }
+        for start in bytes.startIndex...(bytes.endIndex - needle.count)
+        where bytes[start..<(start + needle.count)].elementsEqual(needle) {
+            return start..<(start + needle.count)
+        }
+        return nil
+    }
+
+    private static func userInfo(_ info: ArraySlice<UInt8>) throws(StoreError) -> (String?, String?) {
+        if let colon = info.firstIndex(of: UInt8(ascii: ":")) {
             let user = try percentDecoded(info[..<colon], what: "username")
-            let pass = try percentDecoded(info[info.index(after: colon)...], what: "password")
+            let pass = try percentDecoded(info[(colon + 1)...], what: "password")
             return (user.isEmpty ? nil : user, pass.isEmpty ? nil : pass)
         }
         let user = try percentDecoded(info, what: "username")
         return (user.isEmpty ? nil : user, nil)
     }
 
-    private static func hostAndPort(_ authority: Substring) throws(StoreError) -> RedisEndpoint {
-        var host: Substring
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else {
+    private static func hostAndPort(_ authority: ArraySlice<UInt8>) throws(StoreError) -> RedisEndpoint {
+        var host: ArraySlice<UInt8>
+        var portText: ArraySlice<UInt8>?
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else {
                 throw StoreError.invalidArgument("malformed Redis URL: unterminated [IPv6] host")
             }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
+            host = authority[(authority.startIndex + 1)..<close]
+            let after = authority[(close + 1)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":") else {
+                guard after.first == UInt8(ascii: ":") else {
                     throw StoreError.invalidArgument("malformed Redis URL: unexpected text after [IPv6] host")
                 }
                 portText = after.dropFirst()
             }
-        } else if let colon = authority.lastIndex(of: ":") {
+        } else if let colon = authority.lastIndex(of: UInt8(ascii: ":")) {
             host = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
+            portText = authority[(colon + 1)...]
         } else {
             host = authority
         }
         guard !host.isEmpty else { throw StoreError.invalidArgument("malformed Redis URL: no host") }
-        guard host.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "@") && $0 != UInt8(ascii: "/") }) else {
+        guard host.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "@") && $0 != UInt8(ascii: "/") }) else {
             throw StoreError.invalidArgument("malformed Redis URL: invalid character in host")
         }
         var port = 6379
         if let text = portText {
-            guard let p = Int(text), text.allSatisfy({ $0.isASCII && $0.isNumber }), (1...65535).contains(p) else {
+            guard let p = decimal(text, maximumDigits: 5), (1...65535).contains(p) else {
                 throw StoreError.invalidArgument("malformed Redis URL: the port must be a number from 1 to 65535")
             }
             port = p
         }
-        return .tcp(host: String(host), port: port)
+        return .tcp(host: string(host), port: port)
     }
 
-    static func databaseNumber(_ text: Substring) throws(StoreError) -> Int {
-        guard !text.isEmpty, text.count <= 9, text.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(text) else {
+    static func databaseNumber(_ text: ArraySlice<UInt8>) throws(StoreError) -> Int {
+        guard let n = decimal(text, maximumDigits: 9) else {
             throw StoreError.invalidArgument("malformed Redis URL: the database must be a number (0 or more)")
         }
         return n
     }
 
-    private static func percentDecoded(_ text: Substring, what: String) throws(StoreError) -> String {
-        guard text.contains("%") else { return String(text) }
+    /// The value of 1 to `maximumDigits` ASCII digits, else nil.
+    private static func decimal(_ text: ArraySlice<UInt8>, maximumDigits: Int) -> Int? {
+        guard !text.isEmpty, text.count <= maximumDigits else { return nil }
+        var n = 0
+        for b in text {
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return nil }
+            n = n * 10 + Int(b - UInt8(ascii: "0"))
+        }
+        return n
+    }
+
+    private static func percentDecoded(_ text: ArraySlice<UInt8>, what: String) throws(StoreError) -> String {
+        guard text.contains(UInt8(ascii: "%")) else { return string(text) }
         var out: [UInt8] = []
-        var bytes = Array(text.utf8)[...]
+        var bytes = text
         while let b = bytes.popFirst() {
             guard b == UInt8(ascii: "%") else { out.append(b); continue }
             guard bytes.count >= 2, let hi = JSONScanner.hexValue(bytes[bytes.startIndex]),
