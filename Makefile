@@ -1,8 +1,12 @@
 # ldredis - build, install, test, demo.
 #   make              release libldredis.so (Swift runtime linked in statically) in build/lib
 #   make install      PREFIX=/usr/local (DESTDIR honoured); make uninstall removes exactly that
-#   make test         every test: Swift (real redis-servers), C header/ABI/smoke (valgrind),
-#                     Python, Lua, the benchmark harness (quick) and the README's excerpts
+#   make test         every test: Swift (real redis-servers and a deterministic tier), C
+#                     header/ABI/smoke (valgrind), Python, Lua, the fault matrix (quick),
+#                     10 s of each fuzzer, the Swift tests under ASan and TSan, the benchmark
+#                     harness (quick) and the README's excerpts
+#   make fuzz         each libFuzzer target for 60 s (scripts/fuzz.sh)
+#   make test-sanitizers  swift test under AddressSanitizer and ThreadSanitizer
 #   make demo         a throwaway redis-server and the store used from C, Python and Lua
 # The version's one source is the file VERSION; scripts/set-version.sh writes it where it must be
 # literal (header, Swift, Python, Lua), make test-version checks that all agree.
@@ -29,7 +33,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker -soname=$(SONAME) -Xlinker -z -Xlinker nodelete \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
-.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults demo clean
+.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
 
 all: lib
 
@@ -69,7 +73,7 @@ uninstall:
 stage: lib
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
 
-test: deps test-version test-swift test-c test-install test-python test-lua test-faults bench-quick test-readme
+test: deps test-version test-swift test-c test-install test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme
 
 test-swift:
 	swift test
@@ -100,6 +104,17 @@ test-lua: stage
 # The fault matrix (Tests/faults, issue 16), quick: prints its table, fails if a cell is not OK.
 test-faults: stage
 	LDREDIS_STAGE=$(STAGE) bash Tests/faults/run.sh --quick
+
+# libFuzzer targets (fuzz/): the JSON parsers (differential against Foundation), the URL parser,
+# the RESP path. A crash fails; its input is kept in build/fuzz/artifacts/.
+fuzz:
+	bash scripts/fuzz.sh 60
+
+test-fuzz:
+	bash scripts/fuzz.sh 10
+
+test-sanitizers:
+	bash scripts/sanitizers.sh
 
 demo: stage
 	LDREDIS_STAGE=$(STAGE) bash examples/run-demo.sh

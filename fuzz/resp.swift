@@ -26,7 +26,7 @@ private func feedReader(_ payload: UnsafeRawBufferPointer, chunk: Int) {
     var offset = 0
     while offset < payload.count {
         let end = min(payload.count, offset + chunk)
-        do {
+        do throws(StoreError) {
             try reader.feed(UnsafeRawBufferPointer(rebasing: payload[offset..<end]))
             while let reply = try reader.next() { consume(reply) }
         } catch {

@@ -11,7 +11,7 @@ final class ReplyReader {
     private let redactor: Redactor
 
     /// A parser whose status and error replies have `redactor`'s secrets taken out.
-    init(redactor: Redactor) throws(StoreError) {
+    init(redactor: Redactor = Redactor(password: nil, username: nil)) throws(StoreError) {
         builder = ReplyBuilder(redactor: redactor)
         self.redactor = redactor
         functions = .allocate(capacity: 1)
