@@ -10,8 +10,3 @@ final class ItemShard: @unchecked Sendable {
         cache = LRUCache(capacity: capacity)
     }
 }
-
-/// Marks a background refresh; a write in the meantime supersedes it.
-final class RefreshToken: @unchecked Sendable {
-    var superseded = false
-}

@@ -1,11 +1,3 @@
-/// Hands out sessions to Redis, one connection per operation (never two).
-protocol RedisClient: AnyObject, Sendable {
-    /// Runs `body` with one session, exclusively; `deadline` bounds the operation's I/O.
-    func withSession<T>(_ body: (RedisSession, Deadline) throws(StoreError) -> T) throws(StoreError) -> T
-    /// Closes idle connections and refuses further operations.
-    func close()
-}
-
 /// A bounded, thread-safe pool of `RedisConnection`s. Connections are opened on demand (so a
 /// store can be created while Redis is down), reused while clean, and dropped after any I/O
 /// failure, when an operation left replies owed or bytes unread, or when the server closed

@@ -1,20 +1,3 @@
-/// What the store logic needs from a connection: send a batch of commands in one write and
-/// read one reply per command. The seam between the store and the network (tests can supply
-/// their own).
-protocol RedisSession: AnyObject {
-    /// Sends the encoded commands and returns their replies, in order. Error replies are
-    /// returned as `.error`; failures of the connection throw.
-    func pipeline(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) -> [RedisReply]
-    /// Sends commands without waiting for their replies (a long pipeline streamed in parts);
-    /// `receive` collects the replies afterwards, in order.
-    func send(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError)
-    /// Reads the replies to `count` commands sent with `send`.
-    func receive(_ count: Int, deadline: Deadline) throws(StoreError) -> [RedisReply]
-    /// Asks for UNWATCH to be sent before the next commands on this connection (for free,
-    /// in the same write), so a rejected WATCH upsert costs no extra round trip.
-    func unwatchBeforeNextCommand()
-}
-
 /// One connection to Redis: RESP over a `ByteStream` (a socket of ours today), parsed by
 /// hiredis (`ReplyReader`). Used by one operation at a time (the pool sees to it). Any I/O
 /// failure marks it broken, and the pool drops it; so does any byte it cannot account for.
