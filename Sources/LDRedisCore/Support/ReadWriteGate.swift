@@ -10,7 +10,13 @@ final class ReadWriteGate: @unchecked Sendable {
     init() {
         rwlock = .allocate(capacity: 1)
         rwlock.initialize(to: pthread_rwlock_t())
-        pthread_rwlock_init(rwlock, nil)
+        // Writer-preferring, so that a stream of writes cannot starve an init (no holder of
+        // the shared side ever takes it again, which this kind would deadlock).
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        pthread_rwlock_init(rwlock, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
     }
 
     deinit {
