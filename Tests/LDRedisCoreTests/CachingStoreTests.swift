@@ -388,11 +388,15 @@ final class CachingStoreTests {
     @Test("describe names the keys and settings without the password")
     func describe() throws {
         let server = try RedisServer()
-        let s = try store(server, prefix: "pfx", ttl: -1) { try $0.setURL("redis://u:topsecret@127.0.0.1:\(server.port)/2") }
+        let s = try store(server, prefix: "pfx", ttl: -1) { c in
+            try c.setURL("redis://u:topsecret@127.0.0.1:\(server.port)/2")
+            c.failFast = true
+        }
         let text = String(decoding: s.describeJSON, as: UTF8.self)
         #expect(text.contains(#""features_key":"pfx:features""#))
         #expect(text.contains(#""inited_key":"pfx:$inited""#))
         #expect(text.contains(#""cache":"infinite""#))
+        #expect(text.contains(#""fail_fast":"on""#))
         #expect(!text.contains("topsecret") && text.contains("xxxxx"))
     }
 }

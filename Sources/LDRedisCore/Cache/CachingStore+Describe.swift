@@ -35,6 +35,7 @@ extension CachingStore {
         number("cache_capacity", Int64(c.cacheCapacity))
         field("cache_refresh_ahead", refreshAhead ? "on" : "off")
         field("repopulate_on_restart", repopulateOnRestart ? "on" : "off")
+        field("fail_fast", failFast ? "on" : "off")
         field("upsert_mode", { switch c.upsertMode { case .auto: "auto"; case .script: "script"; case .watch: "watch" } }())
         number("pool_size", Int64(c.poolSize))
         number("connect_timeout_ms", c.connectTimeoutMilliseconds)
