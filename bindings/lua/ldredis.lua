@@ -214,9 +214,13 @@ void ldredis_store_free(ldredis_store *store);
    json is all data as LaunchDarkly serves it: {"flags":{key:item,...},"segments":{...}};
    "flags" is stored as kind "features"; every other member is stored as a kind of that name.
    Kinds not in the document are left alone. Items are stored as given (byte for byte).
+   A key given twice in one kind (however escaped: "a", "\u0061") keeps its LAST value, as
+   Redis does with the repeated HSET field (and as Python's json and Go's encoding/json decode
+   it); the cache holds exactly what Redis holds. Keys are compared as UTF-8 bytes.
    An empty document {} still marks the store initialized.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (invalid JSON, an item that is not an object
-   or has no valid version, an empty key, both "flags" and "features"), and connection errors. */
+   or has no valid version, an empty key, a kind or key with a lone surrogate escape such as
+   "\ud800", both "flags" and "features"), and connection errors. */
 int ldredis_store_init_json(ldredis_store *store, const char *json, size_t len);
 
 /* Gets one item (HGET PREFIX:kind key).
