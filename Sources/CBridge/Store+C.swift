@@ -71,7 +71,11 @@ public func ldredis_store_all_json(_ out: UnsafeMutablePointer<UnsafeMutablePoin
         let out = try required(out, "out")
         let kindName = try string(kind, "kind")
         let items = try withStore(store) { (s) throws(StoreError) in try s.all(kind: kindName) }
-        try output(AllJSON.encode(items), out, outLen)
+        guard let (pointer, count) = AllJSON.encodeMalloced(items) else {
+            throw StoreError.internal("out of memory")
+        }
+        out.pointee = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: CChar.self)
+        outLen?.pointee = count
         return LDREDIS_OK
     }
 }

@@ -2,7 +2,6 @@
 public enum JSONWriter {
     /// Appends `text` as a JSON string literal (quotes included).
     public static func appendString<S: Sequence>(_ utf8: S, to out: inout [UInt8]) where S.Element == UInt8 {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for b in utf8 {
             switch b {
@@ -13,7 +12,7 @@ public enum JSONWriter {
             case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
             case 0..<0x20:
                 out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"),
-                                        UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]])
+                                        UInt8(ascii: "0"), hexDigit(b >> 4), hexDigit(b & 15)])
             default: out.append(b)
             }
         }
@@ -22,5 +21,35 @@ public enum JSONWriter {
 
     public static func appendString(_ text: String, to out: inout [UInt8]) {
         appendString(text.utf8, to: &out)
+    }
+
+    /// Writes `text` as a JSON string literal at `base + at`, which has room for 6 bytes per
+    /// byte of text plus 2; returns the offset after it.
+    static func writeString(_ text: String, to base: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+        var n = start
+        base[n] = UInt8(ascii: "\""); n += 1
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                base[n] = UInt8(ascii: "\\"); base[n + 1] = b; n += 2
+            case 0x0A: base[n] = UInt8(ascii: "\\"); base[n + 1] = UInt8(ascii: "n"); n += 2
+            case 0x0D: base[n] = UInt8(ascii: "\\"); base[n + 1] = UInt8(ascii: "r"); n += 2
+            case 0x09: base[n] = UInt8(ascii: "\\"); base[n + 1] = UInt8(ascii: "t"); n += 2
+            case 0..<0x20:
+                base[n] = UInt8(ascii: "\\"); base[n + 1] = UInt8(ascii: "u")
+                base[n + 2] = UInt8(ascii: "0"); base[n + 3] = UInt8(ascii: "0")
+                base[n + 4] = hexDigit(b >> 4); base[n + 5] = hexDigit(b & 15)
+                n += 6
+            default:
+                base[n] = b; n += 1
+            }
+        }
+        base[n] = UInt8(ascii: "\""); n += 1
+        return n
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ v: UInt8) -> UInt8 {
+        v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
     }
 }
