@@ -10,6 +10,8 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
     private var idle: [RedisConnection] = []
     private var open = 0
     private var closed = false
+    /// Bumped by `drain`: connections of an older generation are closed when they come back.
+    private var generation = 0
 
     init(config: StoreConfiguration, counters: StoreCounters? = nil) {
         self.config = config
@@ -25,6 +27,24 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
         defer { release(connection) }
         return try body(connection, Deadline(nanoseconds: deadline.nanoseconds &+ connectNanoseconds))
     }
+
+    /// Drops every connection, idle ones now and busy ones when their operation returns them,
+    /// and keeps serving: later operations open new connections (after a failover to another
+    /// master, or when the endpoint's address changed). Unlike `close`, not final.
+    func drain() {
+        let connections: [RedisConnection] = lock.withLock {
+            generation += 1
+            let all = idle
+            idle.removeAll()
+            open -= all.count
+            connectionReturned.broadcast()
+            return all
+        }
+        for c in connections { c.close() }
+    }
+
+    /// Connections open now (idle and busy).
+    var openConnections: Int { lock.withLock { open } }
 
     func close() {
         let connections: [RedisConnection] = lock.withLock {
@@ -62,7 +82,9 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
                 lock.unlock()
                 do {
                     let opening = Deadline.now()
+                    let generationOpened = lock.withLock { generation }
                     let connection = try RedisConnection.open(config, counters: counters, deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
+                    connection.poolGeneration = generationOpened
                     return (connection, Deadline.now().nanoseconds &- opening.nanoseconds)
                 } catch {
                     lock.withLock {
@@ -81,7 +103,7 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
 
     private func release(_ connection: RedisConnection) {
         let drop: Bool = lock.withLock {
-            let drop = closed || !connection.isReusable
+            let drop = closed || !connection.isReusable || connection.poolGeneration != generation
             if drop {
                 open -= 1
             } else {

@@ -15,6 +15,8 @@ final class RedisConnection: RedisSession {
     /// Replies owed by the server for the commands sent (UNWATCHes included) and not yet read.
     private var outstandingReplies = 0
     private(set) var isBroken = false
+    /// The pool's generation when this connection was opened (see `ConnectionPool.drain`).
+    var poolGeneration = 0
 
     /// A connection over `stream`, which it owns from now on.
     init(stream: any ByteStream, redactor: Redactor, counters: StoreCounters? = nil) throws(StoreError) {
