@@ -166,7 +166,7 @@ class Store:
 
     :param url: ``redis://[[user][:password]@]host[:port][/db]`` or
       ``unix://[[user][:password]@]/path.sock[?db=N]``; default ``redis://localhost:6379/0``.
-      ``rediss://`` (TLS) is refused: this version has no TLS.
+      ``rediss://`` is the same over TLS (verified against the system roots by default).
     :param prefix: key prefix (keys are ``PREFIX:features`` ...); None or "" means
       ``launchdarkly``.
     :param cache_ttl: seconds the in-process cache (inside libldredis) keeps results: ``0``
