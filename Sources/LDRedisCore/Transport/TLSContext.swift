@@ -50,15 +50,19 @@ final class TLSContext: @unchecked Sendable {
                 throw StoreError.invalidArgument("the TLS certificate file \(cert) has no usable certificate: \(TLSContext.openSSLError())")
             }
             guard SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1 else {
-                throw StoreError.invalidArgument("the TLS key file \(key) has no usable private key: \(TLSContext.openSSLError())")
+                let reason = TLSContext.openSSLError()
+                if reason.contains("mismatch") {
+                    throw StoreError.invalidArgument("the TLS key file \(key) does not match the certificate in \(cert)")
+                }
+                throw StoreError.invalidArgument("the TLS key file \(key) has no usable private key: \(reason)")
             }
             guard SSL_CTX_check_private_key(context) == 1 else {
                 throw StoreError.invalidArgument("the TLS key file \(key) does not match the certificate in \(cert)")
             }
         case (_?, nil):
-            throw StoreError.invalidArgument("a TLS client certificate needs its key file too (ldredis_config_set_tls_key_file)")
+            throw StoreError.invalidArgument("a TLS client certificate needs its key file too")
         case (nil, _?):
-            throw StoreError.invalidArgument("a TLS key file needs its certificate file too (ldredis_config_set_tls_cert_file)")
+            throw StoreError.invalidArgument("a TLS key file needs its certificate file too")
         }
     }
 
