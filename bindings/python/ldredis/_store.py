@@ -167,7 +167,7 @@ def _set_tls(
     TLS on, for the check once the store exists."""
     if tls is not None:
         lib.ldredis_config_set_tls(cfg, 1 if tls else 0)
-    given = []
+    given: List[str] = []
     for name, value, setter in (
         ("tls_ca_file", ca_file, lib.ldredis_config_set_tls_ca_file),
         ("tls_cert_file", cert_file, lib.ldredis_config_set_tls_cert_file),
