@@ -555,7 +555,15 @@ local OPTIONS = {
     cache_ttl = "number", cache_capacity = "number", refresh_ahead = "boolean",
     repopulate_on_restart = "boolean", fail_fast = "boolean", connect_timeout = "number",
     operation_timeout = "number", pool_size = "number", upsert_mode = "string",
+    tls = "boolean", tls_ca_file = "string", tls_cert_file = "string", tls_key_file = "string",
+    tls_server_name = "string", tls_verify = "boolean",
 }
+
+-- The string options passed to the library as C strings (a NUL would silently cut them).
+local STRING_OPTIONS = { "url", "prefix", "password", "username", "host", "tls_ca_file",
+                         "tls_cert_file", "tls_key_file", "tls_server_name" }
+-- Options that mean something only with TLS on: given while it is off, they are refused.
+local TLS_ONLY_OPTIONS = { "tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name" }
 
 -- Seconds to whole milliseconds, a positive duration rounded up (never to 0).
 local function ms(seconds)
@@ -583,6 +591,24 @@ local function apply(cfg, opts)
         opts.url ~= nil and function() return C.ldredis_config_set_url(cfg, opts.url) end,
         (opts.host ~= nil or opts.port ~= nil) and function()
             return C.ldredis_config_set_host(cfg, opts.host or "localhost", opts.port or 6379)
+        end,
+        opts.tls ~= nil and function()
+            return C.ldredis_config_set_tls(cfg, opts.tls and 1 or 0)
+        end,
+        opts.tls_ca_file ~= nil and function()
+            return C.ldredis_config_set_tls_ca_file(cfg, opts.tls_ca_file)
+        end,
+        opts.tls_cert_file ~= nil and function()
+            return C.ldredis_config_set_tls_cert_file(cfg, opts.tls_cert_file)
+        end,
+        opts.tls_key_file ~= nil and function()
+            return C.ldredis_config_set_tls_key_file(cfg, opts.tls_key_file)
+        end,
+        opts.tls_server_name ~= nil and function()
+            return C.ldredis_config_set_tls_server_name(cfg, opts.tls_server_name)
+        end,
+        opts.tls_verify ~= nil and function()
+            return C.ldredis_config_set_tls_verify(cfg, opts.tls_verify and 1 or 0)
         end,
         opts.prefix ~= nil and function() return C.ldredis_config_set_prefix(cfg, opts.prefix) end,
         opts.password ~= nil and function()
@@ -635,6 +661,22 @@ end
 local Store = {}
 Store.__index = Store
 
+-- A TLS file or server name given while TLS is off would be ignored, and the store would talk
+-- to Redis in clear text: refused. Returns the store, or closes it and returns nil, err, status.
+local function check_tls_only_options(store, opts)
+    local given = {}
+    for _, name in ipairs(TLS_ONLY_OPTIONS) do
+        if opts[name] ~= nil then given[#given + 1] = name end
+    end
+    if #given == 0 then return store end
+    local settings, err, rc = store:describe()
+    if settings and settings.tls == "on" then return store end
+    store:close()
+    if settings == nil then return nil, err, rc end
+    return nil, "invalid argument: " .. concat(given, ", ")
+        .. " given, but TLS is off: use a rediss:// URL (or tls = true)", _M.ERR_INVALID_ARGUMENT
+end
+
 --- Opens a store. Options (all optional):
 ---   url ("redis://[[user][:password]@]host[:port][/db]" or "unix://..."), host + port,
 ---   prefix (default "launchdarkly"), password, username, database (override the URL's),
@@ -644,7 +686,13 @@ Store.__index = Store
 ---   ERR_UNAVAILABLE instead of waiting for a timeout, one probe per 500 ms excepted;
 ---   default false, the OpenResty recipe in the README turns it on),
 ---   connect_timeout / operation_timeout (seconds; default 3 / 2), pool_size (default 16),
----   upsert_mode ("auto", "script", "watch").
+---   upsert_mode ("auto", "script", "watch"),
+---   TLS: tls (nil: as the URL's scheme, rediss:// is TLS; true/false forces it on/off),
+---   tls_ca_file (PEM CA certificates to trust instead of the system's), tls_cert_file +
+---   tls_key_file (client certificate and key, PEM, for mutual TLS), tls_server_name (SNI and
+---   the name checked; default the URL's host), tls_verify (default true: chain and name;
+---   false: no verification, insecure). The files are read here (a bad one: nil,
+---   "invalid argument: ..."); a failed handshake is "unavailable: ..." from the first call.
 --- Does not connect (the first operation does), so it succeeds while Redis is down.
 --- Returns the store, or nil, err, status.
 function _M.open(opts)
@@ -680,7 +728,7 @@ function _M.open(opts)
                 _M.ERR_INVALID_ARGUMENT
         end
     end
-    for _, name in ipairs({ "url", "prefix", "password", "username", "host" }) do
+    for _, name in ipairs(STRING_OPTIONS) do
         if opts[name] and has_nul(opts[name]) then
             return nil, "invalid argument: " .. name .. " contains a NUL character",
                 _M.ERR_INVALID_ARGUMENT
@@ -701,7 +749,8 @@ function _M.open(opts)
     C.ldredis_config_free(cfg)
     if rc ~= OK then return r1, r2, r3 end
     local handle = ffi_gc(pstore[0], C.ldredis_store_free)
-    return setmetatable({ handle = handle }, Store)
+    local store = setmetatable({ handle = handle }, Store)
+    return check_tls_only_options(store, opts)
 end
 
 --- Closes the store's connections and releases it. Idempotent. Returns true.
