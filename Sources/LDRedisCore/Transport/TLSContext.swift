@@ -42,7 +42,14 @@ final class TLSContext: @unchecked Sendable {
         }
         switch (config.tlsCertFile, config.tlsKeyFile) {
         case (nil, nil):
-            break
+            // Called when the server asks for a client certificate and none is configured: no
+            // certificate is sent (a server with optional client authentication goes on), and
+            // the session is marked so that a server that requires one is named as the cause
+            // when it then drops the connection (under TLS 1.3 it does so after the handshake).
+            SSL_CTX_set_client_cert_cb(context) { ssl, _, _ in
+                SSL_set_ex_data(ssl, 0, TLSContext.certificateRequestedMark)
+                return 0
+            }
         case (let cert?, let key?):
             try TLSContext.check(file: cert, what: "certificate file")
             try TLSContext.check(file: key, what: "key file")
@@ -68,6 +75,14 @@ final class TLSContext: @unchecked Sendable {
 
     deinit {
         SSL_CTX_free(context)
+    }
+
+    /// The mark a session gets when the server asked for a client certificate we do not have.
+    nonisolated(unsafe) static let certificateRequestedMark = UnsafeMutableRawPointer(bitPattern: 1)
+
+    /// Whether the server asked this session for a client certificate and none was configured.
+    static func certificateWasRequested(_ ssl: OpaquePointer) -> Bool {
+        SSL_get_ex_data(ssl, 0) == certificateRequestedMark
     }
 
     /// A readable regular file, or an error naming it.

@@ -108,6 +108,15 @@ final class TLSStream: ByteStream {
     /// when the session ended or failed.
     private func waitForRetry(_ rc: Int32, deadline: Deadline, doing: String) throws(StoreError) {
         guard let ssl else { throw closedError }
+        do throws(StoreError) {
+            try waitOrFail(ssl, rc, deadline: deadline, doing: doing)
+        } catch {
+            guard case .unavailable(let message) = error, TLSContext.certificateWasRequested(ssl) else { throw error }
+            throw StoreError.unavailable(message + " (the server asked for a client certificate and none is configured: it requires one; set the TLS certificate and key files)")
+        }
+    }
+
+    private func waitOrFail(_ ssl: OpaquePointer, _ rc: Int32, deadline: Deadline, doing: String) throws(StoreError) {
         switch SSL_get_error(ssl, rc) {
         case SSL_ERROR_WANT_READ:
             try socket.wait(for: Int16(POLLIN), deadline: deadline, doing: doing)
