@@ -15,9 +15,15 @@ let package = Package(
             name: "CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // OpenSSL (Debian libssl-dev) for TLS. No pkgConfig, as for hiredis: the system path
+        // has the headers, and the module map links libssl and libcrypto.
+        .systemLibrary(
+            name: "COpenSSL",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(
             name: "LDRedisCore",
-            dependencies: ["CHiredis"]
+            dependencies: ["CHiredis", "COpenSSL"]
         ),
         .target(
             name: "CBridge",

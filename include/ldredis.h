@@ -122,10 +122,10 @@ void ldredis_config_free(ldredis_config *cfg);
 
 /* Sets the server from a URL:
      redis://[[username][:password]@]host[:port][/database]   (host may be [IPv6])
+     rediss://...   the same over TLS (see ldredis_config_set_tls and the TLS setters)
      unix://[[username][:password]@]/path/to/redis.sock[?db=N]
-   User info may be percent-encoded. "rediss://" (TLS) is recognised and refused with
-   LDREDIS_ERR_INVALID_ARGUMENT: this version has no TLS. A password, username or database set
-   with their own setters overrides the URL's, whichever is called first.
+   User info may be percent-encoded. A password, username or database set with their own
+   setters overrides the URL's, whichever is called first; so does ldredis_config_set_tls.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed URL, unknown scheme, bad
    port or database). */
 int ldredis_config_set_url(ldredis_config *cfg, const char *url);
@@ -204,6 +204,38 @@ int ldredis_config_set_repopulate_on_restart(ldredis_config *cfg, int enabled);
    on: a blocked nginx worker is worse than a default value).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_fail_fast(ldredis_config *cfg, int enabled);
+
+/* ---- TLS ----
+   TLS (OpenSSL, TLS 1.2 at least) is on with a rediss:// URL or ldredis_config_set_tls(cfg, 1).
+   The files are read by ldredis_store_new: a missing, unreadable or unparsable file, or a key
+   that does not match the certificate, is LDREDIS_ERR_INVALID_ARGUMENT from ldredis_store_new
+   naming the file and the reason, and nothing connects. A failed handshake or verification is
+   LDREDIS_ERR_UNAVAILABLE saying what failed ("certificate verify failed: ...", "host name
+   mismatch: expected NAME"), within the connect timeout, which covers TCP + handshake + AUTH +
+   SELECT. Connections are pooled: one handshake per pooled connection, not per operation.
+   Each setter returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg NULL, an empty path). */
+
+/* Non-zero turns TLS on, 0 off, overriding the URL's scheme. */
+int ldredis_config_set_tls(ldredis_config *cfg, int enabled);
+
+/* PEM file of trusted CA certificates (replaces the system roots for this store); NULL = the
+   system roots (the default). */
+int ldredis_config_set_tls_ca_file(ldredis_config *cfg, const char *path);
+
+/* Client certificate chain (PEM) for mutual TLS; NULL removes. Needs the key file too. */
+int ldredis_config_set_tls_cert_file(ldredis_config *cfg, const char *path);
+
+/* The client certificate's private key (PEM, unencrypted); NULL removes. */
+int ldredis_config_set_tls_key_file(ldredis_config *cfg, const char *path);
+
+/* The name sent as SNI and checked against the server's certificate (an IP address is checked
+   against the certificate's IP addresses); NULL = the host of the URL (the default). */
+int ldredis_config_set_tls_server_name(ldredis_config *cfg, const char *name);
+
+/* 1 (the default): verify the certificate chain and the host name. 0: no verification at all
+   (insecure: anyone between the store and Redis can read and change the data; describe shows
+   "tls_verify":"off"). */
+int ldredis_config_set_tls_verify(ldredis_config *cfg, int verify);
 
 /* Sets the upsert mode (enum ldredis_upsert_mode).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */

@@ -3,6 +3,8 @@
 set -eu
 need=()
 pkg-config --exists hiredis 2>/dev/null || need+=(libhiredis-dev)
+[ -f /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
+command -v openssl >/dev/null || need+=(openssl)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v redis-cli >/dev/null || need+=(redis-tools)
 command -v redis-sentinel >/dev/null || need+=(redis-sentinel)

@@ -124,3 +124,46 @@ public func ldredis_config_set_repopulate_on_restart(_ cfg: OpaquePointer?, _ en
 public func ldredis_config_set_fail_fast(_ cfg: OpaquePointer?, _ enabled: Int32) -> Int32 {
     set(cfg) { (c) throws(StoreError) in c.failFast = enabled != 0 }
 }
+
+@_cdecl("ldredis_config_set_tls")
+public func ldredis_config_set_tls(_ cfg: OpaquePointer?, _ enabled: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.tlsOverride = enabled != 0 }
+}
+
+@_cdecl("ldredis_config_set_tls_ca_file")
+public func ldredis_config_set_tls_ca_file(_ cfg: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.tlsCAFile = try nonEmptyPath(path, "path") }
+}
+
+@_cdecl("ldredis_config_set_tls_cert_file")
+public func ldredis_config_set_tls_cert_file(_ cfg: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.tlsCertFile = try nonEmptyPath(path, "path") }
+}
+
+@_cdecl("ldredis_config_set_tls_key_file")
+public func ldredis_config_set_tls_key_file(_ cfg: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.tlsKeyFile = try nonEmptyPath(path, "path") }
+}
+
+@_cdecl("ldredis_config_set_tls_server_name")
+public func ldredis_config_set_tls_server_name(_ cfg: OpaquePointer?, _ name: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in
+        let value = try optionalString(name, "name")
+        if let value, value.isEmpty || value.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
+            throw StoreError.invalidArgument("the TLS server name must be a non-empty host name or address without spaces")
+        }
+        c.tlsServerName = value
+    }
+}
+
+@_cdecl("ldredis_config_set_tls_verify")
+public func ldredis_config_set_tls_verify(_ cfg: OpaquePointer?, _ verify: Int32) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in c.tlsVerify = verify != 0 }
+}
+
+/// An optional file path: NULL gives nil; an empty path is refused.
+private func nonEmptyPath(_ p: UnsafePointer<CChar>?, _ name: String) throws(StoreError) -> String? {
+    guard let value = try optionalString(p, name) else { return nil }
+    guard !value.isEmpty else { throw StoreError.invalidArgument("\(name) must not be empty (NULL removes the setting)") }
+    return value
+}

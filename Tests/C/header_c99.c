@@ -67,6 +67,12 @@ struct api_table {
     int (*config_set_cache_refresh_ahead)(ldredis_config *, int);
     int (*config_set_repopulate_on_restart)(ldredis_config *, int);
     int (*config_set_fail_fast)(ldredis_config *, int);
+    int (*config_set_tls)(ldredis_config *, int);
+    int (*config_set_tls_verify)(ldredis_config *, int);
+    int (*config_set_tls_ca_file)(ldredis_config *, const char *);
+    int (*config_set_tls_cert_file)(ldredis_config *, const char *);
+    int (*config_set_tls_key_file)(ldredis_config *, const char *);
+    int (*config_set_tls_server_name)(ldredis_config *, const char *);
     int (*config_set_upsert_mode)(ldredis_config *, int);
     int (*store_new)(ldredis_store **, const ldredis_config *);
     void (*store_free)(ldredis_store *);
@@ -107,6 +113,12 @@ static const struct api_table api = {
     ldredis_config_set_cache_refresh_ahead,
     ldredis_config_set_repopulate_on_restart,
     ldredis_config_set_fail_fast,
+    ldredis_config_set_tls,
+    ldredis_config_set_tls_verify,
+    ldredis_config_set_tls_ca_file,
+    ldredis_config_set_tls_cert_file,
+    ldredis_config_set_tls_key_file,
+    ldredis_config_set_tls_server_name,
     ldredis_config_set_upsert_mode,
     ldredis_store_new,
     ldredis_store_free,

@@ -65,6 +65,12 @@ EXPECT_TYPE(ldredis_config_set_cache_capacity, int (*)(ldredis_config *, int64_t
 EXPECT_TYPE(ldredis_config_set_cache_refresh_ahead, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_config_set_repopulate_on_restart, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_config_set_fail_fast, int (*)(ldredis_config *, int));
+EXPECT_TYPE(ldredis_config_set_tls, int (*)(ldredis_config *, int));
+EXPECT_TYPE(ldredis_config_set_tls_verify, int (*)(ldredis_config *, int));
+EXPECT_TYPE(ldredis_config_set_tls_ca_file, int (*)(ldredis_config *, const char *));
+EXPECT_TYPE(ldredis_config_set_tls_cert_file, int (*)(ldredis_config *, const char *));
+EXPECT_TYPE(ldredis_config_set_tls_key_file, int (*)(ldredis_config *, const char *));
+EXPECT_TYPE(ldredis_config_set_tls_server_name, int (*)(ldredis_config *, const char *));
 EXPECT_TYPE(ldredis_config_set_upsert_mode, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_store_new, int (*)(ldredis_store **, const ldredis_config *));
 EXPECT_TYPE(ldredis_store_free, void (*)(ldredis_store *));
@@ -113,6 +119,12 @@ static const any_function functions[] = {
     reinterpret_cast<any_function>(&ldredis_config_set_cache_refresh_ahead),
     reinterpret_cast<any_function>(&ldredis_config_set_repopulate_on_restart),
     reinterpret_cast<any_function>(&ldredis_config_set_fail_fast),
+    reinterpret_cast<any_function>(&ldredis_config_set_tls),
+    reinterpret_cast<any_function>(&ldredis_config_set_tls_verify),
+    reinterpret_cast<any_function>(&ldredis_config_set_tls_ca_file),
+    reinterpret_cast<any_function>(&ldredis_config_set_tls_cert_file),
+    reinterpret_cast<any_function>(&ldredis_config_set_tls_key_file),
+    reinterpret_cast<any_function>(&ldredis_config_set_tls_server_name),
     reinterpret_cast<any_function>(&ldredis_config_set_upsert_mode),
     reinterpret_cast<any_function>(&ldredis_store_new),
     reinterpret_cast<any_function>(&ldredis_store_free),

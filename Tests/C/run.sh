@@ -256,6 +256,29 @@ if [ "$smoke_ok" -eq 1 ]; then
   fi
 fi
 
+section "TLS: a throwaway redis-server that speaks only TLS (scripts/with-tls-redis.sh)"
+if "$CC" "${CWARN[@]}" -o "$work/tls" "$here/tls.c" "${pc_flags[@]}" 2>"$work/tls-build.err"; then
+  bash "$root/scripts/with-tls-redis.sh" timeout 300 "$work/tls" > "$work/tls.log" 2>&1
+  smoke_result "tls" "$?" "$work/tls.log"
+  if command -v valgrind >/dev/null; then
+    bash "$root/scripts/with-tls-redis.sh" timeout 1800 \
+      valgrind --leak-check=full --show-leak-kinds=definite,indirect \
+      --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+      --log-file="$work/tls-valgrind.log" "$work/tls" >"$work/tls-valgrind-run.log" 2>&1
+    status=$?
+    if [ "$status" -eq 99 ]; then
+      fail "valgrind found memory errors or definite/indirect leaks over TLS ($work/tls-valgrind.log):"
+      grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|Invalid|uninitialised' \
+        "$work/tls-valgrind.log" | head -20 | sed 's/^/    /'
+    else
+      smoke_result "tls under valgrind" "$status" "$work/tls-valgrind-run.log"
+    fi
+  fi
+else
+  fail "tls.c does not build:"
+  sed 's/^/    /' "$work/tls-build.err" | head -20
+fi
+
 section "outputs of failed calls (no Redis needed)"
 if "$CC" "${CWARN[@]}" -o "$work/outputs" "$here/outputs.c" "${pc_flags[@]}" 2>"$work/outputs-build.err"; then
   "$work/outputs" >"$work/outputs.log" 2>&1

@@ -579,8 +579,8 @@ static void test_config(void)
         "redis://h:6379/notanumber",
         "redis://h:6379/-1",
         "redis://[::1",
-        "rediss://h",
-        "rediss://h:6380/0",
+        "rediss://h:0",
+        "rediss://h:6380/x",
         "unix:///tmp/redis.sock?db=x",
     };
     /* Malformed URLs carrying the password: the error must not repeat it. */
@@ -588,7 +588,7 @@ static void test_config(void)
         "redis://user:" SECRET "@h:99999/0",
         "redis://:" SECRET "@h:6379/notanumber",
         "redis://user:" SECRET "@[::1:6379",
-        "rediss://:" SECRET "@h",
+        "rediss://:" SECRET "@h:99999",
         "http://user:" SECRET "@h",
         "unix://:" SECRET "@/tmp/redis.sock?db=x",
     };
@@ -746,6 +746,35 @@ static void test_config(void)
                  "set_fail_fast(NULL cfg)");
     check_status(ldredis_config_set_fail_fast(cfg, 1), LDREDIS_OK, "set_fail_fast(1)");
     check_status(ldredis_config_set_fail_fast(cfg, 0), LDREDIS_OK, "set_fail_fast(0)");
+    check_status(ldredis_config_set_tls(NULL, 1), LDREDIS_ERR_INVALID_ARGUMENT, "set_tls(NULL cfg)");
+    check_status(ldredis_config_set_tls_verify(NULL, 1), LDREDIS_ERR_INVALID_ARGUMENT, "set_tls_verify(NULL cfg)");
+    check_status(ldredis_config_set_tls_ca_file(NULL, "/x"), LDREDIS_ERR_INVALID_ARGUMENT, "set_tls_ca_file(NULL cfg)");
+    check_status(ldredis_config_set_tls_cert_file(NULL, "/x"), LDREDIS_ERR_INVALID_ARGUMENT, "set_tls_cert_file(NULL cfg)");
+    check_status(ldredis_config_set_tls_key_file(NULL, "/x"), LDREDIS_ERR_INVALID_ARGUMENT, "set_tls_key_file(NULL cfg)");
+    check_status(ldredis_config_set_tls_server_name(NULL, "h"), LDREDIS_ERR_INVALID_ARGUMENT, "set_tls_server_name(NULL cfg)");
+    check_status(ldredis_config_set_tls_ca_file(cfg, ""), LDREDIS_ERR_INVALID_ARGUMENT, "set_tls_ca_file(\"\")");
+    check_status(ldredis_config_set_tls_server_name(cfg, "a b"), LDREDIS_ERR_INVALID_ARGUMENT, "set_tls_server_name(\"a b\")");
+    check_status(ldredis_config_set_tls_ca_file(cfg, NULL), LDREDIS_OK, "set_tls_ca_file(NULL)");
+    check_status(ldredis_config_set_tls_cert_file(cfg, NULL), LDREDIS_OK, "set_tls_cert_file(NULL)");
+    check_status(ldredis_config_set_tls_key_file(cfg, NULL), LDREDIS_OK, "set_tls_key_file(NULL)");
+    check_status(ldredis_config_set_tls_server_name(cfg, NULL), LDREDIS_OK, "set_tls_server_name(NULL)");
+    check_status(ldredis_config_set_tls_verify(cfg, 1), LDREDIS_OK, "set_tls_verify(1)");
+    check_status(ldredis_config_set_tls(cfg, 0), LDREDIS_OK, "set_tls(0)");
+    {
+        /* TLS files are read by ldredis_store_new: a missing CA file fails there, naming it. */
+        ldredis_config *tls = NULL;
+        ldredis_store *none = NULL;
+        check_status(ldredis_config_new(&tls), LDREDIS_OK, "config_new (TLS)");
+        check_status(ldredis_config_set_url(tls, "rediss://127.0.0.1:1/0"), LDREDIS_OK, "set_url(rediss://)");
+        check_status(ldredis_config_set_tls_ca_file(tls, "/nonexistent/ca.pem"), LDREDIS_OK, "set_tls_ca_file");
+        check_status(ldredis_store_new(&none, tls), LDREDIS_ERR_INVALID_ARGUMENT, "store_new with a missing CA file");
+        check(strstr(ldredis_last_error(), "/nonexistent/ca.pem") != NULL, "the error names the CA file");
+        check(none == NULL, "no store on failure");
+        check_status(ldredis_config_set_tls_cert_file(tls, "/nonexistent/cert.pem"), LDREDIS_OK, "set_tls_cert_file");
+        check_status(ldredis_config_set_tls_verify(tls, 0), LDREDIS_OK, "set_tls_verify(0)");
+        check_status(ldredis_store_new(&none, tls), LDREDIS_ERR_INVALID_ARGUMENT, "store_new with a cert file and no key file");
+        ldredis_config_free(tls);
+    }
 
     /* Upsert mode */
     check_status(ldredis_config_set_upsert_mode(NULL, LDREDIS_UPSERT_AUTO),
@@ -812,8 +841,8 @@ static void test_config_applies(const char *url)
     ldredis_config_set_operation_timeout_ms(cfg, 10000);
     check_status(ldredis_config_set_url(cfg, "http://x"), LDREDIS_ERR_INVALID_ARGUMENT,
                  "set_url(\"http://x\") on a live config");
-    check_status(ldredis_config_set_url(cfg, "rediss://h"), LDREDIS_ERR_INVALID_ARGUMENT,
-                 "set_url(\"rediss://h\") on a live config");
+    check_status(ldredis_config_set_url(cfg, "rediss://h:0"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_url(\"rediss://h:0\") on a live config");
     check_status(ldredis_config_set_host(cfg, "elsewhere", 0), LDREDIS_ERR_INVALID_ARGUMENT,
                  "set_host(\"elsewhere\", 0) on a live config");
     check_status(ldredis_config_set_database(cfg, -1), LDREDIS_ERR_INVALID_ARGUMENT,

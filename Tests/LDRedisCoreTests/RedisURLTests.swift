@@ -32,11 +32,25 @@ struct RedisURLTests {
         #expect(unix.endpoint == .unix(path: "/var/run/redis.sock") && unix.password == "pw" && unix.database == 2)
     }
 
+    @Test("rediss:// is redis:// over TLS")
+    func tlsScheme() throws {
+        let url = try RedisURL(parsing: "rediss://u:s3cret@cache.example:6380/2")
+        #expect(url.tls && url.endpoint == .tcp(host: "cache.example", port: 6380))
+        #expect(url.username == "u" && url.password == "s3cret" && url.database == 2)
+        #expect(try RedisURL(parsing: "REDISS://h").tls)
+        #expect(try !RedisURL(parsing: "redis://h").tls)
+        var c = StoreConfiguration()
+        try c.setURL("rediss://:pw@h:6380/0")
+        #expect(c.tlsEnabled && c.redactedServer == "rediss://:xxxxx@h:6380/0")
+        c.tlsOverride = false
+        #expect(!c.tlsEnabled)
+    }
+
     @Test("malformed URLs are refused without repeating the password")
     func malformed() {
         rejects("localhost:6379", mentioning: "malformed")
         rejects("http://u:s3cret@h", mentioning: "scheme 'http'")
-        rejects("rediss://u:s3cret@h", mentioning: "TLS")
+        rejects("rediss://u:s3cret@h:0", mentioning: "port")
         rejects("redis://u:s3cret@h:0", mentioning: "port")
         rejects("redis://u:s3cret@h:65536", mentioning: "port")
         rejects("redis://u:s3cret@h:port", mentioning: "port")

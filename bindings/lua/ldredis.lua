@@ -106,10 +106,10 @@ void ldredis_config_free(ldredis_config *cfg);
 
 /* Sets the server from a URL:
      redis://[[username][:password]@]host[:port][/database]   (host may be [IPv6])
+     rediss://...   the same over TLS (see ldredis_config_set_tls and the TLS setters)
      unix://[[username][:password]@]/path/to/redis.sock[?db=N]
-   User info may be percent-encoded. "rediss://" (TLS) is recognised and refused with
-   LDREDIS_ERR_INVALID_ARGUMENT: this version has no TLS. A password, username or database set
-   with their own setters overrides the URL's, whichever is called first.
+   User info may be percent-encoded. A password, username or database set with their own
+   setters overrides the URL's, whichever is called first; so does ldredis_config_set_tls.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed URL, unknown scheme, bad
    port or database). */
 int ldredis_config_set_url(ldredis_config *cfg, const char *url);
@@ -188,6 +188,38 @@ int ldredis_config_set_repopulate_on_restart(ldredis_config *cfg, int enabled);
    on: a blocked nginx worker is worse than a default value).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_config_set_fail_fast(ldredis_config *cfg, int enabled);
+
+/* ---- TLS ----
+   TLS (OpenSSL, TLS 1.2 at least) is on with a rediss:// URL or ldredis_config_set_tls(cfg, 1).
+   The files are read by ldredis_store_new: a missing, unreadable or unparsable file, or a key
+   that does not match the certificate, is LDREDIS_ERR_INVALID_ARGUMENT from ldredis_store_new
+   naming the file and the reason, and nothing connects. A failed handshake or verification is
+   LDREDIS_ERR_UNAVAILABLE saying what failed ("certificate verify failed: ...", "host name
+   mismatch: expected NAME"), within the connect timeout, which covers TCP + handshake + AUTH +
+   SELECT. Connections are pooled: one handshake per pooled connection, not per operation.
+   Each setter returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg NULL, an empty path). */
+
+/* Non-zero turns TLS on, 0 off, overriding the URL's scheme. */
+int ldredis_config_set_tls(ldredis_config *cfg, int enabled);
+
+/* PEM file of trusted CA certificates (replaces the system roots for this store); NULL = the
+   system roots (the default). */
+int ldredis_config_set_tls_ca_file(ldredis_config *cfg, const char *path);
+
+/* Client certificate chain (PEM) for mutual TLS; NULL removes. Needs the key file too. */
+int ldredis_config_set_tls_cert_file(ldredis_config *cfg, const char *path);
+
+/* The client certificate's private key (PEM, unencrypted); NULL removes. */
+int ldredis_config_set_tls_key_file(ldredis_config *cfg, const char *path);
+
+/* The name sent as SNI and checked against the server's certificate (an IP address is checked
+   against the certificate's IP addresses); NULL = the host of the URL (the default). */
+int ldredis_config_set_tls_server_name(ldredis_config *cfg, const char *name);
+
+/* 1 (the default): verify the certificate chain and the host name. 0: no verification at all
+   (insecure: anyone between the store and Redis can read and change the data; describe shows
+   "tls_verify":"off"). */
+int ldredis_config_set_tls_verify(ldredis_config *cfg, int verify);
 
 /* Sets the upsert mode (enum ldredis_upsert_mode).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
@@ -523,7 +555,15 @@ local OPTIONS = {
     cache_ttl = "number", cache_capacity = "number", refresh_ahead = "boolean",
     repopulate_on_restart = "boolean", fail_fast = "boolean", connect_timeout = "number",
     operation_timeout = "number", pool_size = "number", upsert_mode = "string",
+    tls = "boolean", tls_ca_file = "string", tls_cert_file = "string", tls_key_file = "string",
+    tls_server_name = "string", tls_verify = "boolean",
 }
+
+-- The string options passed to the library as C strings (a NUL would silently cut them).
+local STRING_OPTIONS = { "url", "prefix", "password", "username", "host", "tls_ca_file",
+                         "tls_cert_file", "tls_key_file", "tls_server_name" }
+-- Options that mean something only with TLS on: given while it is off, they are refused.
+local TLS_ONLY_OPTIONS = { "tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name" }
 
 -- Seconds to whole milliseconds, a positive duration rounded up (never to 0).
 local function ms(seconds)
@@ -551,6 +591,24 @@ local function apply(cfg, opts)
         opts.url ~= nil and function() return C.ldredis_config_set_url(cfg, opts.url) end,
         (opts.host ~= nil or opts.port ~= nil) and function()
             return C.ldredis_config_set_host(cfg, opts.host or "localhost", opts.port or 6379)
+        end,
+        opts.tls ~= nil and function()
+            return C.ldredis_config_set_tls(cfg, opts.tls and 1 or 0)
+        end,
+        opts.tls_ca_file ~= nil and function()
+            return C.ldredis_config_set_tls_ca_file(cfg, opts.tls_ca_file)
+        end,
+        opts.tls_cert_file ~= nil and function()
+            return C.ldredis_config_set_tls_cert_file(cfg, opts.tls_cert_file)
+        end,
+        opts.tls_key_file ~= nil and function()
+            return C.ldredis_config_set_tls_key_file(cfg, opts.tls_key_file)
+        end,
+        opts.tls_server_name ~= nil and function()
+            return C.ldredis_config_set_tls_server_name(cfg, opts.tls_server_name)
+        end,
+        opts.tls_verify ~= nil and function()
+            return C.ldredis_config_set_tls_verify(cfg, opts.tls_verify and 1 or 0)
         end,
         opts.prefix ~= nil and function() return C.ldredis_config_set_prefix(cfg, opts.prefix) end,
         opts.password ~= nil and function()
@@ -603,6 +661,22 @@ end
 local Store = {}
 Store.__index = Store
 
+-- A TLS file or server name given while TLS is off would be ignored, and the store would talk
+-- to Redis in clear text: refused. Returns the store, or closes it and returns nil, err, status.
+local function check_tls_only_options(store, opts)
+    local given = {}
+    for _, name in ipairs(TLS_ONLY_OPTIONS) do
+        if opts[name] ~= nil then given[#given + 1] = name end
+    end
+    if #given == 0 then return store end
+    local settings, err, rc = store:describe()
+    if settings and settings.tls == "on" then return store end
+    store:close()
+    if settings == nil then return nil, err, rc end
+    return nil, "invalid argument: " .. concat(given, ", ")
+        .. " given, but TLS is off: use a rediss:// URL (or tls = true)", _M.ERR_INVALID_ARGUMENT
+end
+
 --- Opens a store. Options (all optional):
 ---   url ("redis://[[user][:password]@]host[:port][/db]" or "unix://..."), host + port,
 ---   prefix (default "launchdarkly"), password, username, database (override the URL's),
@@ -612,7 +686,13 @@ Store.__index = Store
 ---   ERR_UNAVAILABLE instead of waiting for a timeout, one probe per 500 ms excepted;
 ---   default false, the OpenResty recipe in the README turns it on),
 ---   connect_timeout / operation_timeout (seconds; default 3 / 2), pool_size (default 16),
----   upsert_mode ("auto", "script", "watch").
+---   upsert_mode ("auto", "script", "watch"),
+---   TLS: tls (nil: as the URL's scheme, rediss:// is TLS; true/false forces it on/off),
+---   tls_ca_file (PEM CA certificates to trust instead of the system's), tls_cert_file +
+---   tls_key_file (client certificate and key, PEM, for mutual TLS), tls_server_name (SNI and
+---   the name checked; default the URL's host), tls_verify (default true: chain and name;
+---   false: no verification, insecure). The files are read here (a bad one: nil,
+---   "invalid argument: ..."); a failed handshake is "unavailable: ..." from the first call.
 --- Does not connect (the first operation does), so it succeeds while Redis is down.
 --- Returns the store, or nil, err, status.
 function _M.open(opts)
@@ -648,7 +728,7 @@ function _M.open(opts)
                 _M.ERR_INVALID_ARGUMENT
         end
     end
-    for _, name in ipairs({ "url", "prefix", "password", "username", "host" }) do
+    for _, name in ipairs(STRING_OPTIONS) do
         if opts[name] and has_nul(opts[name]) then
             return nil, "invalid argument: " .. name .. " contains a NUL character",
                 _M.ERR_INVALID_ARGUMENT
@@ -669,7 +749,8 @@ function _M.open(opts)
     C.ldredis_config_free(cfg)
     if rc ~= OK then return r1, r2, r3 end
     local handle = ffi_gc(pstore[0], C.ldredis_store_free)
-    return setmetatable({ handle = handle }, Store)
+    local store = setmetatable({ handle = handle }, Store)
+    return check_tls_only_options(store, opts)
 end
 
 --- Closes the store's connections and releases it. Idempotent. Returns true.

@@ -27,6 +27,14 @@ extension CachingStore {
         field("store", "Redis")
         field("server", c.redactedServer)
         field("prefix", c.prefix)
+        field("tls", c.tlsEnabled ? "on" : "off")
+        if c.tlsEnabled {
+            field("tls_ca_file", c.tlsCAFile ?? "")
+            field("tls_cert_file", c.tlsCertFile ?? "")
+            field("tls_key_file", c.tlsKeyFile ?? "")
+            field("tls_server_name", c.tlsServerName ?? "")
+            field("tls_verify", c.tlsVerify ? "on" : "off")
+        }
         field("features_key", core.key(for: DataKind.features))
         field("segments_key", core.key(for: DataKind.segments))
         field("inited_key", core.key(for: "$inited"))

@@ -55,6 +55,7 @@ public final class CachingStore: @unchecked Sendable {
         } else {
             core = RedisFeatureStore(configuration: configuration)
         }
+        if let error = core.tlsSetupError { throw error }
         let ttl = configuration.cacheTTLMilliseconds
         mode = ttl == 0 ? .off : (ttl < 0 ? .infinite : .ttl(milliseconds: ttl))
         ttlNanoseconds = ttl > 0 ? UInt64(ttl) &* 1_000_000 : 0

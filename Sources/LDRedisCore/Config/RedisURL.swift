@@ -1,12 +1,15 @@
-/// A parsed `redis://` or `unix://` URL.
+/// A parsed `redis://`, `rediss://` (TLS) or `unix://` URL.
 public struct RedisURL: Equatable, Sendable {
     public var endpoint: RedisEndpoint
     public var username: String?
     public var password: String?
     public var database: Int?
+    /// True for `rediss://`.
+    public var tls = false
 
     /// Parses
     ///   `redis://[[username][:password]@]host[:port][/database][?db=N]`
+    ///   `rediss://…` (the same, over TLS)
     ///   `unix://[[username][:password]@]/path/to/socket[?db=N]`
     /// Error messages never repeat the URL, which may hold a password. The URL is split by its
     /// UTF-8 bytes (every separator is ASCII): a Character-wise search would miss a separator
@@ -16,7 +19,7 @@ public struct RedisURL: Equatable, Sendable {
         guard let schemeEnd = RedisURL.firstRange(of: "://", in: all) else {
             throw StoreError.invalidArgument("malformed Redis URL: expected redis://host[:port][/db] or unix:///path")
         }
-        let scheme = RedisURL.string(all[..<schemeEnd.lowerBound]).lowercased()
+        var scheme = RedisURL.string(all[..<schemeEnd.lowerBound]).lowercased()
         var rest = all[schemeEnd.upperBound...]
         if let hash = rest.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<hash] }
 
@@ -30,10 +33,11 @@ public struct RedisURL: Equatable, Sendable {
         case "redis", "unix":
             break
         case "rediss":
-            throw StoreError.invalidArgument("rediss:// (TLS) is not supported by this version of ldredis")
+            tls = true
+            scheme = "redis"
         default:
             let shown = scheme.count <= 16 && scheme.allSatisfy({ $0.isLetter || $0 == "+" }) ? "'\(scheme)'" : "in the URL"
-            throw StoreError.invalidArgument("unsupported URL scheme \(shown): expected redis:// or unix://")
+            throw StoreError.invalidArgument("unsupported URL scheme \(shown): expected redis://, rediss:// or unix://")
         }
 
         // User info: everything before the last '@' of the authority (unix: before the path).

@@ -30,12 +30,25 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// probe).
     public var failFast = false
 
+    /// TLS: nil follows the URL (`rediss://` on), else forced on or off.
+    public var tlsOverride: Bool?
+    /// PEM file of trusted CA certificates (nil: the system's roots).
+    public var tlsCAFile: String?
+    /// Client certificate chain and private key (PEM), for mutual TLS.
+    public var tlsCertFile: String?
+    public var tlsKeyFile: String?
+    /// The name sent as SNI and checked against the certificate (nil: the URL's host).
+    public var tlsServerName: String?
+    /// Verify the chain and the host name (default); false is insecure and shown in `describe`.
+    public var tlsVerify = true
+
     public init() {}
 
     public var endpoint: RedisEndpoint { url.endpoint }
     public var password: String? { passwordOverride ?? url.password }
     public var username: String? { usernameOverride ?? url.username }
     public var database: Int { databaseOverride ?? url.database ?? 0 }
+    public var tlsEnabled: Bool { tlsOverride ?? url.tls }
 
     /// Sets the server from a URL (see `RedisURL`).
     public mutating func setURL(_ text: String) throws(StoreError) {
@@ -103,7 +116,7 @@ public struct StoreConfiguration: Sendable, Equatable {
         if password != nil { credentials += ":xxxxx" }
         if !credentials.isEmpty { credentials += "@" }
         switch endpoint {
-        case .tcp: return "redis://\(credentials)\(endpoint)/\(database)"
+        case .tcp: return "\(tlsEnabled ? "rediss" : "redis")://\(credentials)\(endpoint)/\(database)"
         case .unix(let path): return "unix://\(credentials)\(path)?db=\(database)"
         }
     }

@@ -36,6 +36,9 @@ public final class RedisFeatureStore: @unchecked Sendable {
         self.initedKey = configuration.prefix + ":$inited"
     }
 
+    /// Why the TLS settings could not be loaded (a missing or unparsable file ...), if so.
+    public var tlsSetupError: StoreError? { (client as? ConnectionPool)?.tlsSetupError }
+
     /// Closes the connections. Later calls fail.
     public func close() {
         client.close()

@@ -13,9 +13,20 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
     /// Bumped by `drain`: connections of an older generation are closed when they come back.
     private var generation = 0
 
+    /// TLS, when the configuration turns it on: the context loaded from its files, or why it
+    /// could not be (every connection attempt then fails with that error).
+    private let tls: Result<TLSContext, StoreError>?
+
     init(config: StoreConfiguration, counters: StoreCounters? = nil) {
         self.config = config
         self.counters = counters
+        tls = config.tlsEnabled ? Result { () throws(StoreError) in try TLSContext(config) } : nil
+    }
+
+    /// The error that loading the TLS settings gave, if any (the store reports it at creation).
+    var tlsSetupError: StoreError? {
+        if case .failure(let error)? = tls { return error }
+        return nil
     }
 
     /// One deadline bounds the whole operation: the wait for a free connection and the I/O
@@ -83,7 +94,8 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
                 do {
                     let opening = Deadline.now()
                     let generationOpened = lock.withLock { generation }
-                    let connection = try RedisConnection.open(config, counters: counters, deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
+                    let connection = try RedisConnection.open(config, tls: tls?.get(), counters: counters,
+                                                              deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
                     connection.poolGeneration = generationOpened
                     return (connection, Deadline.now().nanoseconds &- opening.nanoseconds)
                 } catch {

@@ -32,11 +32,15 @@ final class RedisConnection: RedisSession {
         self.receiveBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     }
 
-    /// Opens a connection and authenticates / selects the database, within the deadline.
-    static func open(_ config: StoreConfiguration, counters: StoreCounters? = nil,
+    /// Opens a connection (TCP or Unix; TLS over TCP when `tls` is given: the handshake),
+    /// and authenticates / selects the database, all within the deadline.
+    static func open(_ config: StoreConfiguration, tls: TLSContext? = nil, counters: StoreCounters? = nil,
                      deadline: Deadline) throws(StoreError) -> RedisConnection {
-        let connection = try RedisConnection(stream: Socket.connect(to: config.endpoint, deadline: deadline),
-                                             redactor: Redactor(config), counters: counters)
+        let socket = try Socket.connect(to: config.endpoint, deadline: deadline)
+        let stream: any ByteStream = try tls.map { (context) throws(StoreError) in
+            try TLSStream(socket: socket, context: context, deadline: deadline)
+        } ?? socket
+        let connection = try RedisConnection(stream: stream, redactor: Redactor(config), counters: counters)
         try connection.handshake(config, deadline: deadline)
         return connection
     }

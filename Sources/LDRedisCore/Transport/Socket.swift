@@ -147,7 +147,11 @@ final class Socket: ByteStream {
         }
     }
 
-    private func wait(for events: Int16, deadline: Deadline, doing: String) throws(StoreError) {
+    /// The descriptor, for the TLS stream layered on this socket (which never closes it).
+    var descriptor: Int32 { fd }
+
+    /// Waits until the socket is readable (`POLLIN`) or writable (`POLLOUT`), or the deadline.
+    func wait(for events: Int16, deadline: Deadline, doing: String) throws(StoreError) {
         while true {
             var pfd = pollfd(fd: fd, events: events, revents: 0)
             let remaining = deadline.remainingMilliseconds

@@ -26,7 +26,7 @@ end)
 
 test("bad settings are nil, 'invalid argument: ...'", function()
     local cases = {
-        { url = "http://localhost" }, { url = "rediss://localhost:6379" },
+        { url = "http://localhost" }, { url = "rediss://localhost:0" },
         { url = "redis://h:99999/0" }, { url = "" }, { pool_size = 0 }, { pool_size = 1.5 },
         { pool_size = 2 ^ 40 }, { database = -1 }, { connect_timeout = 0 },
         { operation_timeout = -1 }, { cache_capacity = -1 }, { upsert_mode = "fast" },

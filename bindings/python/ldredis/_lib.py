@@ -136,6 +136,12 @@ _SIGNATURES = {
     "ldredis_config_set_repopulate_on_restart": (c_int, [c_void_p, c_int], True),
     "ldredis_config_set_fail_fast": (c_int, [c_void_p, c_int], True),
     "ldredis_config_set_upsert_mode": (c_int, [c_void_p, c_int], True),
+    "ldredis_config_set_tls": (c_int, [c_void_p, c_int], True),
+    "ldredis_config_set_tls_ca_file": (c_int, [c_void_p, c_char_p], True),
+    "ldredis_config_set_tls_cert_file": (c_int, [c_void_p, c_char_p], True),
+    "ldredis_config_set_tls_key_file": (c_int, [c_void_p, c_char_p], True),
+    "ldredis_config_set_tls_server_name": (c_int, [c_void_p, c_char_p], True),
+    "ldredis_config_set_tls_verify": (c_int, [c_void_p, c_int], True),
     # Store
     "ldredis_store_new": (c_int, [_void_pp, c_void_p], True),
     "ldredis_store_free": (None, [c_void_p], False),

@@ -29,6 +29,8 @@ Kind = Union[str, Any]
 JSONInput = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
 #: A status listener: called with (available, needs_refresh) once per status change.
 StatusListener = Callable[[bool, bool], None]
+#: A file path.
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 _UPSERT_MODES = {"auto": 0, "script": 1, "watch": 2}
 
@@ -134,6 +136,53 @@ def _ttl_ms(cache_ttl: Optional[float]) -> int:
     return min(int(math.ceil(cache_ttl * 1000)), 2**62)
 
 
+def _path(value: Any, what: str) -> bytes:
+    """A file path (str, bytes or os.PathLike) as NUL-free bytes in the file system encoding."""
+    try:
+        path = os.fspath(value)
+    except TypeError:
+        raise TypeError(
+            f"ldredis: {what} must be a path (str, bytes or os.PathLike), "
+            f"not {type(value).__name__}"
+        ) from None
+    data = os.fsencode(path)
+    if not data:
+        raise InvalidArgumentError(f"{what} must not be empty")
+    if b"\0" in data:
+        raise InvalidArgumentError(f"{what} must not contain a NUL character")
+    return data
+
+
+def _set_tls(
+    cfg: c_void_p,
+    tls: Optional[bool],
+    ca_file: Optional[PathLike],
+    cert_file: Optional[PathLike],
+    key_file: Optional[PathLike],
+    server_name: Optional[str],
+    verify: bool,
+) -> List[str]:
+    """Applies the TLS settings to a config (after its URL, which turns TLS on for
+    ``rediss://``); returns the names of the settings given that only mean something with
+    TLS on, for the check once the store exists."""
+    if tls is not None:
+        lib.ldredis_config_set_tls(cfg, 1 if tls else 0)
+    given: List[str] = []
+    for name, value, setter in (
+        ("tls_ca_file", ca_file, lib.ldredis_config_set_tls_ca_file),
+        ("tls_cert_file", cert_file, lib.ldredis_config_set_tls_cert_file),
+        ("tls_key_file", key_file, lib.ldredis_config_set_tls_key_file),
+    ):
+        if value is not None:
+            setter(cfg, _path(value, name))
+            given.append(name)
+    if server_name is not None:
+        lib.ldredis_config_set_tls_server_name(cfg, _cstr(server_name, "tls_server_name"))
+        given.append("tls_server_name")
+    lib.ldredis_config_set_tls_verify(cfg, 1 if verify else 0)
+    return given
+
+
 def _integer(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"ldredis: {what} must be an int, not {type(value).__name__}")
@@ -166,7 +215,8 @@ class Store:
 
     :param url: ``redis://[[user][:password]@]host[:port][/db]`` or
       ``unix://[[user][:password]@]/path.sock[?db=N]``; default ``redis://localhost:6379/0``.
-      ``rediss://`` (TLS) is refused: this version has no TLS.
+      ``rediss://[[user][:password]@]host[:port][/db]`` is the same over TLS (verified against
+      the system roots by default).
     :param prefix: key prefix (keys are ``PREFIX:features`` ...); None or "" means
       ``launchdarkly``.
     :param cache_ttl: seconds the in-process cache (inside libldredis) keeps results: ``0``
@@ -191,7 +241,25 @@ class Store:
     :param pool_size: most pooled connections, 1 .. 1024.
     :param upsert_mode: ``"auto"`` (server-side script, WATCH when scripting is refused),
       ``"script"`` or ``"watch"`` (the SDKs' optimistic transaction).
-    :raises InvalidArgumentError: for a setting the library refuses (message says which).
+    :param tls: None (the default): TLS when the URL is ``rediss://``; True or False turns it
+      on or off whatever the URL says.
+    :param tls_ca_file: PEM file of the CA certificates to trust, replacing the system's for
+      this store; None: the system's.
+    :param tls_cert_file: PEM client certificate (chain), for a server that requires one
+      (mutual TLS); give ``tls_key_file`` with it.
+    :param tls_key_file: PEM private key of ``tls_cert_file``.
+    :param tls_server_name: the name sent as SNI and checked against the server's certificate;
+      None: the URL's host (an IP address is checked against the certificate's IP names).
+    :param tls_verify: True (the default) verifies the server's certificate chain and its
+      name; False turns both off (insecure: anyone on the path can pose as the server;
+      ``describe()`` shows ``"tls_verify": "off"``).
+    :raises InvalidArgumentError: for a setting the library refuses (message says which); a
+      TLS file that is missing, unreadable or not PEM, or a key that does not match the
+      certificate (read here, when the store is created); a ``tls_*`` file or server name
+      given while TLS is off (a ``redis://`` URL without ``tls=True``).
+
+    A failed TLS handshake is an :class:`ldredis.UnavailableError` from the first operation,
+    saying what failed ("certificate verify failed: ...", "host name mismatch: ...").
     """
 
     _handle: Optional[c_void_p]
@@ -213,6 +281,12 @@ class Store:
         operation_timeout: float = 2.0,
         pool_size: int = 16,
         upsert_mode: str = "auto",
+        tls: Optional[bool] = None,
+        tls_ca_file: Optional[PathLike] = None,
+        tls_cert_file: Optional[PathLike] = None,
+        tls_key_file: Optional[PathLike] = None,
+        tls_server_name: Optional[str] = None,
+        tls_verify: bool = True,
     ) -> None:
         self._handle = None  # first, so that __del__ after a failed __init__ is quiet
         self._calls: List[None] = []  # one entry per call in progress (see _enter)
@@ -257,9 +331,17 @@ class Store:
             lib.ldredis_config_set_repopulate_on_restart(cfg, 1 if repopulate_on_restart else 0)
             lib.ldredis_config_set_fail_fast(cfg, 1 if fail_fast else 0)
             lib.ldredis_config_set_upsert_mode(cfg, _UPSERT_MODES[upsert_mode])
+            tls_settings = _set_tls(cfg, tls, tls_ca_file, tls_cert_file, tls_key_file,
+                                    tls_server_name, tls_verify)
             handle = c_void_p()
             lib.ldredis_store_new(byref(handle), cfg)
             self._handle = handle  # passed as is to every call: no conversion per call
+            if tls_settings and self.describe().get("tls") != "on":
+                self.close()
+                raise InvalidArgumentError(
+                    f"{', '.join(tls_settings)} given, but TLS is off: use a rediss:// URL "
+                    "(or tls=True)"
+                )
             _open_stores.add(self)
         finally:
             lib.ldredis_config_free(cfg)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 import threading
 import time
 import weakref
@@ -102,7 +103,12 @@ _REDIS_OPTS = {
     "db": "database",
     "socket_timeout": "operation_timeout",
     "socket_connect_timeout": "connect_timeout",
+    "ssl_ca_certs": "tls_ca_file",
+    "ssl_certfile": "tls_cert_file",
+    "ssl_keyfile": "tls_key_file",
 }
+# redis-py's TLS options that are not a plain rename (see _tls_options).
+_REDIS_TLS_OPTS = ("ssl", "ssl_cert_reqs", "ssl_check_hostname")
 
 
 def _identity(x: Any) -> Any:
@@ -120,18 +126,64 @@ def _encode_item(value: Any) -> Any:
 
 
 
+def _verify_from_cert_reqs(value: Any) -> bool:
+    """redis-py's ``ssl_cert_reqs`` as tls_verify. None is CERT_NONE there, as "none" is.
+    "optional" verifies: for a client, OpenSSL (and Python's ssl module) treats CERT_OPTIONAL
+    as CERT_REQUIRED, since a server always presents a certificate."""
+    if value is None or value in ("none", ssl.CERT_NONE):
+        return False
+    if value in (ssl.CERT_REQUIRED, ssl.CERT_OPTIONAL, "required", "optional"):
+        return True
+    raise InvalidArgumentError(
+        f"redis_opts['ssl_cert_reqs'] must be 'none', 'optional', 'required' or an "
+        f"ssl.VerifyMode, not {value!r}"
+    )
+
+
+def _tls_options(opts: Mapping[str, Any], extra: Mapping[str, Any]) -> Dict[str, Any]:
+    """redis-py's ``ssl``, ``ssl_cert_reqs`` and ``ssl_check_hostname`` as Store settings.
+
+    ``ssl=True`` turns TLS on (as a ``rediss://`` URL does); ``ssl=False`` changes nothing (a
+    ``rediss://`` URL is never downgraded). libldredis verifies the chain and the host name
+    together, so ``ssl_check_hostname=False`` is refused while verification is on."""
+    options: Dict[str, Any] = {}
+    if opts.get("ssl"):
+        options["tls"] = True
+    verify = True
+    if "ssl_cert_reqs" in opts:
+        verify = _verify_from_cert_reqs(opts["ssl_cert_reqs"])
+        if not verify:
+            options["tls_verify"] = False
+    verify = bool(extra.get("tls_verify", verify))
+    check_hostname = opts.get("ssl_check_hostname")
+    if verify and check_hostname is not None and not check_hostname:
+        raise InvalidArgumentError(
+            "redis_opts['ssl_check_hostname']=False is not supported by ldredis: it verifies "
+            "the server's certificate chain and host name together. For a certificate that "
+            "does not name the host in the URL, pass tls_server_name='<a name in the "
+            "certificate>' (checked instead of the host); only ssl_cert_reqs='none' "
+            "(tls_verify=False) turns the check off, with the chain's (insecure)"
+        )
+    return options
+
+
 def _store_options(
     max_connections: int, redis_opts: Optional[Mapping[str, Any]], extra: Dict[str, Any]
 ) -> Dict[str, Any]:
     options: Dict[str, Any] = {"pool_size": max_connections}
-    for name, value in (redis_opts or {}).items():
+    opts = redis_opts or {}
+    for name, value in opts.items():
+        if name in _REDIS_TLS_OPTS:
+            continue
         if name not in _REDIS_OPTS:
             raise InvalidArgumentError(
                 f"redis_opts[{name!r}] is not supported by ldredis (supported: "
-                f"{', '.join(sorted(_REDIS_OPTS))}; other settings are keyword arguments)"
+                f"{', '.join(sorted((*_REDIS_OPTS, *_REDIS_TLS_OPTS)))}; other settings are "
+                "keyword arguments)"
             )
         if value is not None:
             options[_REDIS_OPTS[name]] = value
+    options.update(_tls_options(opts, extra))
     options.update(extra)
     return options
 
@@ -513,12 +565,17 @@ def new_feature_store(
 ) -> LDRedisFeatureStore:
     """Creates a Redis-backed ``FeatureStore``, like ``ldclient.integrations.Redis``'s.
 
-    :param url: the Redis URL (``redis://[[user][:password]@]host[:port][/db]``, ``unix://``)
+    :param url: the Redis URL (``redis://[[user][:password]@]host[:port][/db]``,
+      ``rediss://...`` for TLS, ``unix://``)
     :param prefix: key prefix; None or "" means ``launchdarkly``
     :param max_connections: connection pool size (used, unlike in the SDK)
     :param caching: the SDK's CacheConfig; libldredis does the caching
     :param redis_opts: for drop-in use: ``max_connections``, ``password``, ``username``, ``db``,
-      ``socket_timeout``, ``socket_connect_timeout`` are honoured; any other key raises
+      ``socket_timeout``, ``socket_connect_timeout`` are honoured, and redis-py's TLS keys:
+      ``ssl`` (True: TLS on), ``ssl_ca_certs`` (tls_ca_file), ``ssl_certfile``
+      (tls_cert_file), ``ssl_keyfile`` (tls_key_file), ``ssl_cert_reqs`` ("none" or None:
+      tls_verify=False; "required" or "optional": verify), ``ssl_check_hostname`` (False is
+      refused while verifying: see tls_server_name); any other key raises
       InvalidArgumentError (rather than be silently ignored)
     :param options: further :class:`ldredis.Store` keyword arguments (``refresh_ahead``,
       ``operation_timeout``, ``upsert_mode``, ...); ``cache_ttl``/``cache_capacity`` here

@@ -1,6 +1,7 @@
-"""Fixtures: throwaway redis-servers on free loopback ports (started and stopped by pid), a
-tiny RESP client so the core tests need nothing but the standard library, and ``Threads``, the
-way tests run threads that can fail them."""
+"""Fixtures: throwaway redis-servers on free loopback ports (started and stopped by pid), plain
+or TLS-only with certificates made at test time by the ``openssl`` CLI (``TLSFiles``), a tiny
+RESP client so the core tests need nothing but the standard library, and ``Threads``, the way
+tests run threads that can fail them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,7 @@ from typing import Any, Callable, Iterator, List, Optional
 import pytest
 
 REDIS_SERVER = shutil.which("redis-server")
+OPENSSL = shutil.which("openssl")
 
 
 def free_port() -> int:
@@ -27,11 +30,70 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class TLSFiles:
+    """Certificates for TLS tests, made with the ``openssl`` CLI in a temporary directory (EC
+    P-256 keys, valid two days): a private CA (``ca``), a server certificate for ``localhost``
+    and ``127.0.0.1`` and a client certificate (``client_cert``/``client_key``), both signed by
+    it, and an unrelated CA (``other_ca``) that signed nothing of these."""
+
+    def __init__(self) -> None:
+        if OPENSSL is None:
+            pytest.skip("openssl is not installed")
+        self.dir = tempfile.mkdtemp(prefix="ldredis-pytest-tls-")
+        self.ca = self._ca("ca")
+        self.other_ca = self._ca("other-ca")
+        self.server_cert, self.server_key = self._leaf(
+            "server", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+            "extendedKeyUsage=serverAuth\n")
+        self.client_cert, self.client_key = self._leaf(
+            "client", "ldredis test client", "extendedKeyUsage=clientAuth\n")
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.dir, name)
+
+    def _openssl(self, *args: str) -> None:
+        subprocess.run([OPENSSL, *args], cwd=self.dir, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+
+    def _ca(self, name: str) -> str:
+        self._openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                      "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.crt", "-days", "2",
+                      "-subj", f"/CN=ldredis test {name}")
+        return self.path(f"{name}.crt")
+
+    def _leaf(self, name: str, common_name: str, extensions: str) -> "tuple[str, str]":
+        with open(self.path(f"{name}.ext"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\n" + extensions)
+        self._openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                      "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                      "-subj", f"/CN={common_name}")
+        self._openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                      "-CAcreateserial", "-days", "2", "-extfile", f"{name}.ext",
+                      "-out", f"{name}.crt")
+        return self.path(f"{name}.crt"), self.path(f"{name}.key")
+
+    def client_context(self) -> ssl.SSLContext:
+        """What the test's own RESP client uses: trusts the CA, presents the client cert."""
+        context = ssl.create_default_context(cafile=self.ca)
+        context.load_cert_chain(self.client_cert, self.client_key)
+        return context
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class RespClient:
     """Just enough of RESP2 to drive a test server: ``client.cmd("HSET", "k", "f", "v")``."""
 
-    def __init__(self, port: int, timeout: float = 5.0) -> None:
+    def __init__(self, port: int, timeout: float = 5.0,
+                 tls: Optional[ssl.SSLContext] = None) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls is not None:
+            try:
+                self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
+            except BaseException:
+                self.sock.close()
+                raise
         self.buf = b""
 
     def close(self) -> None:
@@ -82,9 +144,14 @@ class RespClient:
 
 
 class RedisServer:
-    """One redis-server process on a loopback port; stop/start/pause/resume on purpose."""
+    """One redis-server process on a loopback port; stop/start/pause/resume on purpose.
 
-    def __init__(self, port: Optional[int] = None) -> None:
+    With ``tls``, it listens for TLS only (``--port 0 --tls-port P``), with the server
+    certificate of ``tls``; ``auth_clients`` is its ``--tls-auth-clients`` ("no": no client
+    certificate asked for; "yes": one signed by the CA required)."""
+
+    def __init__(self, port: Optional[int] = None, tls: Optional[TLSFiles] = None,
+                 auth_clients: str = "no") -> None:
         if REDIS_SERVER is None:
             pytest.skip("redis-server is not installed")
         self.dir = tempfile.mkdtemp(prefix="ldredis-pytest-")
@@ -92,15 +159,26 @@ class RedisServer:
         self._fixed_port = port is not None
         self.proc: Optional[subprocess.Popen] = None
         self._clients: List[RespClient] = []
+        self.tls = tls
+        self._auth_clients = auth_clients
+        self._tls_context = tls.client_context() if tls is not None else None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        scheme = "rediss" if self.tls is not None else "redis"
+        return f"{scheme}://127.0.0.1:{self.port}/0"
+
+    def _listen_args(self) -> List[str]:
+        if self.tls is None:
+            return ["--port", str(self.port)]
+        return ["--port", "0", "--tls-port", str(self.port),
+                "--tls-cert-file", self.tls.server_cert, "--tls-key-file", self.tls.server_key,
+                "--tls-ca-cert-file", self.tls.ca, "--tls-auth-clients", self._auth_clients]
 
     def start(self) -> "RedisServer":
         for _attempt in range(20 if not self._fixed_port else 50):
             self.proc = subprocess.Popen(
-                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                [REDIS_SERVER, *self._listen_args(), "--bind", "127.0.0.1",
                  "--save", "", "--appendonly", "no", "--dir", self.dir,
                  "--logfile", os.path.join(self.dir, "redis.log")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -110,7 +188,7 @@ class RedisServer:
                 if self.proc.poll() is not None:
                     break  # exited: the port was taken
                 try:
-                    c = RespClient(self.port, timeout=1)
+                    c = RespClient(self.port, timeout=1, tls=self._tls_context)
                     ok = c.cmd("PING") == "PONG"
                     c.close()
                     if ok:
@@ -152,7 +230,7 @@ class RedisServer:
         self.proc.send_signal(signal.SIGCONT)
 
     def client(self) -> RespClient:
-        c = RespClient(self.port)
+        c = RespClient(self.port, tls=self._tls_context)
         self._clients.append(c)
         return c
 
@@ -173,6 +251,30 @@ def redis_server() -> Iterator[RedisServer]:
 def own_redis() -> Iterator[RedisServer]:
     """A server of the test's own, for tests that stop, pause or restart it."""
     server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def tls_files() -> Iterator[TLSFiles]:
+    """The session's certificates (see :class:`TLSFiles`)."""
+    files = TLSFiles()
+    yield files
+    files.cleanup()
+
+
+@pytest.fixture(scope="session")
+def tls_redis_server(tls_files: TLSFiles) -> Iterator[RedisServer]:
+    """A TLS-only server shared by the session; asks no client certificate."""
+    server = RedisServer(tls=tls_files).start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def mtls_redis_server(tls_files: TLSFiles) -> Iterator[RedisServer]:
+    """A TLS-only server shared by the session that requires a client certificate."""
+    server = RedisServer(tls=tls_files, auth_clients="yes").start()
     yield server
     server.cleanup()
 

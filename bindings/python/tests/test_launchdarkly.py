@@ -368,8 +368,8 @@ class TestCacheConfig:
             s.close()
 
     def test_an_unsupported_redis_opt_is_refused(self, url):
-        with pytest.raises(ldredis.InvalidArgumentError, match="ssl"):
-            ldr.new_feature_store(url=url, redis_opts={"ssl": True})
+        with pytest.raises(ldredis.InvalidArgumentError, match="health_check_interval"):
+            ldr.new_feature_store(url=url, redis_opts={"health_check_interval": 30})
 
 
 class TestInitDocument:

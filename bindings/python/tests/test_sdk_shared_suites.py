@@ -6,7 +6,10 @@ The suites (``ldclient/testing/integrations/persistent_feature_store_test_base.p
 ``sdk_testing_package`` downloads the sdist of the installed SDK version from PyPI (the
 registry this project may reach), unpacks its ``ldclient/testing`` next to the installed
 ``ldclient`` and imports the suites from there. Nothing of the SDK is copied into this repository.
-Their testers point at this session's throwaway redis-server instead of localhost:6379.
+Their testers point at this session's throwaway redis-server instead of localhost:6379, and
+run a second time against a TLS-only redis-server that requires a client certificate, with the
+TLS settings given as the redis-py ``redis_opts`` keys (``ssl_ca_certs``, ``ssl_certfile``,
+``ssl_keyfile``, ``ssl_cert_reqs``) that SDK users pass today.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from typing import List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -62,50 +65,75 @@ from ldclient.testing.integrations.persistent_feature_store_test_base import (  
 
 from ldredis.launchdarkly import Redis  # noqa: E402  (ours, in place of ldclient.integrations.Redis)
 
-_server_url = ""
+class _Target:
+    """A server the testers point at: its URL, and the redis_opts that reach it (given to our
+    factories and to the redis-py client that sets up and clears data)."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.redis_opts: Dict[str, Any] = {}
+
+    def client(self):
+        return redis_py.Redis.from_url(self.url, **self.redis_opts)
+
+
+_PLAIN = _Target()
+_TLS = _Target()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def point_testers_at_the_session_server(redis_server):
-    global _server_url
-    _server_url = redis_server.url
+    _PLAIN.url = redis_server.url
     yield
 
 
-def _client():
-    return redis_py.Redis.from_url(_server_url)
+@pytest.fixture(scope="class")
+def point_tls_testers_at_the_mtls_server(mtls_redis_server, tls_files):
+    _TLS.url = mtls_redis_server.url
+    _TLS.redis_opts = {"ssl_ca_certs": tls_files.ca, "ssl_certfile": tls_files.client_cert,
+                       "ssl_keyfile": tls_files.client_key, "ssl_cert_reqs": "required"}
+    yield
 
 
-def _clear(prefix):
-    r = _client()
+def _clear(target, prefix):
+    r = target.client()
     for key in r.keys("%s:*" % (prefix or Redis.DEFAULT_PREFIX)):
         r.delete(key)
+    r.close()
 
 
 class LDRedisFeatureStoreTester(PersistentFeatureStoreTester):
+    target = _PLAIN
+
     def create_persistent_feature_store(self, prefix, caching):
-        return Redis.new_feature_store(url=_server_url, prefix=prefix, caching=caching)
+        return Redis.new_feature_store(url=self.target.url, prefix=prefix, caching=caching,
+                                       redis_opts=self.target.redis_opts)
 
     def clear_data(self, prefix):
-        _clear(prefix)
+        _clear(self.target, prefix)
 
     def write_raw_item(self, prefix, kind, key, item):
-        _client().hset("%s:%s" % (prefix or Redis.DEFAULT_PREFIX, kind.namespace), key, json.dumps(item))
+        self.target.client().hset("%s:%s" % (prefix or Redis.DEFAULT_PREFIX, kind.namespace), key,
+                                  json.dumps(item))
 
 
 class LDRedisBigSegmentStoreTester(BigSegmentStoreTester):
+    target = _PLAIN
+
     def create_big_segment_store(self, prefix):
-        return Redis.new_big_segment_store(url=_server_url, prefix=prefix)
+        return Redis.new_big_segment_store(url=self.target.url, prefix=prefix,
+                                           redis_opts=self.target.redis_opts)
 
     def clear_data(self, prefix):
-        _clear(prefix)
+        _clear(self.target, prefix)
 
     def set_metadata(self, prefix: str, metadata: BigSegmentStoreMetadata):
-        _client().set((prefix or Redis.DEFAULT_PREFIX) + _RedisBigSegmentStore.KEY_LAST_UP_TO_DATE,
-                      "" if metadata.last_up_to_date is None else str(metadata.last_up_to_date))
+        self.target.client().set(
+            (prefix or Redis.DEFAULT_PREFIX) + _RedisBigSegmentStore.KEY_LAST_UP_TO_DATE,
+            "" if metadata.last_up_to_date is None else str(metadata.last_up_to_date))
 
     def set_segments(self, prefix: str, user_hash: str, includes: List[str], excludes: List[str]):
-        r = _client()
+        r = self.target.client()
         prefix = prefix or Redis.DEFAULT_PREFIX
         for ref in includes:
             r.sadd(prefix + _RedisBigSegmentStore.KEY_USER_INCLUDE + user_hash, ref)
@@ -123,3 +151,25 @@ class TestSDKBigSegmentStoreSuiteOnLDRedis(BigSegmentStoreTestBase):
     @property
     def tester_class(self):
         return LDRedisBigSegmentStoreTester
+
+
+class LDRedisFeatureStoreTLSTester(LDRedisFeatureStoreTester):
+    target = _TLS
+
+
+class LDRedisBigSegmentStoreTLSTester(LDRedisBigSegmentStoreTester):
+    target = _TLS
+
+
+@pytest.mark.usefixtures("point_tls_testers_at_the_mtls_server")
+class TestSDKPersistentFeatureStoreSuiteOnLDRedisOverTLS(PersistentFeatureStoreTestBase):
+    @property
+    def tester_class(self):
+        return LDRedisFeatureStoreTLSTester
+
+
+@pytest.mark.usefixtures("point_tls_testers_at_the_mtls_server")
+class TestSDKBigSegmentStoreSuiteOnLDRedisOverTLS(BigSegmentStoreTestBase):
+    @property
+    def tester_class(self):
+        return LDRedisBigSegmentStoreTLSTester

@@ -411,7 +411,7 @@ class TestBigSegments:
 
 class TestArguments:
     @pytest.mark.parametrize("url", [
-        "http://localhost", "redis://host:99999/0", "redis://host/-1", "rediss://host:6379/0",
+        "http://localhost", "redis://host:99999/0", "redis://host/-1", "rediss://host:0/0",
         "redis://[::1/0", "",
     ])
     def test_a_bad_url_is_an_invalid_argument_error(self, url):
