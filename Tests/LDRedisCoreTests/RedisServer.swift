@@ -5,14 +5,17 @@ import Testing
 
 /// A throwaway redis-server on a free loopback port, started by a test and stopped by pid.
 final class RedisServer: @unchecked Sendable {
-    let port: Int
+    private(set) var port: Int
     private let directory: String
     private var process: pid_t?
     private let extraArguments: [String]
+    /// TLS only (see TLSFixtures.swift): `--port 0 --tls-port port`, and redis-cli over TLS.
+    let tls: TLSServerSettings?
 
     /// Starts a server. `arguments` are extra redis-server options ("--requirepass", "pw").
-    init(arguments: [String] = []) throws {
+    init(arguments: [String] = [], tls: TLSServerSettings? = nil) throws {
         extraArguments = arguments
+        self.tls = tls
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("ldredis-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -20,8 +23,8 @@ final class RedisServer: @unchecked Sendable {
         for _ in 0..<20 {
             let candidate = Int.random(in: 20_000..<60_000)
             do {
-                process = try RedisServer.launch(port: candidate, directory: directory, extra: arguments)
                 port = candidate
+                process = try launch()
                 return
             } catch {
                 lastError = error
@@ -35,7 +38,7 @@ final class RedisServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var url: String { "redis://127.0.0.1:\(port)/0" }
+    var url: String { "\(tls == nil ? "redis" : "rediss")://127.0.0.1:\(port)/0" }
 
     func configuration(prefix: String, mode: UpsertMode = .auto) -> StoreConfiguration {
         var c = StoreConfiguration()
@@ -51,13 +54,14 @@ final class RedisServer: @unchecked Sendable {
         RedisFeatureStore(configuration: configuration(prefix: prefix, mode: mode))
     }
 
-    private static func launch(port: Int, directory: String, extra: [String]) throws -> pid_t {
-        let pid = try Subprocess.spawn(try which("redis-server"),
-            ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", directory, "--logfile", directory + "/redis-\(port).log"] + extra)
+    private func launch() throws -> pid_t {
+        let listen = tls?.serverArguments(port: port) ?? ["--port", String(port)]
+        let pid = try Subprocess.spawn(try RedisServer.which("redis-server"),
+            listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", directory, "--logfile", directory + "/redis-\(port).log"] + extraArguments)
         for _ in 0..<300 {
             if !Subprocess.isRunning(pid) { throw TestFailure("redis-server exited (port \(port) taken?)") }
-            if RedisServer.ping(port: port) { return pid }
+            if tls == nil ? RedisServer.ping(port: port) : tlsPing() { return pid }
             usleep(10_000)
         }
         Subprocess.stop(pid)
@@ -77,7 +81,7 @@ final class RedisServer: @unchecked Sendable {
         var lastError: Error?
         for _ in 0..<50 {
             do {
-                process = try RedisServer.launch(port: port, directory: directory, extra: extraArguments)
+                process = try launch()
                 return
             } catch {
                 lastError = error
@@ -100,7 +104,7 @@ final class RedisServer: @unchecked Sendable {
     @discardableResult
     func cli(_ args: [String]) throws -> String {
         var text = try Subprocess.output(try RedisServer.which("redis-cli"),
-                                         ["-h", "127.0.0.1", "-p", String(port), "--raw"] + args)
+                                         ["-h", "127.0.0.1", "-p", String(port), "--raw"] + (tls?.cliArguments ?? []) + args)
         if text.hasSuffix("\n") { text.removeLast() }
         return text
     }
@@ -114,6 +118,12 @@ final class RedisServer: @unchecked Sendable {
             }
         }
         return 0
+    }
+
+    /// PING over TLS with redis-cli (a server with requirepass answers NOAUTH: up all the same).
+    private func tlsPing() -> Bool {
+        let answer = (try? cli("PING")) ?? ""
+        return answer.hasPrefix("PONG") || answer.hasPrefix("NOAUTH")
     }
 
     static func ping(port: Int) -> Bool {
