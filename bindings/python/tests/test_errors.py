@@ -72,37 +72,6 @@ def test_a_redis_error_reply_is_a_redis_error(url, redis, prefix):
         assert "WRONGTYPE" in str(e.value)
 
 
-def test_watch_mode_under_constant_contention_raises_conflict(redis_server, prefix):
-    """Other clients rewrite the hash without pause, so every WATCH fails: after 10 attempts
-    the upsert must raise ConflictError (never report a silent "not updated")."""
-    stop = threading.Event()
-
-    def spammer():
-        c = redis_server.client()
-        cmd = b"*4\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n$5\r\nnoise\r\n$1\r\n1\r\n" % (
-            len(prefix) + 9, f"{prefix}:features".encode())
-        while not stop.is_set():
-            c.sock.sendall(cmd * 200)
-            for _ in range(200):
-                c._reply()
-
-    spammers = Threads(*[spammer] * 3).start()
-    try:
-        with ldredis.Store(redis_server.url, prefix, cache_ttl=0, upsert_mode="watch") as s:
-            raised = None
-            for v in range(1, 200):
-                try:
-                    s.upsert("features", "k", {"key": "k", "version": v})
-                except ldredis.ConflictError as e:
-                    raised = e
-                    break
-            assert raised is not None, "no ConflictError in 200 contended upserts"
-            assert raised.status == -6
-    finally:
-        stop.set()
-        spammers.join(30)
-
-
 def test_use_after_close_is_closed_error(url):
     s = ldredis.Store(url)
     s.close()
