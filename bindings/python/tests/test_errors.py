@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 
 import ldredis
-from conftest import Threads, run_threads
+from conftest import run_threads
 from ldredis import _errors, _lib
 
 REPOSITORY_VERSION = os.path.join(os.path.dirname(__file__), "..", "..", "..", "VERSION")
