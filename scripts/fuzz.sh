@@ -33,11 +33,11 @@ flags_for() {
 build() {
   local t=$1 bin="$out/$1"
   rm -f "$bin.failed"
-  if [ -x "$bin" ] && [ -z "$(find "${core[@]}" "fuzz/$t.swift" Sources/CHiredis -newer "$bin" -print -quit)" ]; then
+  if [ -x "$bin" ] && [ -z "$(find "${core[@]}" "fuzz/$t.swift" Sources/CHiredis Sources/COpenSSL -newer "$bin" -print -quit)" ]; then
     return 0
   fi
   swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O \
-    -module-name "fuzz_$t" -I Sources/CHiredis -lhiredis \
+    -module-name "fuzz_$t" -I Sources/CHiredis -I Sources/COpenSSL -lhiredis -lssl -lcrypto \
     "${core[@]}" "fuzz/$t.swift" -o "$bin.tmp" > "$out/$t.build.log" 2>&1 \
     && mv -f "$bin.tmp" "$bin" || { rm -f "$bin.tmp"; touch "$bin.failed"; }
 }
