@@ -15,6 +15,10 @@ the SDK (``launchdarkly-server-sdk`` + ``redis``) is not installed its cases are
 note says so; the ldredis side always runs (it needs the SDK's model classes too, so without
 the SDK only the plain ``ldredis.Store`` cases run).
 
+Over TLS (``LDREDIS_TLS_URL`` and ``LDREDIS_TLS_CA_FILE`` set, as ``scripts/with-redis.sh
+--tls`` sets them: the TLS port of the same server): get, cache off, on both sides, each
+created the same way, ``url="rediss://..."``, ``redis_opts={"ssl_ca_certs": CA}``.
+
 Rounds interleave the cases; a sample is one operation, or the mean of a batch for cache hits.
 """
 
@@ -121,8 +125,33 @@ def threads_ops_per_s(n: int, op: Callable[[int], Any], seconds: float) -> float
     return sum(counts) / ((now() - t0) / 1e9)
 
 
+def tls_drop_in(url: str, ca: str, prefix: str, caching: Any) -> Any:
+    """ldredis's drop-in over TLS, created as the SDK's is (redis-py's ``ssl_ca_certs``), or
+    None with a note when this binding has no TLS options yet."""
+    try:
+        return ld_new_feature_store(url=url, prefix=prefix, caching=caching,
+                                    redis_opts={"ssl_ca_certs": ca})
+    except ldredis.InvalidArgumentError as e:
+        NOTES.append(f"Python over TLS skipped: this ldredis binding does not take "
+                     f"redis_opts['ssl_ca_certs'] ({e})")
+        return None
+
+
+def tls_plain_store(url: str, ca: str, prefix: str, cache_ttl: float) -> Any:
+    """An ldredis.Store over TLS (for the run without the SDK), or None with a note."""
+    try:
+        return ldredis.Store(url, prefix, cache_ttl=cache_ttl, tls_ca_file=ca)
+    except TypeError as e:
+        NOTES.append(f"Python over TLS skipped: ldredis.Store takes no tls_ca_file ({e})")
+        return None
+
+
 def main(argv: List[str]) -> int:
     url, datadir, init_n, mode = argv[1], argv[2], int(argv[3]), argv[4]
+    tls_url, tls_ca = os.environ.get("LDREDIS_TLS_URL"), os.environ.get("LDREDIS_TLS_CA_FILE")
+    if not tls_url or not tls_ca:
+        tls_url = tls_ca = None
+        NOTES.append("no TLS port (LDREDIS_TLS_URL, LDREDIS_TLS_CA_FILE unset): TLS cases skipped")
     quick = mode == "quick"
     # rounds, blocks per round, samples per round (get, hit x batch, all, init, upsert), and the
     # seconds of each thread measurement
@@ -169,6 +198,13 @@ def main(argv: List[str]) -> int:
         ld_up = ld_new_feature_store(url=url, prefix="pyup", caching=CacheConfig.disabled())
         sdk_up = SDKRedis.new_feature_store(url=url, prefix="pyup", caching=CacheConfig.disabled())
         stores += [ld_off, ld_hit, ld_init, ld_up]
+        ld_off_tls = sdk_off_tls = None
+        if tls_url and tls_ca:
+            ld_off_tls = tls_drop_in(tls_url, tls_ca, "py1k", CacheConfig.disabled())
+            if ld_off_tls is not None:
+                stores.append(ld_off_tls)
+                sdk_off_tls = SDKRedis.new_feature_store(url=tls_url, prefix="py1k", caching=CacheConfig.disabled(),
+                                                         redis_opts={"ssl_ca_certs": tls_ca})
         all_init = {FEATURES: data_init["flags"], SEGMENTS: data_init["segments"]}
 
         nkeys = len(keys)
@@ -232,6 +268,10 @@ def main(argv: List[str]) -> int:
 
         case("ld_get_off", "ldredis get, cache off", getter(ld_off), get_n)
         case("sdk_get_off", "SDK Redis store get, cache off", getter(sdk_off), get_n)
+        if ld_off_tls is not None:
+            case("ld_get_off_tls", "ldredis get, cache off, over TLS", getter(ld_off_tls), get_n)
+            case("sdk_get_off_tls", "SDK Redis store get, cache off, over TLS (redis-py rediss://)",
+                 getter(sdk_off_tls), get_n)
         case("ld_get_hit", "ldredis get, cache hit", getter(ld_hit), hit_n, hit_batch)
         case("sdk_get_hit", "SDK Redis store get, cache hit", getter(sdk_hit), hit_n, hit_batch)
         case("ld_all_off", "ldredis all(FEATURES), 1,000 flags, cache off", aller(ld_off), all_n)
@@ -270,6 +310,11 @@ def main(argv: List[str]) -> int:
              lambda i: store_off.get_raw("features", keys[i % nkeys]), get_n)
         case("ld_store_get_hit", "ldredis.Store.get_raw, cache hit (no SDK installed)",
              lambda i: store_hit.get_raw("features", keys[i % nkeys]), hit_n, hit_batch)
+        store_tls = tls_plain_store(tls_url, tls_ca, "py1k", 0) if tls_url and tls_ca else None
+        if store_tls is not None:
+            stores.append(store_tls)
+            case("ld_store_get_off_tls", "ldredis.Store.get_raw, cache off, over TLS (no SDK installed)",
+                 lambda i: store_tls.get_raw("features", keys[i % nkeys]), get_n)
         thread_cases = [("ld_store_get_off", lambda i: store_off.get_raw("features", keys[i % nkeys]))]
 
     # The harness's own objects (the data sets as dicts, the warmed caches) go to the permanent
@@ -324,6 +369,7 @@ def main(argv: List[str]) -> int:
         "blocks": blocks,
         "gc_frozen_after_setup": True,
         "init_flags": len(data_init["flags"]),
+        "tls": tls_url is not None,
         "sdk": None,
     }
     if HAVE_SDK:
