@@ -90,6 +90,24 @@ class Series:
         }
 
 
+def pair_block(sa: Series, a: Callable[[int], Any], sb: Series, b: Callable[[int], Any],
+               samples: int, start: int) -> int:
+    """Two cases measured op by op in turn (a b, b a, a b ...; the same key for both in each
+    sample), so that both see the same moment of a shared machine; returns the next index."""
+    i = start
+    for k in range(samples):
+        first, second = ((sa, a), (sb, b)) if k % 2 == 0 else ((sb, b), (sa, a))
+        t0 = now()
+        first[1](i)
+        t1 = now()
+        second[1](i)
+        t2 = now()
+        first[0].samples.append(t1 - t0)
+        second[0].samples.append(t2 - t1)
+        i += 1
+    return i
+
+
 def quantile(v: List[float], q: float) -> float:
     pos = q * (len(v) - 1)
     i = int(pos)
@@ -179,6 +197,13 @@ def main(argv: List[str]) -> int:
     series: Dict[str, Series] = {}
     throughput: Dict[str, Dict[str, Any]] = {}
     cases: List[tuple] = []  # (series, op, samples)
+    pairs: List[tuple] = []  # (series a, op a, series b, op b, samples): measured in turn
+
+    def pair(a: tuple, b: tuple, samples: int) -> None:
+        """Two cases, each (name, desc, op), measured op by op in turn (pair_block)."""
+        sa, sb = Series(a[0], a[1]), Series(b[0], b[1])
+        series[a[0]], series[b[0]] = sa, sb
+        pairs.append((sa, a[2], sb, b[2], samples))
 
     def case(name: str, desc: str, op: Callable[[int], Any], samples: int, batch: int = 1) -> None:
         s = Series(name, desc, batch)
@@ -269,9 +294,9 @@ def main(argv: List[str]) -> int:
         case("ld_get_off", "ldredis get, cache off", getter(ld_off), get_n)
         case("sdk_get_off", "SDK Redis store get, cache off", getter(sdk_off), get_n)
         if ld_off_tls is not None:
-            case("ld_get_off_tls", "ldredis get, cache off, over TLS", getter(ld_off_tls), get_n)
-            case("sdk_get_off_tls", "SDK Redis store get, cache off, over TLS (redis-py rediss://)",
-                 getter(sdk_off_tls), get_n)
+            pair(("ld_get_off_tls", "ldredis get, cache off, over TLS (in turn with the SDK's)", getter(ld_off_tls)),
+                 ("sdk_get_off_tls", "SDK Redis store get, cache off, over TLS (redis-py rediss://; in turn "
+                  "with ldredis's)", getter(sdk_off_tls)), get_n)
         case("ld_get_hit", "ldredis get, cache hit", getter(ld_hit), hit_n, hit_batch)
         case("sdk_get_hit", "SDK Redis store get, cache hit", getter(sdk_hit), hit_n, hit_batch)
         case("ld_all_off", "ldredis all(FEATURES), 1,000 flags, cache off", aller(ld_off), all_n)
@@ -327,18 +352,29 @@ def main(argv: List[str]) -> int:
     for s, op, samples in cases:
         for i in range(min(samples, 3)):
             op(i)
+    for _, a, _, b, _ in pairs:
+        for i in range(3):
+            a(i)
+            b(i)
 
     # Each round runs every case in `blocks` alternating blocks, so that the two sides of a
     # comparison are measured close together in time; both walk the same keys.
     for r in range(rounds):
         print(f"bench.py: Python round {r + 1}/{rounds}", file=sys.stderr)
         starts = [len(s.samples) for s, _, _ in cases]
+        pair_starts = [(len(sa.samples), len(sb.samples)) for sa, _, sb, _, _ in pairs]
         index = [r * 7919] * len(cases)
+        pair_index = [r * 7919] * len(pairs)
         for _ in range(blocks):
             for k, (s, op, samples) in enumerate(cases):
                 index[k] = s.block(op, max(1, samples // blocks), index[k])
+            for k, (sa, a, sb, b, samples) in enumerate(pairs):
+                pair_index[k] = pair_block(sa, a, sb, b, max(1, samples // blocks), pair_index[k])
         for k, (s, _, _) in enumerate(cases):
             s.end_round(starts[k])
+        for (sa, _, sb, _, _), (fa, fb) in zip(pairs, pair_starts):
+            sa.end_round(fa)
+            sb.end_round(fb)
 
     for name, op in thread_cases:
         for n in (1, 8):
