@@ -294,6 +294,11 @@ def main(argv: List[str]) -> int:
         case("ld_get_off", "ldredis get, cache off", getter(ld_off), get_n)
         case("sdk_get_off", "SDK Redis store get, cache off", getter(sdk_off), get_n)
         if ld_off_tls is not None:
+            # In their own blocks, as the plain TCP gets are (for TLS ÷ plain TCP per side) ...
+            case("ld_get_off_tls_blocks", "ldredis get, cache off, over TLS (own blocks)", getter(ld_off_tls), get_n)
+            case("sdk_get_off_tls_blocks", "SDK Redis store get, cache off, over TLS (own blocks)",
+                 getter(sdk_off_tls), get_n)
+            # ... and in turn with each other (the target: ldredis vs the SDK at the same moments)
             pair(("ld_get_off_tls", "ldredis get, cache off, over TLS (in turn with the SDK's)", getter(ld_off_tls)),
                  ("sdk_get_off_tls", "SDK Redis store get, cache off, over TLS (redis-py rediss://; in turn "
                   "with ldredis's)", getter(sdk_off_tls)), get_n)
