@@ -4,7 +4,7 @@
     python3 bench/report.py --raw DIR --out DIR [--command CMD] [--started ISO] [--elapsed S]
                             [--note TEXT ...]
 
-DIR (raw) holds c.json, mem.json, py.json, lua.json and redis-version.txt, as bench/run.sh
+DIR (raw) holds c.json, mem.json, tls.json, py.json, lua.json and redis-version.txt, as bench/run.sh
 writes them. Writes OUT/latest.md (the tables), OUT/latest.json (everything, ratios included)
 and OUT/ratios.svg (a bar chart of the target ratios, hand-written SVG: no dependency), and
 prints the Markdown on stdout. Every ratio compares two measurements of the same run; the
@@ -67,6 +67,7 @@ class Run:
     def __init__(self, raw: str) -> None:
         self.c = load(os.path.join(raw, "c.json"))
         self.mem = load(os.path.join(raw, "mem.json"))
+        self.tls = load(os.path.join(raw, "tls.json"))
         self.py = load(os.path.join(raw, "py.json"))
         self.lua = load(os.path.join(raw, "lua.json"))
         try:
@@ -125,8 +126,12 @@ def targets(run: Run) -> List[Dict[str, Any]]:
         ("C upsert (script mode), rejected", "ldredis upsert ÷ raw HGET of the same item (time)",
          div(run.cs("ld_upsert_script_rejected"), run.cs("raw_hget_upsert_item")), "<=", 1.4),
         (f"C init, {init_n:,} flags", "ldredis init ÷ raw hiredis pipelined init (time)", div(run.cs("ld_init"), run.cs("raw_init")), "<=", 1.3),
+        ("C get, cache off, over TLS", "ldredis get over TLS ÷ the same over plain TCP, in turn (time)",
+         div(run.cs("ld_get_off_tls"), run.cs("ld_get_off_paired")), "<=", 1.3),
         ("C get, cache hit, 2 threads", "2-thread ops/s ÷ 1-thread ops/s", div(run.ct("ld_get_hit_t2"), run.ct("ld_get_hit_t1")), ">=", 1.6),
         ("Python get, cache off", "SDK time ÷ ldredis time", div(run.ps("sdk_get_off"), run.ps("ld_get_off")), ">=", 5),
+        ("Python get, cache off, over TLS", "SDK time ÷ ldredis time, both over TLS, in turn",
+         div(run.ps("sdk_get_off_tls"), run.ps("ld_get_off_tls")), ">=", 3),
         ("Python get, cache hit", "SDK time ÷ ldredis time", div(run.ps("sdk_get_hit"), run.ps("ld_get_hit")), ">=", 1),
         ("Python all, 1,000 flags, cache off", "SDK time ÷ ldredis time", div(run.ps("sdk_all_off"), run.ps("ld_all_off")), ">=", 10),
         (f"Python init, {py_init_n:,} flags", "SDK time ÷ ldredis time", div(run.ps("sdk_init"), run.ps("ld_init")), ">=", 5),
@@ -140,6 +145,37 @@ def targets(run: Run) -> List[Dict[str, Any]]:
         met = None if ratio is None else (ratio <= goal if op == "<=" else ratio >= goal)
         out.append({"target": label, "ratio_is": meaning, "ratio": ratio, "op": op, "goal": goal, "met": met})
     return out
+
+
+def handshake_runs(run: Run) -> List[Dict[str, Any]]:
+    """The handshake counts (tls.json): per run, the threads, the connections the server
+    received during the gets, and the most a pool of that size could open for them."""
+    out = []
+    for r in run.tls.get("runs", []):
+        client = r.get("client", {})
+        bound = min(int(r.get("threads", 0)), int(client.get("pool_size", 16)))
+        out.append({"threads": r.get("threads"), "gets": client.get("gets", run.tls.get("gets")),
+                    "connections": r.get("server_connections"), "pool_bound": bound,
+                    "seconds": client.get("seconds"),
+                    "ok": r.get("server_connections") is not None and 1 <= r["server_connections"] <= bound})
+    return out
+
+
+def reported(run: Run) -> List[str]:
+    """The TLS figures reported without a goal: store creation + first operation, and the
+    handshakes per N gets."""
+    lines = []
+    a, b = run.cs("ld_open_first_tls"), run.cs("ld_open_first")
+    if a is not None:
+        lines.append(f"Store creation + first get over TLS (a full handshake): {fmt_ns(a)} median "
+                     f"(plain TCP: {fmt_ns(b)}).")
+    hs = handshake_runs(run)
+    if hs:
+        parts = [f"{h['connections']} with {h['threads']} thread{'s' if h['threads'] != 1 else ''}"
+                 f" (at most {h['pool_bound']}: {'yes' if h['ok'] else '**no**'})" for h in hs]
+        lines.append(f"TLS handshakes (connections the server received) per {hs[0]['gets']:,} gets, "
+                     f"cache off, one store: " + "; ".join(parts) + ".")
+    return lines
 
 
 def goal_text(t: Dict[str, Any]) -> str:
@@ -229,6 +265,10 @@ def markdown(run: Run, tg: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
         rows.append([t["target"], t["ratio_is"], fmt_ratio(t["ratio"]), goal_text(t), met])
     L += md_table(["target", "ratio", "measured", "goal", "result"], rows)
     L.append("")
+    rep = reported(run)
+    if rep:
+        L.append("Reported (no goal): " + " ".join(rep))
+        L.append("")
     L.append("![ratios](ratios.svg)")
     L.append("")
 
@@ -315,6 +355,8 @@ def markdown(run: Run, tg: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
         L += md_table(["case", "median", "p99"], rows)
         L.append("")
 
+    L += tls_section(run)
+
     L.append("## Lua: the FFI module (bindings/lua/ldredis.lua)")
     L.append("")
     if run.lua.get("series"):
@@ -360,6 +402,69 @@ def markdown(run: Run, tg: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
     L.append("How to read this, and what each case does: [bench/README.md](../README.md).")
     L.append("")
     return "\n".join(L)
+
+
+def tls_section(run: Run) -> List[str]:
+    """TLS against plain TCP on the same server (its TLS port), and the handshake counts."""
+    L = ["## TLS: the same server's TLS port (rediss://, a test CA, EC P-256 certificate)", ""]
+    if not run.c.get("env", {}).get("tls"):
+        return L + ["Not measured: the run had no TLS port.", ""]
+    c_pairs = [
+        ("get, cache off: TLS ÷ plain TCP (in turn, op by op)", "ld_get_off_tls", "ld_get_off_paired"),
+        ("get, cache off over TLS ÷ raw hiredis HGET (plain TCP, own blocks)", "ld_get_off_tls", "raw_hget"),
+        ("store creation + first get: TLS (full handshake) ÷ plain TCP", "ld_open_first_tls", "ld_open_first"),
+    ]
+    L += md_table(["C, ldredis", "TLS median", "p99", "plain median", "p99", "ratio (medians)",
+                   "ratio (p99s)", "per-round ratio range"], pair_rows(run, run.c, c_pairs, invert=False))
+    L.append("")
+    L.append("Raw hiredis has no TLS here (Debian's hiredis 0.14 is built without it), so the TLS "
+             "baseline is ldredis over plain TCP, measured in the same rounds and in turn with it, op "
+             "by op (TLS then plain, plain then TLS, ..., the same key for both): on this shared VM the "
+             "loopback round trip has two modes (busy vCPU, idle vCPU waking up) that change within "
+             "seconds, and separate blocks can land in different modes. Store "
+             "creation + first get: a new store (the CA file read into its own TLS context) and its "
+             "first get, cache off, which connects (over TLS: a full handshake, as a new store has no "
+             "session to resume); freeing the store is not timed.")
+    L.append("")
+    py = run.py.get("series", {})
+    if py.get("ld_get_off_tls") and py.get("sdk_get_off_tls"):
+        p_pairs = [("get, cache off, over TLS", "ld_get_off_tls", "sdk_get_off_tls")]
+        L += md_table(["Python", "ldredis median", "p99", "SDK median", "p99", "SDK ÷ ldredis (medians)",
+                       "(p99s)", "per-round range"], pair_rows(run, run.py, p_pairs, invert=True))
+        L.append("")
+        rows = []
+        for label, name in (("ldredis drop-in", "ld_get_off"), ("SDK (redis-py)", "sdk_get_off")):
+            tls = run.ps(name + "_tls_blocks")
+            rows.append([label, fmt_ns(tls), fmt_ns(run.ps(name)), fmt_ratio(div(tls, run.ps(name))),
+                         fmt_ns(run.ps(name + "_tls"))])
+        L += md_table(["Python get, cache off", "over TLS", "plain TCP", "TLS ÷ plain",
+                       "over TLS, in turn with the other store"], rows)
+        L.append("")
+        L.append('Both created as users create them: `url="rediss://…"`, '
+                 '`redis_opts={"ssl_ca_certs": CA}`, `CacheConfig.disabled()`. The target compares them '
+                 'measured in turn, op by op, on the same keys (the first table); TLS ÷ plain compares '
+                 'each store in its own blocks, as the plain TCP gets are measured.')
+        floor, sdk = run.cs("ld_get_off_tls"), run.ps("sdk_get_off_tls")
+        if floor and sdk:
+            L.append(f"For scale: the C get over TLS took {fmt_ns(floor)} (median) in this run, so no "
+                     f"store could make a TLS get from Python more than {fmt_ratio(div(sdk, floor))}× "
+                     f"faster than the SDK's {fmt_ns(sdk)} here.")
+        L.append("")
+    elif py.get("ld_store_get_off_tls"):
+        L.append(f"Python (no SDK installed): ldredis.Store.get_raw over TLS, cache off: "
+                 f"{fmt_ns(run.ps('ld_store_get_off_tls'))} median.")
+        L.append("")
+    hs = handshake_runs(run)
+    if hs:
+        L += md_table(["threads", "gets, cache off", "connections the server received (TLS handshakes)",
+                       "at most (min(threads, pool 16))", "time"],
+                      [[str(h["threads"]), f"{h['gets']:,}", str(h["connections"]), str(h["pool_bound"]),
+                        "–" if h["seconds"] is None else f"{h['seconds']:.2f} s"] for h in hs])
+        L.append("")
+        L.append("One new store per row; the server's `total_connections_received` (INFO stats, read "
+                 "with `redis-cli --tls`) before and after, minus the redis-cli connection that read it.")
+        L.append("")
+    return L
 
 
 def svg(tg: List[Dict[str, Any]], title: str) -> str:
@@ -432,7 +537,8 @@ def main() -> int:
     with open(os.path.join(args.out, "latest.md"), "w", encoding="utf-8") as f:
         f.write(md)
     with open(os.path.join(args.out, "latest.json"), "w", encoding="utf-8") as f:
-        json.dump({"meta": meta, "targets": tg, "c": run.c, "memory": run.mem, "python": run.py, "lua": run.lua},
+        json.dump({"meta": meta, "targets": tg, "reported": reported(run), "tls_handshakes": handshake_runs(run),
+                   "c": run.c, "memory": run.mem, "tls": run.tls, "python": run.py, "lua": run.lua},
                   f, indent=1)
         f.write("\n")
     quick = bool(run.c.get("env", {}).get("quick"))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh - `make bench` (full) and `make bench-quick` (--quick): libldredis measured side
 # by side with raw hiredis (C), the LaunchDarkly Python SDK's Redis store (Python) and direct
-# FFI calls (Lua), on one throwaway redis-server, in one run.
+# FFI calls (Lua), on one throwaway redis-server, in one run. The server also listens for TLS
+# (scripts/with-redis.sh --tls: a test CA and server certificate made with openssl in
+# build/bench/tls), so the TLS cases compare with the plain ones on the same data.
 #
 #   bash bench/run.sh [--quick] [--out DIR]
 #
@@ -11,7 +13,7 @@
 #   runs and produces its files. Benchmarks never pass or fail on their numbers.
 #
 # Needs a staged library (make stage: LDREDIS_STAGE, default build/stage), cc, pkg-config,
-# hiredis, redis-server, python3; the Python SDK (launchdarkly-server-sdk, redis) for the
+# hiredis, redis-server (built with TLS, as Debian's is), redis-cli, openssl, python3; the Python SDK (launchdarkly-server-sdk, redis) for the
 # Python comparison (the full run installs it with pip when missing; the quick run skips its
 # column with a note) and luajit for the Lua cases (skipped with a note when missing).
 set -euo pipefail
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -33,8 +35,8 @@ done
 if [ -z "$out" ]; then
   if [ "$quick" = 1 ]; then out=$work/quick; else out=$root/bench/results; fi
 fi
-mode=full; big=10000
-if [ "$quick" = 1 ]; then mode=quick; big=1000; fi
+mode=full; big=10000; hs_gets=10000
+if [ "$quick" = 1 ]; then mode=quick; big=1000; hs_gets=1000; fi
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -84,16 +86,36 @@ if [ "$quick" = 0 ] && ! python3 -c 'import orjson, sys; sys.exit(tuple(map(int,
   python3 -m pip install --quiet 'orjson>=3.10.15' >&2 || notes+=("orjson>=3.10.15 not installed: ldredis uses what is there")
 fi
 
-# 4. Everything against one throwaway redis-server (scripts/with-redis.sh picks a free loopback
-#    port and stops exactly that server afterwards).
+# 4. Everything against one throwaway redis-server (scripts/with-redis.sh picks free loopback
+#    ports, plain and TLS, and stops exactly that server afterwards).
 inner() {
   set -euo pipefail
-  log "redis-server on $LDREDIS_URL ($mode)"
+  log "redis-server on $LDREDIS_URL and $LDREDIS_TLS_URL ($mode)"
   log "C: libldredis vs raw hiredis"
   "$work/ldbench" run "$LDREDIS_URL" "$work" "$big" "$mode" > "$raw/c.json"
   log "C: memory of a process caching $big flags"
   # benchinit-ld holds the $big-flag data set (the C init case wrote it last).
   "$work/ldbench" mem "$LDREDIS_URL" benchinit-ld "$work/data-$big.tsv" > "$raw/mem.json"
+  log "C: connections (TLS handshakes) per $hs_gets gets over TLS, cache off"
+  # The server's count of accepted connections, read over TLS with redis-cli before and after
+  # each run; the redis-cli connection that reads "after" is one of them (subtracted).
+  conns() {
+    redis-cli --tls --cacert "$LDREDIS_TLS_CA_FILE" -h 127.0.0.1 -p "$LDREDIS_TLS_PORT" INFO stats |
+      tr -d '\r' | sed -n 's/^total_connections_received://p'
+  }
+  {
+    printf '{"gets": %d, "runs": [' "$hs_gets"
+    sep=""
+    for t in 1 8; do
+      before=$(conns)
+      client=$("$work/ldbench" handshakes "$LDREDIS_TLS_URL" "$work" "$hs_gets" "$t")
+      after=$(conns)
+      printf '%s\n {"threads": %d, "server_connections": %d, "client": %s}' "$sep" "$t" \
+        $(( after - before - 1 )) "$client"
+      sep=","
+    done
+    printf '\n]}\n'
+  } > "$raw/tls.json"
   log "Python: ldredis.launchdarkly vs ldclient.integrations.Redis"
   python3 "$root/bench/python/bench.py" "$LDREDIS_URL" "$work" "$big" "$mode" > "$raw/py.json"
   if command -v luajit >/dev/null; then
@@ -106,10 +128,10 @@ inner() {
   redis-server --version > "$raw/redis-version.txt"
 }
 export -f inner log
-export root work raw mode big
+export root work raw mode big hs_gets
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 t0=$(date +%s)
-bash "$root/scripts/with-redis.sh" bash -c inner
+bash "$root/scripts/with-redis.sh" --tls="$work/tls" bash -c inner
 elapsed=$(( $(date +%s) - t0 ))
 
 # 5. Ratios, table, JSON, chart.

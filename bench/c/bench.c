@@ -7,6 +7,13 @@
  *   ldbench mem URL PREFIX TSVFILE                 resident size of a process caching the flags
  *   ldbench one URL DATADIR INIT_N CASE N          one case N times, for perf / callgrind
  *   ldbench threads URL DATADIR MODE T SECONDS     T threads' ops/s (hit, off, raw, spin)
+ *   ldbench handshakes URL DATADIR N T             N gets, cache off, from T threads on one
+ *                                                  store (pool 16): JSON with the time taken
+ *
+ * Over TLS: with LDREDIS_TLS_URL and LDREDIS_TLS_CA_FILE set (scripts/with-redis.sh --tls), `run`
+ * adds the TLS cases (get, cache off, and store creation + first get, over the TLS port of the
+ * same server), `one` has the cases get_off_tls and open_first_tls, and a rediss:// URL given to
+ * `handshakes` trusts LDREDIS_TLS_CA_FILE.
  *
  * `run` expects DATADIR/data-1000.{json,tsv} and DATADIR/data-INIT_N.{json,tsv} (see
  * bench/gen_data.py). It writes only under its own prefixes (bench1k, benchinit-*, benchup)
@@ -183,14 +190,18 @@ static void series_end_round(series_t *s, size_t from) {
 
 typedef int (*op_fn)(void *ctx, size_t i);
 
+typedef void (*after_fn)(void *ctx);
+
 /* One round of a case: `samples` samples of `batch` operations each; op(ctx, i) with a
-   running index i (the caller maps it to keys). */
-static void run_block(series_t *s, op_fn op, void *ctx, int samples, size_t *counter) {
+   running index i (the caller maps it to keys). after (may be NULL) runs after each sample,
+   untimed. */
+static void run_block(series_t *s, op_fn op, after_fn after, void *ctx, int samples, size_t *counter) {
     for (int k = 0; k < samples; k++) {
         uint64_t t0 = now_ns();
         for (int b = 0; b < s->batch; b++) op(ctx, (*counter)++);
         uint64_t t1 = now_ns();
         series_add(s, (double)(t1 - t0) / s->batch);
+        if (after) after(ctx);
     }
 }
 
@@ -213,11 +224,24 @@ static void parse_url(const char *url) {
     g_port = atoi(colon + 1);
 }
 
-static ldredis_store *ld_open(const char *prefix, int64_t ttl_ms, int mode, int pool) {
+/* The TLS side (LDREDIS_TLS_URL, LDREDIS_TLS_CA_FILE from scripts/with-redis.sh --tls): the
+   same server as g_url, on its TLS port. NULL: the TLS cases are skipped. */
+static const char *g_tls_url, *g_tls_ca;
+
+static void tls_from_env(void) {
+    g_tls_url = getenv("LDREDIS_TLS_URL");
+    g_tls_ca = getenv("LDREDIS_TLS_CA_FILE");
+    if (g_tls_url && !*g_tls_url) g_tls_url = NULL;
+    if (g_tls_url && (!g_tls_ca || !*g_tls_ca)) die("LDREDIS_TLS_URL without LDREDIS_TLS_CA_FILE");
+}
+
+/* A store on url (a rediss:// URL trusts the CA file ca). */
+static ldredis_store *ld_open_at(const char *url, const char *ca, const char *prefix, int64_t ttl_ms, int mode, int pool) {
     ldredis_config *cfg = NULL;
     ldredis_store *st = NULL;
     ld_check(ldredis_config_new(&cfg), "config_new");
-    ld_check(ldredis_config_set_url(cfg, g_url), "set_url");
+    ld_check(ldredis_config_set_url(cfg, url), "set_url");
+    if (ca) ld_check(ldredis_config_set_tls_ca_file(cfg, ca), "set_tls_ca_file");
     ld_check(ldredis_config_set_prefix(cfg, prefix), "set_prefix");
     ld_check(ldredis_config_set_cache_ttl_ms(cfg, ttl_ms), "set_cache_ttl_ms");
     ld_check(ldredis_config_set_upsert_mode(cfg, mode), "set_upsert_mode");
@@ -226,6 +250,10 @@ static ldredis_store *ld_open(const char *prefix, int64_t ttl_ms, int mode, int 
     ld_check(ldredis_store_new(&st, cfg), "store_new");
     ldredis_config_free(cfg);
     return st;
+}
+
+static ldredis_store *ld_open(const char *prefix, int64_t ttl_ms, int mode, int pool) {
+    return ld_open_at(g_url, NULL, prefix, ttl_ms, mode, pool);
 }
 
 static redisContext *raw_open(void) {
@@ -271,6 +299,49 @@ static int raw_hget_op(void *p, size_t i) {
     if (r->type != REDIS_REPLY_STRING) die("HGET %s: no string", it->key);
     freeReplyObject(r);
     return 0;
+}
+
+/* A pair of cases measured op by op in turn (a b, b a, a b ...: each sample one operation of
+   each, on the same key, the order swapped every sample), so that both see the same moment of
+   the machine: on a shared VM the round trip has two modes (a busy vCPU answers in ~15 µs, an
+   idle one wakes in ~45 µs) that change within a second, and blocks of one case then the other
+   can land in different modes. */
+static void run_pair_block(series_t *sa, op_fn a, void *ca, series_t *sb, op_fn b, void *cb, int samples, size_t *counter) {
+    for (int k = 0; k < samples; k++) {
+        size_t i = (*counter)++;
+        int a_first = (k & 1) == 0;
+        uint64_t t0 = now_ns();
+        if (a_first) a(ca, i); else b(cb, i);
+        uint64_t t1 = now_ns();
+        if (a_first) b(cb, i); else a(ca, i);
+        uint64_t t2 = now_ns();
+        series_add(a_first ? sa : sb, (double)(t1 - t0));
+        series_add(a_first ? sb : sa, (double)(t2 - t1));
+    }
+}
+
+/* Store creation + first operation: the configuration, ldredis_store_new (over TLS: the CA
+   file read into a new TLS context) and a first get, cache off, which opens the connection
+   (over TLS: a full handshake, as a new store has no session to resume). The store is freed
+   after the sample, untimed (open_free). */
+typedef struct {
+    const char *url, *ca;
+    const dataset_t *d;
+    ldredis_store *last;
+} open_ctx;
+
+static int ld_open_first_op(void *p, size_t i) {
+    open_ctx *c = p;
+    get_ctx g = {ld_open_at(c->url, c->ca, "bench1k", 0, LDREDIS_UPSERT_SCRIPT, 16), NULL, c->d, "bench1k:features", 16};
+    ld_get_op(&g, i);
+    c->last = g.ld;
+    return 0;
+}
+
+static void open_free(void *p) {
+    open_ctx *c = p;
+    ldredis_store_free(c->last);
+    c->last = NULL;
 }
 
 static int ld_all_op(void *p, size_t i) {
@@ -639,7 +710,7 @@ static void print_tput(FILE *f, const tput_t *t, int last) {
 /* ---- run --------------------------------------------------------------------------------------- */
 
 typedef struct {
-    int rounds, blocks, get_samples, hit_samples, hit_batch, all_samples, init_samples, upsert_samples;
+    int rounds, blocks, get_samples, hit_samples, hit_batch, all_samples, init_samples, upsert_samples, open_samples;
     double thread_seconds;
 } plan_t;
 
@@ -691,11 +762,18 @@ static void env_close(bench_env *e) {
 }
 
 static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
-    /* rounds, blocks per round, then samples per round: get, hit (x batch), all, init, upsert */
-    plan_t plan = quick ? (plan_t){2, 2, 200, 100, 100, 2, 1, 100, 0.05}
-                        : (plan_t){9, 4, 3000, 2000, 200, 40, 4, 1500, 0.5};
+    /* rounds, blocks per round, then samples per round: get, hit (x batch), all, init, upsert,
+       store creation + first get */
+    plan_t plan = quick ? (plan_t){2, 2, 200, 100, 100, 2, 1, 100, 2, 0.05}
+                        : (plan_t){9, 4, 3000, 2000, 200, 40, 4, 1500, 40, 0.5};
     bench_env e;
     env_open(&e, url, dir, init_n);
+    tls_from_env();
+    /* Over TLS (when with-redis.sh --tls gave a TLS port): the same store settings, data and
+       server as g_off, through the TLS port. */
+    get_ctx g_off_tls = e.g_off;
+    g_off_tls.ld = g_tls_url ? ld_open_at(g_tls_url, g_tls_ca, "bench1k", 0, LDREDIS_UPSERT_SCRIPT, 16) : NULL;
+    open_ctx o_plain = {url, NULL, &e.d1k, NULL}, o_tls = {g_tls_url, g_tls_ca, &e.d1k, NULL};
     dataset_t d1k = e.d1k, dinit = e.dinit;
     ldredis_store *ld_off = e.ld_off, *ld_hit = e.ld_hit;
     redisContext *raw = e.raw;
@@ -729,7 +807,8 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     enum { S_LD_GET_OFF, S_RAW_HGET, S_LD_GET_HIT, S_LD_ALL_OFF, S_RAW_HGETALL, S_LD_INIT, S_RAW_INIT,
            S_LD_UP_SCRIPT_APPLIED, S_LD_UP_SCRIPT_REJECTED, S_RAW_EVALSHA_APPLIED, S_RAW_EVALSHA_REJECTED,
            S_LD_UP_WATCH_APPLIED, S_LD_UP_WATCH_REJECTED, S_RAW_HSET, S_RAW_HGET_UPSERT_ITEM,
-           S_LD_INITIALIZED_OFF, S_LD_INITIALIZED_HIT, S_RAW_EXISTS, S_COUNT };
+           S_LD_INITIALIZED_OFF, S_LD_INITIALIZED_HIT, S_RAW_EXISTS, S_LD_GET_OFF_TLS, S_LD_GET_OFF_PAIRED,
+           S_LD_OPEN_FIRST, S_LD_OPEN_FIRST_TLS, S_COUNT };
     series_t s[S_COUNT];
     series_init(&s[S_LD_GET_OFF], "ld_get_off", "ldredis_store_get, cache off (HGET)", 1, plan.rounds);
     series_init(&s[S_RAW_HGET], "raw_hget", "hiredis redisCommandArgv HGET, same keys", 1, plan.rounds);
@@ -749,6 +828,10 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     series_init(&s[S_LD_INITIALIZED_OFF], "ld_initialized_off", "ldredis_store_initialized, cache off (EXISTS)", 1, plan.rounds);
     series_init(&s[S_LD_INITIALIZED_HIT], "ld_initialized_hit", "ldredis_store_initialized, cached", plan.hit_batch, plan.rounds);
     series_init(&s[S_RAW_EXISTS], "raw_exists", "hiredis EXISTS PREFIX:$inited", 1, plan.rounds);
+    series_init(&s[S_LD_GET_OFF_TLS], "ld_get_off_tls", "ldredis_store_get, cache off (HGET), over TLS, in turn with ld_get_off_paired", 1, plan.rounds);
+    series_init(&s[S_LD_GET_OFF_PAIRED], "ld_get_off_paired", "ldredis_store_get, cache off (HGET), plain TCP, in turn with ld_get_off_tls", 1, plan.rounds);
+    series_init(&s[S_LD_OPEN_FIRST], "ld_open_first", "ldredis_store_new + first get (connect), plain TCP", 1, plan.rounds);
+    series_init(&s[S_LD_OPEN_FIRST_TLS], "ld_open_first_tls", "ldredis_store_new + first get (connect, full TLS handshake)", 1, plan.rounds);
 
     /* Warm-up: a short pass of every case, not recorded. */
     for (size_t k = 0; k < 200; k++) {
@@ -759,6 +842,8 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     raw_init_op(&i_raw, 0);
     ld_all_op(&g_off, 0);
     raw_hgetall_op(&g_off, 0);
+    if (g_tls_url)
+        for (size_t k = 0; k < 200; k++) ld_get_op(&g_off_tls, k);
 
     /* Each round runs every case in BLOCKS blocks, alternating (A1 B1 C1 ... A2 B2 C2 ...), so
        that the two sides of a comparison are measured within milliseconds of each other. */
@@ -769,27 +854,31 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
         int samples;
         size_t *counter;
         int rejected; /* for upserts: -1 leave, 0 applied, 1 rejected */
+        int tls;      /* 1: needs the TLS port (skipped without it) */
+        after_fn after;
     } case_t;
-    size_t c_get = 0, c_raw = 0, c_hit = 0, c_any = 0;
+    size_t c_get = 0, c_raw = 0, c_tls = 0, c_hit = 0, c_any = 0;
     const case_t cases[] = {
-        {&s[S_LD_GET_OFF], ld_get_op, &g_off, plan.get_samples, &c_get, -1},
-        {&s[S_RAW_HGET], raw_hget_op, &g_off, plan.get_samples, &c_raw, -1},
-        {&s[S_LD_GET_HIT], ld_get_op, &g_hit, plan.hit_samples, &c_hit, -1},
-        {&s[S_LD_ALL_OFF], ld_all_op, &g_off, plan.all_samples, &c_any, -1},
-        {&s[S_RAW_HGETALL], raw_hgetall_op, &g_off, plan.all_samples, &c_any, -1},
-        {&s[S_LD_INIT], ld_init_op, &i_ld, plan.init_samples, &c_any, -1},
-        {&s[S_RAW_INIT], raw_init_op, &i_raw, plan.init_samples, &c_any, -1},
-        {&s[S_LD_UP_SCRIPT_APPLIED], ld_upsert_op, &u_script, plan.upsert_samples, &c_any, 0},
-        {&s[S_RAW_EVALSHA_APPLIED], raw_evalsha_op, &u_raw, plan.upsert_samples, &c_any, 0},
-        {&s[S_LD_UP_WATCH_APPLIED], ld_upsert_op, &u_watch, plan.upsert_samples, &c_any, 0},
-        {&s[S_RAW_HSET], raw_hset_op, &u_hset, plan.upsert_samples, &c_any, -1},
-        {&s[S_RAW_HGET_UPSERT_ITEM], raw_hget_upsert_item_op, &u_script, plan.upsert_samples, &c_any, -1},
-        {&s[S_LD_UP_SCRIPT_REJECTED], ld_upsert_op, &u_script, plan.upsert_samples, &c_any, 1},
-        {&s[S_RAW_EVALSHA_REJECTED], raw_evalsha_op, &u_raw, plan.upsert_samples, &c_any, 1},
-        {&s[S_LD_UP_WATCH_REJECTED], ld_upsert_op, &u_watch, plan.upsert_samples, &c_any, 1},
-        {&s[S_LD_INITIALIZED_OFF], ld_initialized_op, &g_off, plan.get_samples, &c_any, -1},
-        {&s[S_RAW_EXISTS], raw_exists_op, &g_off, plan.get_samples, &c_any, -1},
-        {&s[S_LD_INITIALIZED_HIT], ld_initialized_op, &g_hit, plan.hit_samples, &c_any, -1},
+        {&s[S_LD_GET_OFF], ld_get_op, &g_off, plan.get_samples, &c_get, -1, 0, NULL},
+        {&s[S_RAW_HGET], raw_hget_op, &g_off, plan.get_samples, &c_raw, -1, 0, NULL},
+        {&s[S_LD_GET_HIT], ld_get_op, &g_hit, plan.hit_samples, &c_hit, -1, 0, NULL},
+        {&s[S_LD_ALL_OFF], ld_all_op, &g_off, plan.all_samples, &c_any, -1, 0, NULL},
+        {&s[S_RAW_HGETALL], raw_hgetall_op, &g_off, plan.all_samples, &c_any, -1, 0, NULL},
+        {&s[S_LD_INIT], ld_init_op, &i_ld, plan.init_samples, &c_any, -1, 0, NULL},
+        {&s[S_RAW_INIT], raw_init_op, &i_raw, plan.init_samples, &c_any, -1, 0, NULL},
+        {&s[S_LD_UP_SCRIPT_APPLIED], ld_upsert_op, &u_script, plan.upsert_samples, &c_any, 0, 0, NULL},
+        {&s[S_RAW_EVALSHA_APPLIED], raw_evalsha_op, &u_raw, plan.upsert_samples, &c_any, 0, 0, NULL},
+        {&s[S_LD_UP_WATCH_APPLIED], ld_upsert_op, &u_watch, plan.upsert_samples, &c_any, 0, 0, NULL},
+        {&s[S_RAW_HSET], raw_hset_op, &u_hset, plan.upsert_samples, &c_any, -1, 0, NULL},
+        {&s[S_RAW_HGET_UPSERT_ITEM], raw_hget_upsert_item_op, &u_script, plan.upsert_samples, &c_any, -1, 0, NULL},
+        {&s[S_LD_UP_SCRIPT_REJECTED], ld_upsert_op, &u_script, plan.upsert_samples, &c_any, 1, 0, NULL},
+        {&s[S_RAW_EVALSHA_REJECTED], raw_evalsha_op, &u_raw, plan.upsert_samples, &c_any, 1, 0, NULL},
+        {&s[S_LD_UP_WATCH_REJECTED], ld_upsert_op, &u_watch, plan.upsert_samples, &c_any, 1, 0, NULL},
+        {&s[S_LD_INITIALIZED_OFF], ld_initialized_op, &g_off, plan.get_samples, &c_any, -1, 0, NULL},
+        {&s[S_RAW_EXISTS], raw_exists_op, &g_off, plan.get_samples, &c_any, -1, 0, NULL},
+        {&s[S_LD_INITIALIZED_HIT], ld_initialized_op, &g_hit, plan.hit_samples, &c_any, -1, 0, NULL},
+        {&s[S_LD_OPEN_FIRST], ld_open_first_op, &o_plain, plan.open_samples, &c_any, -1, 0, open_free},
+        {&s[S_LD_OPEN_FIRST_TLS], ld_open_first_op, &o_tls, plan.open_samples, &c_any, -1, 1, open_free},
     };
     const int ncases = (int)(sizeof cases / sizeof cases[0]);
     size_t from[S_COUNT];
@@ -797,15 +886,19 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
         fprintf(stderr, "ldbench: C round %d/%d\n", r + 1, plan.rounds);
         for (int k = 0; k < S_COUNT; k++) from[k] = s[k].n;
         size_t start = (size_t)r * 7919; /* both sides walk the same keys in a round */
-        c_get = c_raw = start;
+        c_get = c_raw = c_tls = start;
         for (int b = 0; b < plan.blocks; b++) {
             for (int k = 0; k < ncases; k++) {
                 const case_t *c = &cases[k];
+                if (c->tls && !g_tls_url) continue;
                 int per = c->samples / plan.blocks;
                 if (per < 1) per = 1;
                 if (c->rejected >= 0) ((upsert_ctx *)c->ctx)->rejected = c->rejected;
-                run_block(c->s, c->op, c->ctx, per, c->counter);
+                run_block(c->s, c->op, c->after, c->ctx, per, c->counter);
             }
+            if (g_tls_url) /* get, cache off: TLS and plain TCP in turn, op by op */
+                run_pair_block(&s[S_LD_GET_OFF_TLS], ld_get_op, &g_off_tls, &s[S_LD_GET_OFF_PAIRED], ld_get_op, &g_off,
+                               plan.get_samples / plan.blocks, &c_tls);
         }
         for (int k = 0; k < S_COUNT; k++) series_end_round(&s[k], from[k]);
     }
@@ -849,20 +942,24 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     FILE *f = stdout;
     fprintf(f, "{\n  \"env\": {\"ldredis_version\": \"%s\", \"hiredis_version\": \"%d.%d.%d\", \"quick\": %s, "
                "\"rounds\": %d, \"blocks\": %d, \"init_flags\": %zu, \"init_segments\": %zu, \"init_json_bytes\": %zu, "
-               "\"upsert_item_bytes\": %zu, \"upsert_script_sha\": \"%s\", \"thread_seconds\": %.2f, \"cpus\": %ld},\n",
+               "\"upsert_item_bytes\": %zu, \"upsert_script_sha\": \"%s\", \"thread_seconds\": %.2f, \"cpus\": %ld, \"tls\": %s},\n",
             ldredis_version(), HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH, quick ? "true" : "false",
             plan.rounds, plan.blocks, dinit.n_flags, dinit.n - dinit.n_flags, dinit.doc_len, u_script.json_len, upsert_sha,
-            plan.thread_seconds, sysconf(_SC_NPROCESSORS_ONLN));
+            plan.thread_seconds, sysconf(_SC_NPROCESSORS_ONLN), g_tls_url ? "true" : "false");
     fprintf(f, "  \"hit_store_stats\": %.*s,\n", (int)stats_len, stats);
     ldredis_free(stats);
     fprintf(f, "  \"series\": {\n");
-    for (int k = 0; k < S_COUNT; k++) print_series(f, &s[k], k == S_COUNT - 1);
+    int last = S_COUNT - 1;
+    while (last > 0 && s[last].n == 0) last--;
+    for (int k = 0; k <= last; k++)
+        if (s[k].n) print_series(f, &s[k], k == last); /* the TLS series are empty without TLS */
     fprintf(f, "  },\n  \"throughput\": {\n");
     for (int k = 0; k < NTP; k++) print_tput(f, &tp[k], k == NTP - 1);
     fprintf(f, "  }\n}\n");
 
     for (int t = 0; t < 8; t++) redisFree(raws[t]);
     env_close(&e);
+    ldredis_store_free(g_off_tls.ld);
     ldredis_store_free(ld_script);
     ldredis_store_free(ld_watch);
     return 0;
@@ -953,9 +1050,20 @@ static int cmd_one(const char *url, const char *dir, int init_n, const char *whi
     make_upsert_item(&up, &d1k.items[0]);
     freeReplyObject(redisCommand(raw, "DEL benchup:features"));
     capture_upsert_sha(&up);
+    tls_from_env();
+    get_ctx g_tls = g_off;
+    g_tls.ld = NULL;
+    open_ctx o_plain = {url, NULL, &d1k, NULL}, o_tls = {g_tls_url, g_tls_ca, &d1k, NULL};
     op_fn op = NULL;
+    after_fn after = NULL;
     void *ctx = NULL;
+    if (strstr(which, "_tls") && !g_tls_url) die("%s needs LDREDIS_TLS_URL (scripts/with-redis.sh --tls)", which);
     if (!strcmp(which, "get_off")) op = ld_get_op, ctx = &g_off;
+    else if (!strcmp(which, "get_off_tls")) {
+        g_tls.ld = ld_open_at(g_tls_url, g_tls_ca, "bench1k", 0, LDREDIS_UPSERT_SCRIPT, 16);
+        op = ld_get_op, ctx = &g_tls;
+    } else if (!strcmp(which, "open_first")) op = ld_open_first_op, after = open_free, ctx = &o_plain;
+    else if (!strcmp(which, "open_first_tls")) op = ld_open_first_op, after = open_free, ctx = &o_tls;
     else if (!strcmp(which, "raw_hget")) op = raw_hget_op, ctx = &g_off;
     else if (!strcmp(which, "get_hit")) op = ld_get_op, ctx = &g_hit;
     else if (!strcmp(which, "all_off")) op = ld_all_op, ctx = &g_off;
@@ -965,13 +1073,29 @@ static int cmd_one(const char *url, const char *dir, int init_n, const char *whi
     else if (!strcmp(which, "upsert")) op = ld_upsert_op, ctx = &up;
     else if (!strcmp(which, "raw_evalsha")) op = raw_evalsha_op, ctx = &up;
     else die("unknown case %s", which);
-    for (long k = 0; k < 3; k++) op(ctx, (size_t)k); /* warm: connections, script, first init */
-    uint64_t t0 = now_ns();
-    CALLGRIND_START_INSTRUMENTATION;
-    for (long k = 0; k < n; k++) op(ctx, (size_t)k);
-    CALLGRIND_STOP_INSTRUMENTATION;
-    uint64_t t1 = now_ns();
-    printf("%s: %ld ops, %.1f ns/op\n", which, n, (double)(t1 - t0) / (double)n);
+    for (long k = 0; k < 3; k++) { /* warm: connections, script, first init */
+        op(ctx, (size_t)k);
+        if (after) after(ctx);
+    }
+    uint64_t spent = 0;
+    if (!after) {
+        uint64_t t0 = now_ns();
+        CALLGRIND_START_INSTRUMENTATION;
+        for (long k = 0; k < n; k++) op(ctx, (size_t)k);
+        CALLGRIND_STOP_INSTRUMENTATION;
+        spent = now_ns() - t0;
+    } else {
+        for (long k = 0; k < n; k++) {
+            uint64_t t0 = now_ns();
+            CALLGRIND_START_INSTRUMENTATION;
+            op(ctx, (size_t)k);
+            CALLGRIND_STOP_INSTRUMENTATION;
+            spent += now_ns() - t0;
+            after(ctx); /* untimed, uninstrumented */
+        }
+    }
+    printf("%s: %ld ops, %.1f ns/op\n", which, n, (double)spent / (double)n);
+    ldredis_store_free(g_tls.ld);
     env_close(&e);
     ldredis_store_free(up.ld);
     return 0;
@@ -1002,6 +1126,49 @@ static int cmd_threads(const char *url, const char *dir, const char *which, int 
     return 0;
 }
 
+/* ---- handshakes: N gets, cache off, from T threads on one new store ------------------------
+   The caller counts the connections the server received meanwhile (INFO stats
+   total_connections_received, before and after): with a pool, that is the connections the
+   pool opened (at most T), not N. */
+
+typedef struct {
+    get_ctx g;
+    size_t from, count;
+} hs_arg;
+
+static void *hs_thread(void *p) {
+    hs_arg *a = p;
+    for (size_t k = 0; k < a->count; k++) ld_get_op(&a->g, a->from + k);
+    return NULL;
+}
+
+static int cmd_handshakes(const char *url, const char *dir, long n, int t) {
+    if (n < 1 || t < 1 || t > 64) die("handshakes: 1 or more gets, 1 to 64 threads");
+    tls_from_env();
+    dataset_t d1k;
+    load_dataset(&d1k, dir, 1000); /* the keys of bench1k, which `run` wrote */
+    const char *ca = strncmp(url, "rediss://", 9) == 0 ? g_tls_ca : NULL;
+    uint64_t t0 = now_ns();
+    ldredis_store *st = ld_open_at(url, ca, "bench1k", 0, LDREDIS_UPSERT_SCRIPT, 16);
+    pthread_t th[64];
+    hs_arg args[64];
+    for (int k = 0; k < t; k++) {
+        size_t from = (size_t)n * (size_t)k / (size_t)t, to = (size_t)n * (size_t)(k + 1) / (size_t)t;
+        args[k] = (hs_arg){{st, NULL, &d1k, "bench1k:features", 16}, from, to - from};
+        if (pthread_create(&th[k], NULL, hs_thread, &args[k]) != 0) die("pthread_create");
+    }
+    for (int k = 0; k < t; k++) pthread_join(th[k], NULL);
+    uint64_t t1 = now_ns();
+    char *stats = NULL;
+    size_t stats_len = 0;
+    ld_check(ldredis_store_stats_json(&stats, &stats_len, st), "stats");
+    printf("{\"gets\": %ld, \"threads\": %d, \"pool_size\": 16, \"tls\": %s, \"seconds\": %.3f, \"stats\": %.*s}\n",
+           n, t, ca ? "true" : "false", (double)(t1 - t0) / 1e9, (int)stats_len, stats);
+    ldredis_free(stats);
+    ldredis_store_free(st);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 7 && strcmp(argv[1], "one") == 0)
         return cmd_one(argv[2], argv[3], atoi(argv[4]), argv[5], atol(argv[6]));
@@ -1010,10 +1177,14 @@ int main(int argc, char **argv) {
     if (argc == 6 && strcmp(argv[1], "run") == 0)
         return cmd_run(argv[2], argv[3], atoi(argv[4]), strcmp(argv[5], "quick") == 0);
     if (argc == 5 && strcmp(argv[1], "mem") == 0) return cmd_mem(argv[2], argv[3], argv[4]);
+    if (argc == 6 && strcmp(argv[1], "handshakes") == 0)
+        return cmd_handshakes(argv[2], argv[3], atol(argv[4]), atoi(argv[5]));
     fprintf(stderr, "usage: ldbench run URL DATADIR INIT_N quick|full\n"
                     "       ldbench mem URL PREFIX TSVFILE\n"
                     "       ldbench one URL DATADIR INIT_N CASE N   (get_off raw_hget get_hit all_off raw_hgetall\n"
-                    "                                               init raw_init upsert raw_evalsha)\n"
-                    "       ldbench threads URL DATADIR hit|off|raw|spin THREADS SECONDS\n");
+                    "                                               init raw_init upsert raw_evalsha open_first\n"
+                    "                                               get_off_tls open_first_tls)\n"
+                    "       ldbench threads URL DATADIR hit|off|raw|spin THREADS SECONDS\n"
+                    "       ldbench handshakes URL DATADIR N THREADS\n");
     return 2;
 }

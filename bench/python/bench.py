@@ -15,6 +15,10 @@ the SDK (``launchdarkly-server-sdk`` + ``redis``) is not installed its cases are
 note says so; the ldredis side always runs (it needs the SDK's model classes too, so without
 the SDK only the plain ``ldredis.Store`` cases run).
 
+Over TLS (``LDREDIS_TLS_URL`` and ``LDREDIS_TLS_CA_FILE`` set, as ``scripts/with-redis.sh
+--tls`` sets them: the TLS port of the same server): get, cache off, on both sides, each
+created the same way, ``url="rediss://..."``, ``redis_opts={"ssl_ca_certs": CA}``.
+
 Rounds interleave the cases; a sample is one operation, or the mean of a batch for cache hits.
 """
 
@@ -86,6 +90,24 @@ class Series:
         }
 
 
+def pair_block(sa: Series, a: Callable[[int], Any], sb: Series, b: Callable[[int], Any],
+               samples: int, start: int) -> int:
+    """Two cases measured op by op in turn (a b, b a, a b ...; the same key for both in each
+    sample), so that both see the same moment of a shared machine; returns the next index."""
+    i = start
+    for k in range(samples):
+        first, second = ((sa, a), (sb, b)) if k % 2 == 0 else ((sb, b), (sa, a))
+        t0 = now()
+        first[1](i)
+        t1 = now()
+        second[1](i)
+        t2 = now()
+        first[0].samples.append(t1 - t0)
+        second[0].samples.append(t2 - t1)
+        i += 1
+    return i
+
+
 def quantile(v: List[float], q: float) -> float:
     pos = q * (len(v) - 1)
     i = int(pos)
@@ -121,8 +143,33 @@ def threads_ops_per_s(n: int, op: Callable[[int], Any], seconds: float) -> float
     return sum(counts) / ((now() - t0) / 1e9)
 
 
+def tls_drop_in(url: str, ca: str, prefix: str, caching: Any) -> Any:
+    """ldredis's drop-in over TLS, created as the SDK's is (redis-py's ``ssl_ca_certs``), or
+    None with a note when this binding has no TLS options yet."""
+    try:
+        return ld_new_feature_store(url=url, prefix=prefix, caching=caching,
+                                    redis_opts={"ssl_ca_certs": ca})
+    except ldredis.InvalidArgumentError as e:
+        NOTES.append(f"Python over TLS skipped: this ldredis binding does not take "
+                     f"redis_opts['ssl_ca_certs'] ({e})")
+        return None
+
+
+def tls_plain_store(url: str, ca: str, prefix: str, cache_ttl: float) -> Any:
+    """An ldredis.Store over TLS (for the run without the SDK), or None with a note."""
+    try:
+        return ldredis.Store(url, prefix, cache_ttl=cache_ttl, tls_ca_file=ca)
+    except TypeError as e:
+        NOTES.append(f"Python over TLS skipped: ldredis.Store takes no tls_ca_file ({e})")
+        return None
+
+
 def main(argv: List[str]) -> int:
     url, datadir, init_n, mode = argv[1], argv[2], int(argv[3]), argv[4]
+    tls_url, tls_ca = os.environ.get("LDREDIS_TLS_URL"), os.environ.get("LDREDIS_TLS_CA_FILE")
+    if not tls_url or not tls_ca:
+        tls_url = tls_ca = None
+        NOTES.append("no TLS port (LDREDIS_TLS_URL, LDREDIS_TLS_CA_FILE unset): TLS cases skipped")
     quick = mode == "quick"
     # rounds, blocks per round, samples per round (get, hit x batch, all, init, upsert), and the
     # seconds of each thread measurement
@@ -150,6 +197,13 @@ def main(argv: List[str]) -> int:
     series: Dict[str, Series] = {}
     throughput: Dict[str, Dict[str, Any]] = {}
     cases: List[tuple] = []  # (series, op, samples)
+    pairs: List[tuple] = []  # (series a, op a, series b, op b, samples): measured in turn
+
+    def pair(a: tuple, b: tuple, samples: int) -> None:
+        """Two cases, each (name, desc, op), measured op by op in turn (pair_block)."""
+        sa, sb = Series(a[0], a[1]), Series(b[0], b[1])
+        series[a[0]], series[b[0]] = sa, sb
+        pairs.append((sa, a[2], sb, b[2], samples))
 
     def case(name: str, desc: str, op: Callable[[int], Any], samples: int, batch: int = 1) -> None:
         s = Series(name, desc, batch)
@@ -169,6 +223,13 @@ def main(argv: List[str]) -> int:
         ld_up = ld_new_feature_store(url=url, prefix="pyup", caching=CacheConfig.disabled())
         sdk_up = SDKRedis.new_feature_store(url=url, prefix="pyup", caching=CacheConfig.disabled())
         stores += [ld_off, ld_hit, ld_init, ld_up]
+        ld_off_tls = sdk_off_tls = None
+        if tls_url and tls_ca:
+            ld_off_tls = tls_drop_in(tls_url, tls_ca, "py1k", CacheConfig.disabled())
+            if ld_off_tls is not None:
+                stores.append(ld_off_tls)
+                sdk_off_tls = SDKRedis.new_feature_store(url=tls_url, prefix="py1k", caching=CacheConfig.disabled(),
+                                                         redis_opts={"ssl_ca_certs": tls_ca})
         all_init = {FEATURES: data_init["flags"], SEGMENTS: data_init["segments"]}
 
         nkeys = len(keys)
@@ -232,6 +293,15 @@ def main(argv: List[str]) -> int:
 
         case("ld_get_off", "ldredis get, cache off", getter(ld_off), get_n)
         case("sdk_get_off", "SDK Redis store get, cache off", getter(sdk_off), get_n)
+        if ld_off_tls is not None:
+            # In their own blocks, as the plain TCP gets are (for TLS ÷ plain TCP per side) ...
+            case("ld_get_off_tls_blocks", "ldredis get, cache off, over TLS (own blocks)", getter(ld_off_tls), get_n)
+            case("sdk_get_off_tls_blocks", "SDK Redis store get, cache off, over TLS (own blocks)",
+                 getter(sdk_off_tls), get_n)
+            # ... and in turn with each other (the target: ldredis vs the SDK at the same moments)
+            pair(("ld_get_off_tls", "ldredis get, cache off, over TLS (in turn with the SDK's)", getter(ld_off_tls)),
+                 ("sdk_get_off_tls", "SDK Redis store get, cache off, over TLS (redis-py rediss://; in turn "
+                  "with ldredis's)", getter(sdk_off_tls)), get_n)
         case("ld_get_hit", "ldredis get, cache hit", getter(ld_hit), hit_n, hit_batch)
         case("sdk_get_hit", "SDK Redis store get, cache hit", getter(sdk_hit), hit_n, hit_batch)
         case("ld_all_off", "ldredis all(FEATURES), 1,000 flags, cache off", aller(ld_off), all_n)
@@ -270,6 +340,11 @@ def main(argv: List[str]) -> int:
              lambda i: store_off.get_raw("features", keys[i % nkeys]), get_n)
         case("ld_store_get_hit", "ldredis.Store.get_raw, cache hit (no SDK installed)",
              lambda i: store_hit.get_raw("features", keys[i % nkeys]), hit_n, hit_batch)
+        store_tls = tls_plain_store(tls_url, tls_ca, "py1k", 0) if tls_url and tls_ca else None
+        if store_tls is not None:
+            stores.append(store_tls)
+            case("ld_store_get_off_tls", "ldredis.Store.get_raw, cache off, over TLS (no SDK installed)",
+                 lambda i: store_tls.get_raw("features", keys[i % nkeys]), get_n)
         thread_cases = [("ld_store_get_off", lambda i: store_off.get_raw("features", keys[i % nkeys]))]
 
     # The harness's own objects (the data sets as dicts, the warmed caches) go to the permanent
@@ -282,18 +357,29 @@ def main(argv: List[str]) -> int:
     for s, op, samples in cases:
         for i in range(min(samples, 3)):
             op(i)
+    for _, a, _, b, _ in pairs:
+        for i in range(3):
+            a(i)
+            b(i)
 
     # Each round runs every case in `blocks` alternating blocks, so that the two sides of a
     # comparison are measured close together in time; both walk the same keys.
     for r in range(rounds):
         print(f"bench.py: Python round {r + 1}/{rounds}", file=sys.stderr)
         starts = [len(s.samples) for s, _, _ in cases]
+        pair_starts = [(len(sa.samples), len(sb.samples)) for sa, _, sb, _, _ in pairs]
         index = [r * 7919] * len(cases)
+        pair_index = [r * 7919] * len(pairs)
         for _ in range(blocks):
             for k, (s, op, samples) in enumerate(cases):
                 index[k] = s.block(op, max(1, samples // blocks), index[k])
+            for k, (sa, a, sb, b, samples) in enumerate(pairs):
+                pair_index[k] = pair_block(sa, a, sb, b, max(1, samples // blocks), pair_index[k])
         for k, (s, _, _) in enumerate(cases):
             s.end_round(starts[k])
+        for (sa, _, sb, _, _), (fa, fb) in zip(pairs, pair_starts):
+            sa.end_round(fa)
+            sb.end_round(fb)
 
     for name, op in thread_cases:
         for n in (1, 8):
@@ -324,6 +410,7 @@ def main(argv: List[str]) -> int:
         "blocks": blocks,
         "gc_frozen_after_setup": True,
         "init_flags": len(data_init["flags"]),
+        "tls": tls_url is not None,
         "sdk": None,
     }
     if HAVE_SDK:
