@@ -214,6 +214,35 @@ else
   smoke_ok=0
 fi
 
+# Runs a test program under valgrind against a throwaway redis-server: under_valgrind NAME
+# PROGRAM [with-redis.sh options and command prefix...]. Definite and indirect leaks and memory
+# errors fail (exit 99); "possibly lost" blocks of the Swift runtime's caches are reported but
+# tolerated; the program's own checks must pass too.
+under_valgrind() {
+  local name=$1 program=$2 status
+  shift 2
+  if ! command -v valgrind >/dev/null; then
+    fail "valgrind is not installed (make deps installs it)"
+    return
+  fi
+  "${with_redis[@]}" "$@" timeout 1800 \
+    valgrind --leak-check=full --show-leak-kinds=definite,indirect \
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+    --log-file="$work/$name-valgrind.log" "$program" >"$work/$name-valgrind-run.log" 2>&1
+  status=$?
+  if [ "$status" -eq 99 ]; then
+    fail "valgrind found memory errors or definite/indirect leaks ($work/$name-valgrind.log):"
+    grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|Invalid|uninitialised' \
+      "$work/$name-valgrind.log" | head -20 | sed 's/^/    /'
+  else
+    pass "valgrind: $(grep -o 'ERROR SUMMARY: .*' "$work/$name-valgrind.log" | tail -n 1)"
+    grep -E '(definitely|indirectly|possibly) lost:' "$work/$name-valgrind.log" |
+      sed 's/^==[0-9]*== */    /'
+  fi
+  smoke_result "$name under valgrind" "$([ "$status" -eq 99 ] && echo 0 || echo "$status")" \
+    "$work/$name-valgrind-run.log"
+}
+
 # Checks a smoke run: its exit status, and its last line "N passed, 0 failed".
 smoke_result() {
   local label=$1 status=$2 log=$3 last
@@ -231,49 +260,15 @@ if [ "$smoke_ok" -eq 1 ]; then
   smoke_result "smoke" "${PIPESTATUS[0]}" "$work/smoke.log"
 
   section "smoke test under valgrind"
-  if ! command -v valgrind >/dev/null; then
-    fail "valgrind is not installed (make deps installs it)"
-  else
-    # Definite and indirect leaks and memory errors fail (exit 99); "possibly lost" blocks of
-    # the Swift runtime's caches are reported but tolerated. Fewer thread iterations: valgrind
-    # serializes the threads and is ~50x slower.
-    "${with_redis[@]}" env LDREDIS_SMOKE_ITERATIONS=40 timeout 1800 \
-      valgrind --leak-check=full --show-leak-kinds=definite,indirect \
-      --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-      --log-file="$work/valgrind.log" "$work/smoke" >"$work/smoke-valgrind.log" 2>&1
-    status=$?
-    if [ "$status" -eq 99 ]; then
-      fail "valgrind found memory errors or definite/indirect leaks ($work/valgrind.log):"
-      grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|Invalid|uninitialised' \
-        "$work/valgrind.log" | head -20 | sed 's/^/    /'
-    else
-      pass "valgrind: $(grep -o 'ERROR SUMMARY: .*' "$work/valgrind.log" | tail -n 1)"
-      grep -E '(definitely|indirectly|possibly) lost:' "$work/valgrind.log" |
-        sed 's/^==[0-9]*== */    /'
-    fi
-    smoke_result "smoke under valgrind" "$([ "$status" -eq 99 ] && echo 0 || echo "$status")" \
-      "$work/smoke-valgrind.log"
-  fi
+  # Fewer thread iterations: valgrind serializes the threads and is ~50x slower.
+  under_valgrind "smoke" "$work/smoke" env LDREDIS_SMOKE_ITERATIONS=40
 fi
 
-section "TLS: a throwaway redis-server that speaks only TLS (scripts/with-tls-redis.sh)"
+section "TLS: a throwaway redis-server with a TLS port (scripts/with-redis.sh --tls)"
 if "$CC" "${CWARN[@]}" -o "$work/tls" "$here/tls.c" "${pc_flags[@]}" 2>"$work/tls-build.err"; then
-  bash "$root/scripts/with-tls-redis.sh" timeout 300 "$work/tls" > "$work/tls.log" 2>&1
+  "${with_redis[@]}" --tls="$work/tls-certs" timeout 300 "$work/tls" > "$work/tls.log" 2>&1
   smoke_result "tls" "$?" "$work/tls.log"
-  if command -v valgrind >/dev/null; then
-    bash "$root/scripts/with-tls-redis.sh" timeout 1800 \
-      valgrind --leak-check=full --show-leak-kinds=definite,indirect \
-      --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-      --log-file="$work/tls-valgrind.log" "$work/tls" >"$work/tls-valgrind-run.log" 2>&1
-    status=$?
-    if [ "$status" -eq 99 ]; then
-      fail "valgrind found memory errors or definite/indirect leaks over TLS ($work/tls-valgrind.log):"
-      grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|Invalid|uninitialised' \
-        "$work/tls-valgrind.log" | head -20 | sed 's/^/    /'
-    else
-      smoke_result "tls under valgrind" "$status" "$work/tls-valgrind-run.log"
-    fi
-  fi
+  under_valgrind "tls" "$work/tls" --tls="$work/tls-certs"
 else
   fail "tls.c does not build:"
   sed 's/^/    /' "$work/tls-build.err" | head -20

@@ -1,8 +1,9 @@
 /* Tests/C/tls.c - libldredis over TLS, from C (run by Tests/C/run.sh through
-   scripts/with-tls-redis.sh, and again under valgrind): every operation over rediss://, the
+   scripts/with-redis.sh --tls, and again under valgrind): every operation over rediss://, the
    errors of a wrong CA, a wrong server name and a missing key file, verification off, one
    handshake per pooled connection, and 100 store new/free cycles leaking no descriptors.
-   Environment: LDREDIS_URL (rediss://localhost:PORT/0), LDREDIS_TLS_DIR (certificates). */
+   Environment (scripts/with-redis.sh --tls): LDREDIS_TLS_URL (rediss://127.0.0.1:PORT/0) and
+   LDREDIS_TLS_CA_FILE (DIR/ca.crt; DIR holds the other test certificates too). */
 #define _POSIX_C_SOURCE 200809L
 #include <ldredis.h>
 #include <dirent.h>
@@ -70,12 +71,17 @@ static int open_fds(void)
 
 int main(void)
 {
-    url = getenv("LDREDIS_URL");
-    dir = getenv("LDREDIS_TLS_DIR");
-    if (!url || !dir || strncmp(url, "rediss://", 9) != 0) {
-        fprintf(stderr, "tls: run me through scripts/with-tls-redis.sh\n");
+    static char directory[512];
+    const char *ca = getenv("LDREDIS_TLS_CA_FILE");
+    url = getenv("LDREDIS_TLS_URL");
+    if (!url || !ca || strncmp(url, "rediss://", 9) != 0 || strlen(ca) >= sizeof directory) {
+        fprintf(stderr, "tls: run me through scripts/with-redis.sh --tls\n");
         return 2;
     }
+    strcpy(directory, ca);
+    char *slash = strrchr(directory, '/');
+    if (slash) *slash = 0;
+    dir = directory;
     ldredis_store *st = NULL;
     char *out = NULL;
     size_t len = 0;

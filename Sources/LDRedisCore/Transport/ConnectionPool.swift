@@ -43,23 +43,21 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
     /// and keeps serving: later operations open new connections (after a failover to another
     /// master, or when the endpoint's address changed). Unlike `close`, not final.
     func drain() {
-        let connections: [RedisConnection] = lock.withLock {
-            generation += 1
-            let all = idle
-            idle.removeAll()
-            open -= all.count
-            connectionReturned.broadcast()
-            return all
-        }
-        for c in connections { c.close() }
+        closeIdle { generation += 1 }
     }
 
     /// Connections open now (idle and busy).
     var openConnections: Int { lock.withLock { open } }
 
     func close() {
+        closeIdle { closed = true }
+    }
+
+    /// Under the lock: `change`, then take the idle connections (waking waiters); then closes
+    /// them outside the lock. Busy ones are dropped when they come back.
+    private func closeIdle(after change: () -> Void) {
         let connections: [RedisConnection] = lock.withLock {
-            closed = true
+            change()
             let all = idle
             idle.removeAll()
             open -= all.count
