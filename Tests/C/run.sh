@@ -268,7 +268,7 @@ section "TLS: a throwaway redis-server with a TLS port (scripts/with-redis.sh --
 if "$CC" "${CWARN[@]}" -o "$work/tls" "$here/tls.c" "${pc_flags[@]}" 2>"$work/tls-build.err"; then
   "${with_redis[@]}" --tls="$work/tls-certs" timeout 300 "$work/tls" > "$work/tls.log" 2>&1
   smoke_result "tls" "$?" "$work/tls.log"
-  under_valgrind "tls" "$work/tls" --tls="$work/tls-certs"
+  under_valgrind "tls" "$work/tls" --tls="$work/tls-certs" env LDREDIS_TLS_CYCLES=100
 else
   fail "tls.c does not build:"
   sed 's/^/    /' "$work/tls-build.err" | head -20
