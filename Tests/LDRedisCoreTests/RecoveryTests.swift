@@ -282,4 +282,20 @@ final class RecoveryTests {
         #expect(try version(server, hash, decomposed) == 2)
         #expect(try s.all(kind: "features").count == 3, "the list cache keeps both too")
     }
+
+    @Test("a server that refuses scripting (ACL) gets the write-back through WATCH, not a store stuck unavailable")
+    func writeBackWithoutScripting() throws {
+        let server = try RedisServer()
+        try server.cli("ACL", "SETUSER", "noscripts", "on", ">pw", "~*", "+@all", "-@scripting")
+        let s = try manualStore(server, ttl: -1) { c in
+            try c.setURL("redis://noscripts:pw@127.0.0.1:\(server.port)/0")
+        }
+        server.pause()
+        #expect(throws: StoreError.self) { try s.upsert(kind: "features", key: "f", item: Fixture.item("f", 1)) }
+        server.resume()
+        s.runBackgroundTick()
+        #expect(s.currentStatus.available, "recovered: \(s.currentStatus.lastError ?? "")")
+        #expect(try version(server, s.core.key(for: "features"), "f") == 1)
+        #expect(try server.calls("evalsha") == 0, "no script ran")
+    }
 }

@@ -19,21 +19,20 @@ extension RedisFeatureStore {
     func upsertMany(_ writes: [PendingWrite]) throws(StoreError) -> [Result<UpsertResult, StoreError>] {
         var results: [Result<UpsertResult, StoreError>] = []
         results.reserveCapacity(writes.count)
-        if usesWatch {
-            for w in writes {
-                do {
-                    results.append(.success(try upsert(kind: w.kind, key: w.key, item: w.item)))
-                } catch {
-                    if error.isOutage { throw error }
-                    results.append(.failure(error))
-                }
-            }
-            return results
-        }
         var start = 0
-        while start < writes.count {
+        batches: while start < writes.count {
+            if usesWatch {
+                for w in writes[start...] {
+                    do {
+                        results.append(.success(try upsert(kind: w.kind, key: w.key, item: w.item)))
+                    } catch {
+                        if error.isOutage { throw error }
+                        results.append(.failure(error))
+                    }
+                }
+                break
+            }
             let batch = writes[start..<min(writes.count, start + RedisFeatureStore.writeBackBatchSize)]
-            start += batch.count
             var encoder = CommandEncoder(reserving: batch.reduce(256) { $0 + $1.item.json.count + $1.key.utf8.count + 96 })
             encoder.command("SCRIPT", "LOAD", UpsertScript.source)
             for w in batch {
@@ -42,16 +41,20 @@ extension RedisFeatureStore {
             }
             let replies = try pipeline(encoder)
             if let message = replies.first?.errorMessage {
+                // A server that refuses scripting (ACL, renamed commands): WATCH from here on.
+                if noteScriptingRefusal(message) { continue batches }
                 throw ReplyError.storeError(message, replyingTo: "SCRIPT LOAD")
             }
             for (w, reply) in zip(batch, replies.dropFirst()) {
                 if let message = reply.errorMessage {
+                    if noteScriptingRefusal(message) { continue batches }   // this item and the rest: WATCH
                     let error = ReplyError.storeError(message, replyingTo: "the write-back of \"\(w.key)\" in \(key(for: w.kind))")
                     if error.isOutage { throw error }
                     results.append(.failure(error))
-                    continue
+                } else {
+                    results.append(Result { () throws(StoreError) in try UpsertScript.result(reply, hashKey: key(for: w.kind), field: w.key) })
                 }
-                results.append(Result { () throws(StoreError) in try UpsertScript.result(reply, hashKey: key(for: w.kind), field: w.key) })
+                start += 1
             }
         }
         return results

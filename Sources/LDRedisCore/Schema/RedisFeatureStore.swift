@@ -190,16 +190,22 @@ public final class RedisFeatureStore: @unchecked Sendable {
         guard item.version >= 0 && item.version <= ItemParser.maximumVersion else {
             throw StoreError.invalidArgument("the version must be from 0 to \(ItemParser.maximumVersion)")
         }
-        let mode = configuration.upsertMode
         if usesWatch {
             return try upsertWithWatch(kind: kind, key: itemKey, item: item)
         }
         do {
             return try upsertWithScript(kind: kind, key: itemKey, item: item)
-        } catch .redis(let message) where mode == .auto && UpsertScript.isRefusal(message) {
-            lock.withLock { scriptRefused = true }
+        } catch .redis(let message) where noteScriptingRefusal(message) {
             return try upsertWithWatch(kind: kind, key: itemKey, item: item)
         }
+    }
+
+    /// In the automatic mode, an error reply that means the server refuses scripting switches
+    /// upserts to WATCH for good; true when it did.
+    func noteScriptingRefusal(_ message: String) -> Bool {
+        guard configuration.upsertMode == .auto, UpsertScript.isRefusal(message) else { return false }
+        lock.withLock { scriptRefused = true }
+        return true
     }
 
     /// True when upserts use WATCH: configured so, or the server refused scripting.
