@@ -298,4 +298,21 @@ final class RecoveryTests {
         #expect(try version(server, s.core.key(for: "features"), "f") == 1)
         #expect(try server.calls("evalsha") == 0, "no script ran")
     }
+
+    @Test("an init made during an outage still reaches a server that refuses scripting (without removing fields: reported)")
+    func initDuringOutageWithoutScripting() throws {
+        let server = try RedisServer(arguments: ["--user", "noscripts", "on", ">pw", "~*", "+@all", "-@scripting"])
+        let s = try manualStore(server, ttl: -1) { c in
+            try c.setURL("redis://noscripts:pw@127.0.0.1:\(server.port)/0")
+        }
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 1), Fixture.item("b", 1)]))
+        server.stop()
+        #expect(throws: StoreError.self) { try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 2), Fixture.item("c", 1)])) }
+        try server.restart()                                   // empty: only the write-back can bring them
+        s.runBackgroundTick()
+        #expect(s.currentStatus.available)
+        let hash = s.core.key(for: "features")
+        #expect(try version(server, hash, "a") == 2 && version(server, hash, "c") == 1, "the init's items are in Redis")
+        #expect(s.currentStatus.lastError?.contains("without removing the fields") == true, "and the status says what was not done: \(s.currentStatus.lastError ?? "nil")")
+    }
 }

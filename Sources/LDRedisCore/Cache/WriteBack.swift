@@ -18,7 +18,9 @@
 /// - Where Redis kept a higher version, the cache and the journal learn it.
 /// - If the store ever initialized, `$inited` is set again (Redis may have restarted empty).
 /// An outage during the write-back aborts it (it runs again at the next recovery); any other
-/// error is reported per item or kind, and the rest go on.
+/// error is reported per item or kind, and the rest go on. When the server refuses the
+/// replace transaction whole (it refuses scripting), the init's items are written back
+/// version-checked like the others, without removing fields, and that is reported.
 struct WriteBack {
     let core: RedisFeatureStore
     let journal: OutageJournal
@@ -31,12 +33,16 @@ struct WriteBack {
         /// What Redis refused, one message per item or kind.
         var refused: [String] = []
         var refusedCount = 0
+        /// What was done differently from the plan (and why).
+        var notes: [String] = []
 
         /// A line for the status's last error, or nil when nothing was refused.
         var summary: String? {
-            guard refusedCount > 0 else { return nil }
-            let shown = refused.prefix(3).joined(separator: "; ")
-            return "write-back after the outage: Redis refused \(refusedCount) item(s) or kind(s), skipped: \(shown)"
+            var parts = notes
+            if refusedCount > 0 {
+                parts.append("Redis refused \(refusedCount) item(s) or kind(s), skipped: " + refused.prefix(3).joined(separator: "; "))
+            }
+            return parts.isEmpty ? nil : "write-back after the outage: " + parts.joined(separator: "; ")
         }
     }
 
@@ -64,8 +70,11 @@ struct WriteBack {
                     initedWritten = true
                 } catch {
                     if error.isOutage { throw error }
-                    report.refused.append(error.description)
-                    report.refusedCount += replacements.count
+                    // The transaction was refused whole (a server that refuses scripting, OOM):
+                    // the items still go back, version-checked, below; only the removal of the
+                    // fields the init does not have is not done, and that is reported.
+                    journal.replacementsApplied(replacements.map(\.name))
+                    report.notes.append("an init made during the outage was written back without removing the fields it does not have (\(error.description))")
                 }
             }
         }
