@@ -294,6 +294,7 @@ class Store:
         self._closing = False
         self._forked = False
         self._listener: Optional[StatusListener] = None
+        self._observer: Optional[StatusListener] = None
         self._trampoline: Optional[Any] = None  # the ctypes callback: kept while registered
         self._listener_registered = False
         self._listener_lock = threading.Lock()
@@ -559,7 +560,7 @@ class Store:
             lock.acquire()
         try:
             if listener is None:
-                if self._listener_registered:
+                if self._listener_registered and self._observer is None:
                     lib.ldredis_store_set_status_listener(h, STATUS_FN(), None)
                     self._listener_registered = False
                 self._listener = None
@@ -576,6 +577,21 @@ class Store:
             if lock is not None:
                 lock.release()
             self._leave()
+
+    def _set_observer(self, observer: StatusListener) -> None:
+        """Internal (the SDK drop-in's memo): a second function called on every status change,
+        before the listener, independent of :meth:`set_status_listener`."""
+        h = self._enter()
+        with self._listener_lock:
+            try:
+                self._observer = observer
+                if self._trampoline is None:
+                    self._trampoline = STATUS_FN(_make_trampoline(weakref.ref(self)))
+                if not self._listener_registered:
+                    lib.ldredis_store_set_status_listener(h, self._trampoline, None)
+                    self._listener_registered = True
+            finally:
+                self._leave()
 
     def stats(self) -> Dict[str, int]:
         """Counters: cache_hits, cache_misses, coalesced_waits, redis_round_trips,
@@ -669,6 +685,9 @@ def _make_trampoline(store_ref: "weakref.ReferenceType[Store]") -> Callable[[Any
             store = store_ref()
             if store is None:
                 return
+            observer = store._observer
+            if observer is not None:
+                observer(bool(available), bool(needs_refresh))
             listener = store._listener
             if listener is None:
                 return

@@ -247,6 +247,19 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
         self._memo_enabled = True
         self._inited = False
         _memos.add(self)
+        if mode == "infinite":
+            # After an outage libldredis writes back what it wrote and learns the items that
+            # Redis holds at a higher version (another writer's): forget the memo when the
+            # store comes back, so readers see what libldredis now holds. (Held weakly: the
+            # store must not keep this object alive.)
+            me = weakref.ref(self)
+
+            def on_status(available: bool, needs_refresh: bool) -> None:
+                target = me()
+                if target is not None:
+                    target._on_status(available, needs_refresh)
+
+            store._set_observer(on_status)
 
     # ---- FeatureStore -----------------------------------------------------------------------
 
@@ -507,6 +520,14 @@ class LDRedisFeatureStore(FeatureStore, DiagnosticDescription):
             self._generation += 1
             self._items.pop((namespace, key), None)
             self._alls.pop(namespace, None)
+
+    def _on_status(self, available: bool, needs_refresh: bool) -> None:
+        """Infinite memo: the store is available again after an outage (its write-back done)."""
+        if available:
+            with self._lock:
+                self._generation += 1
+                self._items.clear()
+                self._alls.clear()
 
     def _reset(self, init_entries_end: float) -> None:
         """After an init: the memo starts empty, its reads until ``init_entries_end`` kept no

@@ -18,7 +18,7 @@ from ldclient.feature_store import CacheConfig  # noqa: E402
 from ldclient.versioned_data_kind import FEATURES, SEGMENTS  # noqa: E402
 
 import ldredis  # noqa: E402
-from conftest import Threads, run_threads  # noqa: E402
+from conftest import Threads, run_threads, wait_for  # noqa: E402
 from ldredis import launchdarkly as ldr  # noqa: E402
 
 KEY = "launchdarkly:features"
@@ -473,5 +473,32 @@ class TestLifetime:
             _, status = os.waitpid(pid, 0)
             assert os.WEXITSTATUS(status) == 0
             assert version(s, "f") == 1  # the parent's memo is untouched
+        finally:
+            s.close()
+
+
+class TestInfiniteMemoAfterAnOutage:
+    def test_the_memo_learns_what_the_write_back_learned(self, own_redis):
+        """Infinite cache: a write made during an outage is written back after it, version-
+        checked; where another writer holds a higher version, libldredis learns it, and so must
+        the memo (it used to keep serving the write the outage swallowed, forever)."""
+        s = ldr.new_feature_store(url=own_redis.url, prefix="memo-outage",
+                                  caching=CacheConfig(expiration=float("inf")),
+                                  operation_timeout=0.3, connect_timeout=0.3)
+        try:
+            s.init({FEATURES: {"f": make_flag("f", 5)}, SEGMENTS: {}})
+            assert version(s, "f") == 5
+            own_redis.client().cmd("HSET", "memo-outage:features", "f", json.dumps(make_flag("f", 9)))
+            own_redis.pause()
+            try:
+                s.upsert(FEATURES, make_flag("f", 6))     # fails: the infinite cache keeps it
+            except ldredis.Error:
+                pass
+            finally:
+                own_redis.resume()
+            assert not s.store.status().available
+            assert version(s, "f") == 6
+            assert wait_for(lambda: s.store.status().available), "the write-back ran"
+            assert version(s, "f") == 9, "the other writer's higher version, which Redis kept"
         finally:
             s.close()
