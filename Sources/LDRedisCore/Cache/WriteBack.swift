@@ -46,7 +46,8 @@ struct WriteBack {
         }
     }
 
-    /// Runs the write-back; throws only on an outage.
+    /// Runs the write-back. Throws on an outage, or when it cannot proceed at all (a full pool,
+    /// a closed store): the store then stays unavailable and it runs again at the next tick.
     func run() throws(StoreError) -> Report {
         var report = Report()
         var initedWritten = false
