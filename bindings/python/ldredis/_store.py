@@ -565,14 +565,8 @@ class Store:
                     self._listener_registered = False
                 self._listener = None
                 return
-            # One C callback per store, for its whole life; replacing the Python function is
-            # an attribute swap, so no change is lost and no ctypes callback is freed early.
             self._listener = listener
-            if self._trampoline is None:
-                self._trampoline = STATUS_FN(_make_trampoline(weakref.ref(self)))
-            if not self._listener_registered:
-                lib.ldredis_store_set_status_listener(h, self._trampoline, None)
-                self._listener_registered = True
+            self._register_trampoline(h)
         finally:
             if lock is not None:
                 lock.release()
@@ -585,13 +579,19 @@ class Store:
         with self._listener_lock:
             try:
                 self._observer = observer
-                if self._trampoline is None:
-                    self._trampoline = STATUS_FN(_make_trampoline(weakref.ref(self)))
-                if not self._listener_registered:
-                    lib.ldredis_store_set_status_listener(h, self._trampoline, None)
-                    self._listener_registered = True
+                self._register_trampoline(h)
             finally:
                 self._leave()
+
+    def _register_trampoline(self, h: Any) -> None:
+        """Registers the store's one C status callback, once for its whole life (replacing the
+        listener or the observer is then an attribute swap: no change lost, no ctypes callback
+        freed early). Called with ``_listener_lock`` held (or from inside the callback)."""
+        if self._trampoline is None:
+            self._trampoline = STATUS_FN(_make_trampoline(weakref.ref(self)))
+        if not self._listener_registered:
+            lib.ldredis_store_set_status_listener(h, self._trampoline, None)
+            self._listener_registered = True
 
     def stats(self) -> Dict[str, int]:
         """Counters: cache_hits, cache_misses, coalesced_waits, redis_round_trips,
