@@ -14,14 +14,21 @@ final class SentinelFixture: @unchecked Sendable {
     private var sentinelPIDs: [pid_t] = []
     private let directory: String
     let sentinelPassword: String?
+    /// TLS only, everywhere: master, replica (replicating over TLS) and sentinels.
+    let tls: TLSCertificates?
 
-    init(sentinelPassword: String? = nil, sentinels count: Int = 3) throws {
+    init(sentinelPassword: String? = nil, sentinels count: Int = 3, tls: Bool = false) throws {
         self.sentinelPassword = sentinelPassword
+        self.tls = tls ? try TLSCertificates.shared() : nil
         // No 5 s wait before a full sync (Redis 7's diskless default): a replica is in sync
         // at once, and so is a demoted master after a failover.
-        let quick = ["--repl-diskless-sync-delay", "0"]
-        master = try RedisServer(arguments: quick)
-        replica = try RedisServer(arguments: quick + ["--replicaof", "127.0.0.1", String(master.port)])
+        var quick = ["--repl-diskless-sync-delay", "0"]
+        func server(_ arguments: [String]) throws -> RedisServer {
+            tls ? try TLSRedisServer.start(arguments: arguments) : try RedisServer(arguments: arguments)
+        }
+        if tls { quick += ["--tls-replication", "yes"] }
+        master = try server(quick)
+        replica = try server(quick + ["--replicaof", "127.0.0.1", String(master.port)])
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("ldredis-sentinel-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -47,7 +54,7 @@ final class SentinelFixture: @unchecked Sendable {
         for _ in 0..<20 {
             let port = Int.random(in: 20_000..<60_000)
             var conf = """
-            port \(port)
+            \(tls == nil ? "port \(port)" : "port 0\ntls-port \(port)")
             bind 127.0.0.1
             daemonize no
             dir \(directory)
@@ -58,6 +65,10 @@ final class SentinelFixture: @unchecked Sendable {
             sentinel parallel-syncs \(SentinelFixture.masterName) 1
 
             """
+            if let tls {
+                conf += "tls-cert-file \(tls.server.cert)\ntls-key-file \(tls.server.key)\n"
+                    + "tls-ca-cert-file \(tls.caFile)\ntls-replication yes\ntls-auth-clients no\n"
+            }
             if let sentinelPassword { conf += "requirepass \(sentinelPassword)\nsentinel sentinel-pass \(sentinelPassword)\n" }
             let path = "\(directory)/sentinel-\(port).conf"
             try conf.write(toFile: path, atomically: true, encoding: .utf8)
@@ -65,7 +76,8 @@ final class SentinelFixture: @unchecked Sendable {
             var up = false
             for _ in 0..<300 {
                 if !Subprocess.isRunning(pid) { break }
-                if RedisServer.ping(port: port) { up = true; break }
+                if tls == nil ? RedisServer.ping(port: port)
+                    : ((try? sentinelCLI(port, "PING")) ?? "").hasPrefix("PONG") { up = true; break }
                 usleep(10_000)
             }
             if up {
@@ -87,6 +99,10 @@ final class SentinelFixture: @unchecked Sendable {
         for s in sentinels ?? sentinelAddresses { try c.addSentinel(s) }
         try c.setSentinelMaster(SentinelFixture.masterName)
         c.setSentinelAuth(username: nil, password: sentinelPassword)
+        if let tls {
+            c.tlsOverride = true
+            c.tlsCAFile = tls.caFile
+        }
         c.setPrefix(prefix)
         c.cacheTTLMilliseconds = cacheTTL
         try c.setOperationTimeout(milliseconds: 2_000)
@@ -98,6 +114,7 @@ final class SentinelFixture: @unchecked Sendable {
     func sentinelCLI(_ port: Int, _ args: String...) throws -> String {
         var auth: [String] = []
         if let sentinelPassword { auth = ["--no-auth-warning", "-a", sentinelPassword] }
+        if let tls { auth += ["--tls", "--cacert", tls.caFile] }
         var text = try Subprocess.output(try RedisServer.which("redis-cli"),
                                          ["-h", "127.0.0.1", "-p", String(port), "--raw"] + auth + args)
         if text.hasSuffix("\n") { text.removeLast() }

@@ -16,6 +16,8 @@ final class RoutedSession: RedisSession {
     private(set) var signal: RouteSignal?
     /// True when the session refused to send because its server is no longer current.
     private(set) var refusedStale = false
+    /// True once a batch with a write was sent (see `CommandEncoder.hasWrite`).
+    private(set) var wrote = false
 
     init(_ inner: RedisSession, server: RedisEndpoint, asking: Bool = false, isCurrent: @escaping () -> Bool) {
         self.inner = inner
@@ -42,6 +44,7 @@ final class RoutedSession: RedisSession {
             askingReplyOwed = true
         }
         try inner.send(commands, deadline: deadline)
+        if commands.hasWrite { wrote = true }
     }
 
     func receive(_ count: Int, deadline: Deadline) throws(StoreError) -> [RedisReply] {

@@ -16,6 +16,12 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
     private var generation = 0
     /// Set when something suggests the master moved: the next operation asks the sentinels.
     private var suspect = true
+    /// Replicas connected to the master, from its `ROLE` (at discovery, at a switch and every
+    /// poll). While there are any, a write is acknowledged only once a replica has it
+    /// (`WAIT 1`): Sentinel promotes only replicas, so an acknowledged write survives the
+    /// failover, and a master demoted behind the store's back (its replica promoted away)
+    /// cannot confirm a write it would lose.
+    private var replicaCount = 0
     private var closed = false
     /// One discovery at a time; others wait for its result.
     private let discovery = Lock()
@@ -59,7 +65,11 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
                         lock.withLock { generation == seen }
                     }
                     do throws(StoreError) {
-                        return try body(routed, deadline)
+                        let value = try body(routed, deadline)
+                        if routed.wrote, lock.withLock({ replicaCount }) > 0 {
+                            try confirmReplicated(routed, server: pool.target.endpoint, deadline: deadline)
+                        }
+                        return value
                     } catch {
                         signal = routed.signal
                         refusedStale = routed.refusedStale
@@ -82,6 +92,16 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// `WAIT 1` within what is left of the operation's time: a replica has the write.
+    private func confirmReplicated(_ session: RoutedSession, server: RedisEndpoint, deadline: Deadline) throws(StoreError) {
+        let left = (Int64(bitPattern: deadline.nanoseconds &- Deadline.now().nanoseconds)) / 1_000_000
+        var wait = CommandEncoder()
+        wait.command("WAIT", "1", String(max(1, left)))
+        let reply = try session.pipeline(wait, deadline: deadline)
+        if case .integer(let acknowledged)? = reply.first, acknowledged >= 1 { return }
+        throw StoreError.unavailable("Redis at \(server) did not confirm the write on a replica within \(max(1, left)) ms (WAIT 1): a failover may be under way, and the write may be lost")
     }
 
     /// The master's pool and its generation; asks the sentinels first when the master is
@@ -121,7 +141,10 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
     }
 
     func maintain(available: Bool) {
-        guard !available || !watcher.isSubscribed || lock.withLock({ suspect }) else { return }
+        guard !available || !watcher.isSubscribed || lock.withLock({ suspect }) else {
+            refreshRole()
+            return
+        }
         try? discover()
     }
 
@@ -201,19 +224,47 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
             if current == nil { pool.close() }
             throw StoreError.unavailable("Redis at \(address) is a \(first), not a master")
         }
-        switchMaster(to: pool)
+        switchMaster(to: pool, replicas: SentinelTopology.replicas(inRole: role))
     }
 
-    /// Makes `address` the master (from a `+switch-master` event: Sentinel just promoted it).
+    /// The number of replicas in a master's `ROLE` reply (0 when it cannot be read: `ROLE`
+    /// refused by an ACL, say; writes then are not waited for).
+    private static func replicas(inRole role: RedisReply?) -> Int {
+        guard case .array(let parts)? = role, parts.count >= 3, case .array(let replicas) = parts[2] else { return 0 }
+        return replicas.count
+    }
+
+    /// Every poll: the master's `ROLE` (its replicas; and a master that says it is a replica
+    /// now is suspect).
+    private func refreshRole() {
+        guard let (pool, seen) = lock.withLock({ master.map { ($0, generation) } }) else { return }
+        let role: RedisReply?? = try? pool.withSession { (session, deadline) throws(StoreError) -> RedisReply? in
+            var command = CommandEncoder()
+            command.command("ROLE")
+            return try session.pipeline(command, deadline: deadline).first
+        }
+        guard let found = role, let role = found else { return }
+        if case .array(let parts) = role, let first = parts.first?.text, first != "master" {
+            markSuspect(seen)
+            return
+        }
+        let count = SentinelTopology.replicas(inRole: role)
+        lock.withLock { if generation == seen { replicaCount = count } }
+    }
+
+    /// Makes `address` the master (from a `+switch-master` event: Sentinel just promoted it),
+    /// then reads its replicas.
     func switchMaster(to address: RedisEndpoint) {
         if lock.withLock({ master?.target.endpoint == address }) { return }
-        switchMaster(to: ConnectionPool(target: .node(config, address), settings: settings))
+        switchMaster(to: ConnectionPool(target: .node(config, address), settings: settings), replicas: 0)
+        refreshRole()
     }
 
-    private func switchMaster(to pool: ConnectionPool) {
+    private func switchMaster(to pool: ConnectionPool, replicas: Int) {
         let old: ConnectionPool? = lock.withLock {
             suspect = false
             discoveries += 1
+            replicaCount = replicas
             guard master !== pool else { return nil }
             if closed { return pool }
             let old = master

@@ -2,6 +2,11 @@
 struct CommandEncoder {
     private(set) var buffer: [UInt8] = []
     private(set) var commandCount = 0
+    /// True once a command that writes data was encoded (`EXEC`, `EVALSHA`, `EVAL`, `SET`,
+    /// `DEL`, `HSET`, `HDEL`): Sentinel mode waits for a replica's acknowledgement of writes.
+    private(set) var hasWrite = false
+    /// The next argument is a command's name.
+    private var nameExpected = false
 
     init(reserving capacity: Int = 256) {
         buffer.reserveCapacity(capacity)
@@ -16,6 +21,7 @@ struct CommandEncoder {
     /// Starts a command of `argumentCount` arguments; append exactly that many next.
     mutating func begin(argumentCount: Int) {
         commandCount += 1
+        nameExpected = true
         buffer.append(UInt8(ascii: "*"))
         appendDecimal(argumentCount)
         buffer.append(0x0D); buffer.append(0x0A)
@@ -31,11 +37,22 @@ struct CommandEncoder {
     }
 
     mutating func argument(_ bytes: UnsafeRawBufferPointer) {
+        if nameExpected {
+            nameExpected = false
+            if !hasWrite && CommandEncoder.isWrite(bytes) { hasWrite = true }
+        }
         buffer.append(UInt8(ascii: "$"))
         appendDecimal(bytes.count)
         buffer.append(0x0D); buffer.append(0x0A)
         buffer.append(contentsOf: bytes)
         buffer.append(0x0D); buffer.append(0x0A)
+    }
+
+    private static let writeCommands: [[UInt8]] = ["EXEC", "EVALSHA", "EVAL", "SET", "DEL", "HSET", "HDEL"].map { Array($0.utf8) }
+
+    private static func isWrite(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard (3...7).contains(name.count) else { return false }
+        return writeCommands.contains { $0.count == name.count && $0.elementsEqual(name) }
     }
 
     private mutating func appendDecimal(_ value: Int) {
