@@ -40,6 +40,7 @@ final class SentinelTests {
         #expect(d.contains("\"sentinel_master\":\"\(SentinelFixture.masterName)\""), "\(d)")
         #expect(d.contains("\"master\":\"127.0.0.1:\(f.master.port)\""), "\(d)")
         #expect(d.contains("redis-sentinel://"), "\(d)")
+        #expect(d.contains("\"master_replicas\":\"1\""), "\(d)")
     }
 
     @Test("a master name no sentinel knows is unavailable, naming the master and the sentinels asked")
@@ -196,6 +197,14 @@ final class SentinelTests {
         #expect(got?.header.version == 1, "\(String(describing: got?.text)) replica: \(onReplica)")
         #expect(try f.master.calls("hget") == 0)
         #expect(try f.replica.calls("hget") == 1)
+        // Once Sentinel has made the demoted master a replica of the new one, the store knows
+        // (its writes wait for that replica from then on).
+        try f.waitUntil("the demoted master replicates the new one") {
+            ((try? f.replica.cli("INFO", "replication")) ?? "").contains("state=online")
+        }
+        try f.waitUntil("the store counts the new master's replica", seconds: 10) {
+            describe(s).contains("\"master_replicas\":\"1\"")
+        }
     }
 
     @Test("the master killed with SIGKILL: errors while Sentinel promotes the replica, then the new master serves; infinite cache writes the outage's writes back")

@@ -16,11 +16,11 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
     private var generation = 0
     /// Set when something suggests the master moved: the next operation asks the sentinels.
     private var suspect = true
-    /// Replicas connected to the master, from its `ROLE` (at discovery, at a switch and every
-    /// poll). While there are any, a write is acknowledged only once a replica has it
-    /// (`WAIT 1`): Sentinel promotes only replicas, so an acknowledged write survives the
-    /// failover, and a master demoted behind the store's back (its replica promoted away)
-    /// cannot confirm a write it would lose.
+    /// Replicas connected to the master, from its `ROLE` (at discovery, at a switch, every poll,
+    /// and after each write while it is 0). While there are any, a write is acknowledged only
+    /// once a replica has it (`WAIT 1`): Sentinel promotes only replicas, so an acknowledged
+    /// write survives the failover, and a master demoted behind the store's back (its replica
+    /// promoted away) cannot confirm a write it would lose.
     private var replicaCount = 0
     private var closed = false
     /// One discovery at a time; others wait for its result.
@@ -66,8 +66,8 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
                     }
                     do throws(StoreError) {
                         let value = try body(routed, deadline)
-                        if routed.wrote, lock.withLock({ replicaCount }) > 0 {
-                            try confirmReplicated(routed, server: pool.target.endpoint, deadline: deadline)
+                        if routed.wrote {
+                            try confirmReplicated(routed, server: pool.target.endpoint, seen: seen, deadline: deadline)
                         }
                         return value
                     } catch {
@@ -94,15 +94,37 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
         }
     }
 
-    /// `WAIT 1` within what is left of the operation's time: a replica has the write.
-    private func confirmReplicated(_ session: RoutedSession, server: RedisEndpoint, deadline: Deadline) throws(StoreError) {
-        let left = (Int64(bitPattern: deadline.nanoseconds &- Deadline.now().nanoseconds)) / 1_000_000
-        var wait = CommandEncoder()
-        wait.command("WAIT", "1", String(max(1, left)))
-        let reply = try session.pipeline(wait, deadline: deadline)
-        if case .integer(let acknowledged)? = reply.first, acknowledged >= 1 { return }
-        throw StoreError.unavailable("Redis at \(server) did not confirm the write on a replica within \(max(1, left)) ms (WAIT 1): a failover may be under way, and the write may be lost")
+    /// After a write: `WAIT 1` within what is left of the operation's time, so a replica has
+    /// it. A master with no replica known is asked for its `ROLE` first (one more round trip
+    /// while it has none): a replica that attached since the last poll is waited for at once.
+    private func confirmReplicated(_ session: RoutedSession, server: RedisEndpoint, seen: Int,
+                                   deadline: Deadline) throws(StoreError) {
+        if lock.withLock({ replicaCount }) == 0 {
+            var role = CommandEncoder()
+            role.command("ROLE")
+            let reply = try session.pipeline(role, deadline: deadline).first
+            let count = SentinelTopology.replicas(inRole: reply)
+            lock.withLock { if generation == seen { replicaCount = count } }
+            if count == 0 { return }
+        }
+        // In slices, so that a switch learned meanwhile ends the wait at once: the session then
+        // refuses to send, and the operation runs again on the new master (every write of
+        // the store is version-checked or a replacement: running it again is safe).
+        let started = Deadline.now()
+        while true {
+            let left = Int64(bitPattern: deadline.nanoseconds &- Deadline.now().nanoseconds) / 1_000_000
+            guard left > 0 else { break }
+            var wait = CommandEncoder()
+            wait.command("WAIT", "1", String(min(left, SentinelTopology.waitSliceMilliseconds)))
+            let reply = try session.pipeline(wait, deadline: deadline)
+            if case .integer(let acknowledged)? = reply.first, acknowledged >= 1 { return }
+        }
+        let waited = Int64(bitPattern: Deadline.now().nanoseconds &- started.nanoseconds) / 1_000_000
+        throw StoreError.unavailable("Redis at \(server) did not confirm the write on a replica within \(waited) ms (WAIT 1): a failover may be under way, and the write may be lost")
     }
+
+    /// How long one `WAIT` may block before the store checks for a switch.
+    static let waitSliceMilliseconds: Int64 = 50
 
     /// The master's pool and its generation; asks the sentinels first when the master is
     /// unknown or suspect.
@@ -280,7 +302,8 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
         [("mode", "sentinel"),
          ("sentinels", sentinelOrder.map(\.description).joined(separator: ",")),
          ("sentinel_master", masterName),
-         ("master", currentMaster?.description ?? "")]
+         ("master", currentMaster?.description ?? ""),
+         ("master_replicas", String(lock.withLock { replicaCount }))]
     }
 }
 
