@@ -7,6 +7,7 @@
 #                     exactly that
 #   make wheel        dist/ldredis-<v>-py3-none-manylinux_*.whl: the Python binding with the
 #                     library (and what it links) inside (scripts/build-wheel.sh)
+#   make rock         dist/ldredis-<v>-1.src.rock: the LuaJIT rock (scripts/build-rock.sh)
 #   make test         every test: Swift (real redis-servers and a deterministic tier), C
 #                     header/ABI/smoke (valgrind), Python, Lua, the fault matrix (quick),
 #                     10 s of each fuzzer, the Swift tests under ASan and TSan, the benchmark
@@ -43,7 +44,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker -soname=$(SONAME) -Xlinker -z -Xlinker nodelete \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
-.PHONY: all lib deps build-deps wheel test-packaging install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
+.PHONY: all lib deps build-deps wheel rock test-packaging install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
 
 all: lib
 
@@ -96,6 +97,10 @@ stage: lib
 # The Python wheel with the library inside (repaired with auditwheel when it can be installed).
 wheel: lib
 	bash scripts/build-wheel.sh
+
+# The LuaJIT source rock: dist/ldredis-<v>-1.src.rock (scripts/build-rock.sh).
+rock:
+	bash scripts/build-rock.sh
 
 # The packaging checks: `make` installs nothing, the wheel in a fresh venv, the LuaJIT rock.
 test-packaging: lib

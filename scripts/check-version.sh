@@ -7,7 +7,7 @@
 #
 # Sources: the Makefile's VERSION and SOMAJOR, the header's LDREDIS_VERSION_* macros,
 # Library+C.swift, Python's __version__ and the version setuptools computes from pyproject.toml,
-# the Lua module's _VERSION, the rockspec (file name, version, tag), and the READMEs' versioned
+# the Lua module's _VERSION, the rockspec (file name, version, source archive), and the READMEs' versioned
 # file names. Staged build (LDREDIS_STAGE, default build/stage from `make stage`): the library's
 # file name, SONAME and pkg-config version, and at run time ldredis_version() from C, Python
 # (with ldredis.__version__) and Lua (with the module's _VERSION).
@@ -71,12 +71,12 @@ agree "bindings/lua/ldredis.lua _VERSION" \
 rockspecs=$(cd bindings/lua && echo $(ls ldredis-*.rockspec 2>/dev/null))
 agree "bindings/lua: the one rockspec" "$rockspecs" "ldredis-$version-1.rockspec"
 for spec in $rockspecs; do
-  agree "$spec version, source.tag" "$(ROCKSPEC="bindings/lua/$spec" luajit -e '
+  agree "$spec version, source.url, source.dir" "$(ROCKSPEC="bindings/lua/$spec" luajit -e '
     local env = { source = {} }
     local chunk = assert(loadfile(os.getenv("ROCKSPEC")))
     setfenv(chunk, env)()
-    io.write(tostring(env.version), " ", tostring(env.source.tag))' 2>&1)" \
-    "$version-1 v$version"
+    io.write(tostring(env.version), " ", tostring(env.source.url), " ", tostring(env.source.dir))' 2>&1)" \
+    "$version-1 ldredis-lua-$version.tar.gz ldredis-lua-$version"
 done
 
 for doc in README.md bindings/lua/README.md; do
