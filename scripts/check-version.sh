@@ -61,10 +61,18 @@ agree "Sources/CBridge/Library+C.swift versionString" \
 
 agree "bindings/python/ldredis/__init__.py __version__" \
   "$(sed -n -E 's/^__version__ = "(.*)"$/\1/p' bindings/python/ldredis/__init__.py)"
-# What `pip install bindings/python` would record (pyproject.toml: dynamic version).
-agree "bindings/python/pyproject.toml (setuptools' version)" "$(cd bindings/python && python3 -W ignore -c '
-from setuptools.config.pyprojecttoml import read_configuration
-print(read_configuration("pyproject.toml")["project"]["version"])' 2>&1)"
+# What `pip install bindings/python` would record: pyproject.toml's dynamic version is the
+# attribute ldredis.__version__ (checked above). Read as TOML, not through the local setuptools,
+# which may be older than the build requires (pip builds with setuptools>=77).
+agree "bindings/python/pyproject.toml (version from ldredis.__version__)" "$(cd bindings/python && python3 -c '
+import re
+text = open("pyproject.toml").read()
+attr = re.search(r"^version = \{ attr = \"([\w.]+)\" \}$", text, re.M)
+dynamic = re.search(r"^dynamic = \[\"version\"\]$", text, re.M)
+if dynamic and attr and attr.group(1) == "ldredis.__version__":
+    print(re.search(r"^__version__ = \"(.*)\"$", open("ldredis/__init__.py").read(), re.M).group(1))
+else:
+    print("pyproject.toml does not take its version from ldredis.__version__")' 2>&1)"
 
 agree "bindings/lua/ldredis.lua _VERSION" \
   "$(sed -n -E 's/^local _M = \{ _VERSION = "(.*)" \}$/\1/p' bindings/lua/ldredis.lua)"
