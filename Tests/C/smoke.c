@@ -13,8 +13,10 @@
  * tombstone shapes, byte-for-byte storage, the Redis commands each mode uses, foreign values,
  * re-init, status/stats/describe; then a 5000-item init, Big Segments, a user refused
  * scripting (AUTO falls back to WATCH), a paused server (timeout, status listener, recovery),
- * refused credentials, 8 threads on one store (auto and watch), password login; then an
- * unreachable server, where every operation fails and available says 0; and last fail fast
+ * refused credentials, 8 threads on one store (auto and watch), password login, kind names
+ * (LDREDIS_KIND_FEATURES and "flags" are one kind); then an unreachable server, where every
+ * operation fails and available says 0; logs (a log function called from the library's thread,
+ * a log queue, never a password); and last fail fast
  * (a closed port, and a listener that never answers: with fail fast on, reads after the first
  * failure return UNAVAILABLE at once, one probe per 500 ms excepted).
  *
