@@ -4,6 +4,7 @@ password; kinds as names (``ldredis.FEATURES``/``SEGMENTS``, "flags" is "feature
 from __future__ import annotations
 
 import logging
+import os
 import typing
 import uuid
 
@@ -83,3 +84,37 @@ def test_flags_is_the_features_kind(url, prefix, redis):
         assert s.get(ldredis.FEATURES, "a") is None
         assert s.all(ldredis.SEGMENTS) == {}
     assert redis.cmd("EXISTS", f"{prefix}:flags") == 0
+
+
+def test_a_misspelt_kind_fails_type_checking(tmp_path):
+    """Kind is a Literal: mypy accepts the constants, "flags" and an SDK kind, refuses a typo."""
+    mypy_api = pytest.importorskip("mypy.api")
+    good = tmp_path / "good.py"
+    good.write_text(
+        "import ldredis\n"
+        "def f(s: ldredis.Store) -> None:\n"
+        "    s.get(ldredis.FEATURES, 'a')\n"
+        "    s.get(ldredis.SEGMENTS, 'a')\n"
+        "    s.get('features', 'a')\n"
+        "    s.all('flags')\n"
+    )
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import ldredis\n"
+        "def f(s: ldredis.Store) -> None:\n"
+        "    s.get('feature', 'a')\n"
+    )
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env_path = os.environ.get("MYPYPATH")
+    os.environ["MYPYPATH"] = package_root
+    try:
+        flags = ["--no-incremental", "--ignore-missing-imports", "--follow-imports=silent"]
+        out, _, status = mypy_api.run([*flags, str(good)])
+        assert status == 0, out
+        out, _, status = mypy_api.run([*flags, str(bad)])
+        assert status != 0 and "Literal['feature']" in out, out
+    finally:
+        if env_path is None:
+            os.environ.pop("MYPYPATH", None)
+        else:
+            os.environ["MYPYPATH"] = env_path
