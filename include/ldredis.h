@@ -265,14 +265,16 @@ int ldredis_config_set_tls_verify(ldredis_config *cfg, int verify);
    (copy it to keep it); user_data is the pointer given to ldredis_config_set_logger.
    It may be called from any thread: the thread of ldredis_store_new (the start line), the
    store's background thread (status changes, write-backs), or a thread whose operation failed.
-   Calls are not serialized across threads. It must return quickly, must not call
+   A store makes one call at a time, and none after ldredis_store_free has returned (a store
+   thread still winding down then logs nothing). It must return quickly, must not call
    ldredis_store_free, and must be safe to call from a thread the caller did not create (a
    language runtime that cannot run callbacks on foreign threads, such as LuaJIT's FFI, should
    use ldredis_config_set_log_queue instead). */
 typedef void (*ldredis_log_fn)(void *user_data, int level, const char *message);
 
 /* Sends the log lines of stores made from this config to fn (NULL: no logging, the default).
-   fn and user_data must stay valid until every store made from the config is freed.
+   fn and user_data must stay valid until every store made from the config is freed (not
+   after: see ldredis_log_fn).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg NULL, min_level not a log level). */
 int ldredis_config_set_logger(ldredis_config *cfg, ldredis_log_fn fn, void *user_data,
                               int min_level);

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LDRedisCore
 
@@ -129,5 +130,42 @@ final class StoreLogTests {
         let withSecret = message("user:\(StoreLogTests.secret)@host:6379")
         #expect(withSecret.contains("no scheme") && !withSecret.contains(StoreLogTests.secret))
         #expect(message("").contains("no scheme"))
+    }
+}
+
+@Suite("Logs after close")
+struct StoreLogCloseTests {
+    @Test("after close() no log function call starts, and close() waits for a running one")
+    func noCallAfterClose() throws {
+        let lines = Box<[String]>([])
+        let entered = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let log = StoreLog(.function(minimum: .debug) { _, message in
+            if message == "slow" { entered.signal(); release.wait() }
+            lines.mutate { $0.append(message) }
+        })
+        let writer = Thread { log(.info, "slow") }
+        writer.start()
+        #expect(entered.wait(timeout: .now() + 10) == .success)
+        let closed = Box(false)
+        let closer = Thread { log.close(); closed.value = true }
+        closer.start()
+        usleep(50_000)
+        #expect(closed.value == false, "close() waits for the running call")
+        release.signal()
+        for _ in 0..<10_000 where !closed.value { usleep(1_000) }
+        #expect(closed.value)
+        log(.warn, "after close")
+        #expect(lines.value == ["slow"])
+    }
+
+    @Test("a closed store's log function is not called by a thread still winding down")
+    func closedStore() throws {
+        let lines = Box<[String]>([])
+        let s = try CachingStore(configuration: StoreConfiguration(), client: FakeRedisClient(), clock: ManualClock(),
+                                 manualBackground: true,
+                                 log: .function(minimum: .debug) { _, message in lines.mutate { $0.append(message) } })
+        s.close()
+        s.log(.warn, "Redis is unavailable (late)")
+        #expect(lines.value.count == 2 && lines.value.last?.hasPrefix("store closed") == true, "\(lines.value)")
     }
 }

@@ -86,6 +86,7 @@ public final class CachingStore: @unchecked Sendable {
     public func close() {
         state.withLock { closed = true }
         log(.debug, "store closed (\(core.configuration.redactedDescription))")
+        log.close()
         status.setListener(nil)
         core.close()
         worker.stop(waitingUpTo: 50)

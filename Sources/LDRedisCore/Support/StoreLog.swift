@@ -32,11 +32,16 @@ public enum LogDestination: Sendable {
     case queue(minimum: LogLevel)
 }
 
-/// A store's logger: the destination, and the store's queue when it queues.
-final class StoreLog: Sendable {
+/// A store's logger: the destination, and the store's queue when it queues. Calls of a log
+/// function are serialized, and none starts after `close()` returns (which waits for a running
+/// one): a thread still winding down after the store was freed (a write-back blocked on a
+/// frozen Redis) never calls the caller's function, whose data may be gone by then.
+final class StoreLog: @unchecked Sendable {
     let minimum: LogLevel
     private let write: (@Sendable (LogLevel, String) -> Void)?
     let queue: LogQueue?
+    private let gate = Lock()
+    private var closed = false
 
     init(_ destination: LogDestination?) {
         switch destination {
@@ -61,7 +66,16 @@ final class StoreLog: Sendable {
     func callAsFunction(_ level: LogLevel, _ message: @autoclosure () -> String) {
         guard level >= minimum, !isOff else { return }
         let text = message()
-        if let write { write(level, text) } else { queue?.push(LogLine(level: level, message: text)) }
+        if let write {
+            gate.withLock { if !closed { write(level, text) } }
+        } else {
+            queue?.push(LogLine(level: level, message: text))
+        }
+    }
+
+    /// No log function call after this returns (it waits for a running one).
+    func close() {
+        gate.withLock { closed = true }
     }
 }
 
