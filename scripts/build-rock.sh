@@ -4,14 +4,14 @@
 #                                          the rockspec's source.url names)
 #   dist/ldredis-VERSION-1.src.rock        `luarocks pack` of the rockspec with that archive:
 #                                          `luarocks install dist/ldredis-VERSION-1.src.rock`
-# Needs luarocks (apt-get install luarocks). Writes nothing outside dist/ (and a temp dir).
+# Needs tar and python3 (for the zip), not luarocks. Writes nothing outside dist/ (and a temp
+# dir).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=$(tr -d '[:space:]' < "$root/VERSION")
 dist=$root/dist
 name=ldredis-lua-$version
 rockspec=$root/bindings/lua/ldredis-$version-1.rockspec
-command -v luarocks >/dev/null || { echo "build-rock.sh: luarocks is not installed (apt-get install luarocks)" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ldredis-rock.XXXXXX")
 trap 'rm -rf "$work"' EXIT
