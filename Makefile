@@ -1,6 +1,13 @@
 # ldredis - build, install, test, demo.
-#   make              release libldredis.so (Swift runtime linked in statically) in build/lib
-#   make install      PREFIX=/usr/local (DESTDIR honoured); make uninstall removes exactly that
+#   make              release libldredis.so (Swift runtime linked in statically) in build/lib;
+#                     needs only the build tools (scripts/check-build-deps.sh names what is
+#                     missing) and installs nothing
+#   make install      PREFIX=/usr/local (DESTDIR honoured), the library stripped (STRIP= keeps
+#                     its symbols); ldconfig only for a system prefix; make uninstall removes
+#                     exactly that
+#   make wheel        dist/ldredis-<v>-py3-none-manylinux_*.whl: the Python binding with the
+#                     library (and what it links) inside (scripts/build-wheel.sh)
+#   make rock         dist/ldredis-<v>-1.src.rock: the LuaJIT rock (scripts/build-rock.sh)
 #   make test         every test: Swift (real redis-servers and a deterministic tier), C
 #                     header/ABI/smoke (valgrind), Python, Lua, the fault matrix (quick),
 #                     10 s of each fuzzer, the Swift tests under ASan and TSan, the benchmark
@@ -17,7 +24,11 @@ LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR?= $(PREFIX)/include
 PCDIR     ?= $(LIBDIR)/pkgconfig
 LDCONFIG  ?= ldconfig
+STRIP     ?= strip --strip-unneeded
 CC        ?= cc
+# Prefixes whose lib directory the system loader searches (ld.so.conf): install runs ldconfig
+# for these only, and explains how to reach any other.
+SYSTEM_PREFIXES := /usr /usr/local
 
 LIBNAME   := libldredis.so
 REALNAME  := $(LIBNAME).$(VERSION)
@@ -33,14 +44,19 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker -soname=$(SONAME) -Xlinker -z -Xlinker nodelete \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
-.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
+.PHONY: all lib deps build-deps wheel rock test-packaging install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
 
 all: lib
 
+# The test, demo and benchmark tools (and the build dependencies), installed when missing.
 deps:
 	@bash scripts/ensure-deps.sh
 
-lib: deps
+# The build dependencies, checked: nothing is installed.
+build-deps:
+	@bash scripts/check-build-deps.sh
+
+lib: build-deps
 	swift build $(SWIFT_RELEASE_FLAGS) --product ldredis
 	@mkdir -p $(BUILD)/lib
 	cp -f .build/release/$(LIBNAME) $(BUILD)/lib/$(REALNAME)
@@ -57,23 +73,40 @@ install: lib
 	$(MAKE) --no-print-directory $(BUILD)/ldredis.pc
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
 	install -m 0755 $(BUILD)/lib/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	$(if $(strip $(STRIP)),$(STRIP) $(DESTDIR)$(LIBDIR)/$(REALNAME))
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(LIBNAME)
 	install -m 0644 include/ldredis.h $(DESTDIR)$(INCLUDEDIR)/ldredis.h
 	install -m 0644 $(BUILD)/ldredis.pc $(DESTDIR)$(PCDIR)/ldredis.pc
-	@if [ -z "$(DESTDIR)" ]; then $(LDCONFIG) || true; fi
+	@if [ -n "$(DESTDIR)" ]; then :; \
+	elif [ -n "$(filter $(SYSTEM_PREFIXES),$(PREFIX))" ]; then \
+	  $(LDCONFIG) || echo "make install: $(LDCONFIG) failed: run it as root"; \
+	else LIBDIR='$(LIBDIR)' PCDIR='$(PCDIR)' bash scripts/install-hint.sh; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(INCLUDEDIR)/ldredis.h \
 	      $(DESTDIR)$(PCDIR)/ldredis.pc
-	@if [ -z "$(DESTDIR)" ]; then $(LDCONFIG) || true; fi
+	@if [ -z "$(DESTDIR)" ] && [ -n "$(filter $(SYSTEM_PREFIXES),$(PREFIX))" ]; then $(LDCONFIG) || true; fi
 
 # A private install under build/stage, used by the C tests and the demo (pkg-config finds it).
+# Unstripped, so that valgrind and debuggers name the library's functions.
 stage: lib
-	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
+	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true STRIP= >/dev/null
 
-test: deps test-version test-swift test-c test-install test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme
+# The Python wheel with the library inside (repaired with auditwheel when it can be installed).
+wheel: lib
+	bash scripts/build-wheel.sh
+
+# The LuaJIT source rock: dist/ldredis-<v>-1.src.rock (scripts/build-rock.sh).
+rock:
+	bash scripts/build-rock.sh
+
+# The packaging checks: `make` installs nothing, the wheel in a fresh venv, the LuaJIT rock.
+test-packaging: lib
+	bash scripts/check-packaging.sh
+
+test: deps test-version test-swift test-c test-install test-packaging test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme
 
 test-swift:
 	swift test
@@ -116,19 +149,19 @@ test-fuzz:
 test-sanitizers:
 	bash scripts/sanitizers.sh
 
-demo: stage
+demo: deps stage
 	LDREDIS_STAGE=$(STAGE) bash examples/run-demo.sh
 
 clean:
-	rm -rf $(BUILD) .build
+	rm -rf $(BUILD) .build dist
 
 # Benchmarks (bench/README.md): libldredis against raw hiredis, the LaunchDarkly Python SDK's
 # Redis store, and the Lua module, on a throwaway redis-server. Never pass/fail on numbers.
 #   make bench        the full run (< 10 min): bench/results/latest.md, latest.json, ratios.svg
 #   make bench-quick  seconds; checks that the harness runs (writes build/bench/quick/)
 .PHONY: bench bench-quick
-bench: stage
+bench: deps stage
 	LDREDIS_STAGE=$(STAGE) bash bench/run.sh
 
-bench-quick: stage
+bench-quick: deps stage
 	LDREDIS_STAGE=$(STAGE) bash bench/run.sh --quick

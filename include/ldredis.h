@@ -55,6 +55,12 @@ extern "C" {
 #define LDREDIS_VERSION_PATCH 0
 #define LDREDIS_VERSION_STRING "1.0.0"
 
+/* The kinds of the LaunchDarkly schema, for the kind argument of the store functions.
+   "flags" (what LaunchDarkly's payloads call the features) is accepted everywhere as another
+   name of "features"; any other non-reserved name is a kind of its own (PREFIX:name). */
+#define LDREDIS_KIND_FEATURES "features"
+#define LDREDIS_KIND_SEGMENTS "segments"
+
 /* ---- ffi.cdef begin ---- */
 
 /* Status codes. */
@@ -82,6 +88,15 @@ enum ldredis_upsert_mode {
     /* Always the SDKs' optimistic transaction: WATCH + HGET, then MULTI/HSET/EXEC, retried
        while another writer changes the hash, at most 10 attempts. */
     LDREDIS_UPSERT_WATCH = 2
+};
+
+/* Log levels (ldredis_config_set_logger). */
+enum ldredis_log_level {
+    LDREDIS_LOG_DEBUG = 0,  /* details: a store closed, needs refresh cleared */
+    LDREDIS_LOG_INFO = 1,   /* a store started (server, prefix, cache), Redis available again,
+                               the write-back's result */
+    LDREDIS_LOG_WARN = 2,   /* Redis unavailable (with the reason), what a write-back refused */
+    LDREDIS_LOG_ERROR = 3
 };
 
 typedef struct ldredis_config ldredis_config; /* opaque */
@@ -273,6 +288,45 @@ int ldredis_config_set_sentinel_master(ldredis_config *cfg, const char *name);
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg is NULL). */
 int ldredis_config_set_sentinel_auth(ldredis_config *cfg, const char *username, const char *password);
 
+/* ---- Logs ----
+   A store logs what the LaunchDarkly SDKs log about their store: when it starts (INFO, with
+   the server, the prefix and the cache mode), when Redis becomes unavailable (WARN, with the
+   reason), when it is available again (INFO), and what a write-back after an outage wrote or
+   Redis refused. Lines never contain a password (the server is shown as
+   redis://user:xxxxx@host:port/db). Nothing is logged unless one of these is set; a config has
+   one destination, and setting one replaces the other. */
+
+/* Called with each log line of level min_level or above: level is an enum ldredis_log_level,
+   message a NUL-terminated UTF-8 line owned by the library and valid only during the call
+   (copy it to keep it); user_data is the pointer given to ldredis_config_set_logger.
+   It may be called from any thread: the thread of ldredis_store_new (the start line), the
+   store's background thread (status changes, write-backs), or a thread whose operation failed.
+   A store makes one call at a time, and none after ldredis_store_free has returned (a store
+   thread still winding down then logs nothing). It must return quickly, must not call
+   ldredis_store_free, and must be safe to call from a thread the caller did not create (a
+   language runtime that cannot run callbacks on foreign threads, such as LuaJIT's FFI, should
+   use ldredis_config_set_log_queue instead). */
+typedef void (*ldredis_log_fn)(void *user_data, int level, const char *message);
+
+/* Sends the log lines of stores made from this config to fn (NULL: no logging, the default).
+   fn and user_data must stay valid until every store made from the config is freed (not
+   after: see ldredis_log_fn).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg NULL, min_level not a log level). */
+int ldredis_config_set_logger(ldredis_config *cfg, ldredis_log_fn fn, void *user_data,
+                              int min_level);
+
+/* Keeps the log lines of each store made from this config (min_level and above) in the store's
+   own queue, up to 1000 lines (when full the oldest are dropped, and the next line read says how
+   many were), to be read with ldredis_store_next_log from a thread of the caller's choosing.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg NULL, min_level not a log level). */
+int ldredis_config_set_log_queue(ldredis_config *cfg, int min_level);
+
+/* Takes the oldest queued log line of a store (see ldredis_config_set_log_queue).
+   On LDREDIS_OK *out_level receives its level (out_level may be NULL) and *out_message the line
+   (release with ldredis_free). Returns LDREDIS_OK, LDREDIS_NOT_FOUND (no line queued, or the
+   store does not queue its lines), LDREDIS_ERR_INVALID_ARGUMENT (out_message or store NULL). */
+int ldredis_store_next_log(int *out_level, char **out_message, ldredis_store *store);
+
 /* Sets the upsert mode (enum ldredis_upsert_mode).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
 int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
@@ -308,7 +362,8 @@ void ldredis_store_free(ldredis_store *store);
    "\ud800", both "flags" and "features"), and connection errors. */
 int ldredis_store_init_json(ldredis_store *store, const char *json, size_t len);
 
-/* Gets one item (HGET PREFIX:kind key).
+/* Gets one item (HGET PREFIX:kind key). kind is LDREDIS_KIND_FEATURES ("flags" is the same
+   kind), LDREDIS_KIND_SEGMENTS, or another kind name; so for every function taking a kind.
    On LDREDIS_OK, *out receives the item's JSON as stored (release with ldredis_free) and
    *out_len its length (out_len may be NULL). Absent and deleted items give LDREDIS_NOT_FOUND.
    Returns LDREDIS_OK, LDREDIS_NOT_FOUND, LDREDIS_ERR_MALFORMED (the stored value is not an

@@ -7,7 +7,7 @@
 #
 # Sources: the Makefile's VERSION and SOMAJOR, the header's LDREDIS_VERSION_* macros,
 # Library+C.swift, Python's __version__ and the version setuptools computes from pyproject.toml,
-# the Lua module's _VERSION, the rockspec (file name, version, tag), and the READMEs' versioned
+# the Lua module's _VERSION, the rockspec (file name, version, source archive), and the READMEs' versioned
 # file names. Staged build (LDREDIS_STAGE, default build/stage from `make stage`): the library's
 # file name, SONAME and pkg-config version, and at run time ldredis_version() from C, Python
 # (with ldredis.__version__) and Lua (with the module's _VERSION).
@@ -61,22 +61,30 @@ agree "Sources/CBridge/Library+C.swift versionString" \
 
 agree "bindings/python/ldredis/__init__.py __version__" \
   "$(sed -n -E 's/^__version__ = "(.*)"$/\1/p' bindings/python/ldredis/__init__.py)"
-# What `pip install bindings/python` would record (pyproject.toml: dynamic version).
-agree "bindings/python/pyproject.toml (setuptools' version)" "$(cd bindings/python && python3 -W ignore -c '
-from setuptools.config.pyprojecttoml import read_configuration
-print(read_configuration("pyproject.toml")["project"]["version"])' 2>&1)"
+# What `pip install bindings/python` would record: pyproject.toml's dynamic version is the
+# attribute ldredis.__version__ (checked above). Read as TOML, not through the local setuptools,
+# which may be older than the build requires (pip builds with setuptools>=77).
+agree "bindings/python/pyproject.toml (version from ldredis.__version__)" "$(cd bindings/python && python3 -c '
+import re
+text = open("pyproject.toml").read()
+attr = re.search(r"^version = \{ attr = \"([\w.]+)\" \}$", text, re.M)
+dynamic = re.search(r"^dynamic = \[\"version\"\]$", text, re.M)
+if dynamic and attr and attr.group(1) == "ldredis.__version__":
+    print(re.search(r"^__version__ = \"(.*)\"$", open("ldredis/__init__.py").read(), re.M).group(1))
+else:
+    print("pyproject.toml does not take its version from ldredis.__version__")' 2>&1)"
 
 agree "bindings/lua/ldredis.lua _VERSION" \
   "$(sed -n -E 's/^local _M = \{ _VERSION = "(.*)" \}$/\1/p' bindings/lua/ldredis.lua)"
 rockspecs=$(cd bindings/lua && echo $(ls ldredis-*.rockspec 2>/dev/null))
 agree "bindings/lua: the one rockspec" "$rockspecs" "ldredis-$version-1.rockspec"
 for spec in $rockspecs; do
-  agree "$spec version, source.tag" "$(ROCKSPEC="bindings/lua/$spec" luajit -e '
+  agree "$spec version, source.url, source.dir" "$(ROCKSPEC="bindings/lua/$spec" luajit -e '
     local env = { source = {} }
     local chunk = assert(loadfile(os.getenv("ROCKSPEC")))
     setfenv(chunk, env)()
-    io.write(tostring(env.version), " ", tostring(env.source.tag))' 2>&1)" \
-    "$version-1 v$version"
+    io.write(tostring(env.version), " ", tostring(env.source.url), " ", tostring(env.source.dir))' 2>&1)" \
+    "$version-1 ldredis-lua-$version.tar.gz ldredis-lua-$version"
 done
 
 for doc in README.md bindings/lua/README.md; do

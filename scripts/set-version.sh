@@ -3,7 +3,7 @@
 # hold it literally: the header's LDREDIS_VERSION_* macros, ldredis_version() in
 # Sources/CBridge/Library+C.swift, Python's ldredis.__version__ (pyproject.toml takes it from
 # there: dynamic version), the Lua module's _VERSION, the rockspec (its file name, version and
-# tag) and the READMEs' mentions of the versioned file names. The Makefile reads VERSION itself.
+# source archive) and the READMEs' mentions of the versioned file names. The Makefile reads VERSION itself.
 #
 #   bash scripts/set-version.sh            rewrite everything from VERSION
 #   bash scripts/set-version.sh 1.2.3      write 1.2.3 to VERSION first, then the same
@@ -63,7 +63,7 @@ if [ "${old[0]}" != "$rockspec" ]; then
 fi
 rewrite "$rockspec" '^version = ' \
   -e "s/^(version = )\"[^\"]*\"/\\1\"$version-1\"/" \
-  -e "s/^(   tag = )\"[^\"]*\"/\\1\"v$version\"/" \
+  -e "s/ldredis-lua-[0-9]+\\.[0-9]+\\.[0-9]+/ldredis-lua-$version/g" \
   -e "s/ldredis-[0-9.]+-[0-9]+\\.rockspec/ldredis-$version-1.rockspec/g"
 
 # Documentation that names the versioned files.

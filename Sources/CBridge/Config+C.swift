@@ -5,7 +5,14 @@ final class ConfigHandle: @unchecked Sendable {
     private let lock = Lock()
     private var value = StoreConfiguration()
 
+    private var logDestination: LogDestination?
+
     var snapshot: StoreConfiguration { lock.withLock { value } }
+    /// Where stores made from this config log (ldredis_config_set_logger / _set_log_queue).
+    var log: LogDestination? {
+        get { lock.withLock { logDestination } }
+        set { lock.withLock { logDestination = newValue } }
+    }
 
     /// Applies a change; on error the configuration is left unchanged.
     func update(_ change: (inout StoreConfiguration) throws(StoreError) -> Void) throws(StoreError) {

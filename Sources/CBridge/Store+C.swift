@@ -21,8 +21,9 @@ func required<T>(_ p: UnsafeMutablePointer<T>?, _ name: String) throws(StoreErro
 public func ldredis_store_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ cfg: OpaquePointer?) -> Int32 {
     cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        let configuration = cfg == nil ? StoreConfiguration() : try config(cfg).snapshot
-        out.pointee = OpaquePointer(Unmanaged.passRetained(try CachingStore(configuration: configuration)).toOpaque())
+        let handle = cfg == nil ? nil : try config(cfg)
+        let store = try CachingStore(configuration: handle?.snapshot ?? StoreConfiguration(), log: handle?.log)
+        out.pointee = OpaquePointer(Unmanaged.passRetained(store).toOpaque())
         return LDREDIS_OK
     }
 }

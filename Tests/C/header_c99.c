@@ -29,6 +29,12 @@ STATIC_ASSERT(busy, LDREDIS_ERR_BUSY == -8);
 STATIC_ASSERT(upsert_auto, LDREDIS_UPSERT_AUTO == 0);
 STATIC_ASSERT(upsert_script, LDREDIS_UPSERT_SCRIPT == 1);
 STATIC_ASSERT(upsert_watch, LDREDIS_UPSERT_WATCH == 2);
+STATIC_ASSERT(log_debug, LDREDIS_LOG_DEBUG == 0);
+STATIC_ASSERT(log_info, LDREDIS_LOG_INFO == 1);
+STATIC_ASSERT(log_warn, LDREDIS_LOG_WARN == 2);
+STATIC_ASSERT(log_error, LDREDIS_LOG_ERROR == 3);
+STATIC_ASSERT(kind_features, sizeof LDREDIS_KIND_FEATURES == sizeof "features");
+STATIC_ASSERT(kind_segments, sizeof LDREDIS_KIND_SEGMENTS == sizeof "segments");
 
 /* The version macros are integers usable by the preprocessor. */
 #if !defined(LDREDIS_VERSION_MAJOR) || !defined(LDREDIS_VERSION_MINOR) || \
@@ -77,6 +83,9 @@ struct api_table {
     int (*config_set_tls_key_file)(ldredis_config *, const char *);
     int (*config_set_tls_server_name)(ldredis_config *, const char *);
     int (*config_set_upsert_mode)(ldredis_config *, int);
+    int (*config_set_logger)(ldredis_config *, ldredis_log_fn, void *, int);
+    int (*config_set_log_queue)(ldredis_config *, int);
+    int (*store_next_log)(int *, char **, ldredis_store *);
     int (*store_new)(ldredis_store **, const ldredis_config *);
     void (*store_free)(ldredis_store *);
     int (*store_init_json)(ldredis_store *, const char *, size_t);
@@ -126,6 +135,9 @@ static const struct api_table api = {
     ldredis_config_set_tls_key_file,
     ldredis_config_set_tls_server_name,
     ldredis_config_set_upsert_mode,
+    ldredis_config_set_logger,
+    ldredis_config_set_log_queue,
+    ldredis_store_next_log,
     ldredis_store_new,
     ldredis_store_free,
     ldredis_store_init_json,
@@ -152,6 +164,15 @@ static void status_listener(void *user_data, int available, int needs_refresh)
 }
 static const ldredis_status_fn listener = status_listener;
 
+/* So is the log function's. */
+static void log_line(void *user_data, int level, const char *message)
+{
+    (void)user_data;
+    (void)level;
+    (void)message;
+}
+static const ldredis_log_fn logger = log_line;
+
 int main(void)
 {
     /* The enum types are usable as such. */
@@ -164,8 +185,8 @@ int main(void)
     const char *version = api.version();
     int failures = 0;
 
-    if (listener == NULL) {
-        fprintf(stderr, "header_c99: ldredis_status_fn is unusable\n");
+    if (listener == NULL || logger == NULL) {
+        fprintf(stderr, "header_c99: ldredis_status_fn or ldredis_log_fn is unusable\n");
         failures++;
     }
     if (sizeof statuses / sizeof statuses[0] != 10 || sizeof modes / sizeof modes[0] != 3) {

@@ -26,6 +26,10 @@ static_assert(LDREDIS_ERR_BUSY == -8, "LDREDIS_ERR_BUSY");
 static_assert(LDREDIS_UPSERT_AUTO == 0, "LDREDIS_UPSERT_AUTO");
 static_assert(LDREDIS_UPSERT_SCRIPT == 1, "LDREDIS_UPSERT_SCRIPT");
 static_assert(LDREDIS_UPSERT_WATCH == 2, "LDREDIS_UPSERT_WATCH");
+static_assert(LDREDIS_LOG_DEBUG == 0 && LDREDIS_LOG_INFO == 1 && LDREDIS_LOG_WARN == 2 &&
+              LDREDIS_LOG_ERROR == 3, "LDREDIS_LOG_*");
+static_assert(sizeof LDREDIS_KIND_FEATURES == sizeof "features" &&
+              sizeof LDREDIS_KIND_SEGMENTS == sizeof "segments", "LDREDIS_KIND_*");
 
 #if !defined(LDREDIS_VERSION_MAJOR) || !defined(LDREDIS_VERSION_MINOR) || \
     !defined(LDREDIS_VERSION_PATCH) || !defined(LDREDIS_VERSION_STRING)
@@ -93,6 +97,11 @@ EXPECT_TYPE(ldredis_store_status,
             int (*)(int *, int *, int64_t *, char **, ldredis_store *));
 EXPECT_TYPE(ldredis_store_set_status_listener,
             int (*)(ldredis_store *, ldredis_status_fn, void *));
+static_assert(std::is_same<ldredis_log_fn, void (*)(void *, int, const char *)>::value,
+              "ldredis_log_fn has an unexpected type");
+EXPECT_TYPE(ldredis_config_set_logger, int (*)(ldredis_config *, ldredis_log_fn, void *, int));
+EXPECT_TYPE(ldredis_config_set_log_queue, int (*)(ldredis_config *, int));
+EXPECT_TYPE(ldredis_store_next_log, int (*)(int *, char **, ldredis_store *));
 EXPECT_TYPE(ldredis_store_stats_json, int (*)(char **, size_t *, ldredis_store *));
 EXPECT_TYPE(ldredis_store_describe, int (*)(char **, size_t *, ldredis_store *));
 EXPECT_TYPE(ldredis_store_big_segments_metadata, int (*)(int64_t *, ldredis_store *));
@@ -143,6 +152,9 @@ static const any_function functions[] = {
     reinterpret_cast<any_function>(&ldredis_store_available),
     reinterpret_cast<any_function>(&ldredis_store_status),
     reinterpret_cast<any_function>(&ldredis_store_set_status_listener),
+    reinterpret_cast<any_function>(&ldredis_config_set_logger),
+    reinterpret_cast<any_function>(&ldredis_config_set_log_queue),
+    reinterpret_cast<any_function>(&ldredis_store_next_log),
     reinterpret_cast<any_function>(&ldredis_store_stats_json),
     reinterpret_cast<any_function>(&ldredis_store_describe),
     reinterpret_cast<any_function>(&ldredis_store_big_segments_metadata),

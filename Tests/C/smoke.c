@@ -13,8 +13,10 @@
  * tombstone shapes, byte-for-byte storage, the Redis commands each mode uses, foreign values,
  * re-init, status/stats/describe; then a 5000-item init, Big Segments, a user refused
  * scripting (AUTO falls back to WATCH), a paused server (timeout, status listener, recovery),
- * refused credentials, 8 threads on one store (auto and watch), password login; then an
- * unreachable server, where every operation fails and available says 0; and last fail fast
+ * refused credentials, 8 threads on one store (auto and watch), password login, kind names
+ * (LDREDIS_KIND_FEATURES and "flags" are one kind); then an unreachable server, where every
+ * operation fails and available says 0; logs (a log function called from the library's thread,
+ * a log queue, never a password); and last fail fast
  * (a closed port, and a listener that never answers: with fail fast on, reads after the first
  * failure return UNAVAILABLE at once, one probe per 500 ms excepted).
  *
@@ -1365,6 +1367,160 @@ static void test_unreachable(void)
     ldredis_store_free(store);
 }
 
+/* ---- Logs and kind names ---- */
+
+/* What a log function was called with, from whichever thread. */
+struct log_lines {
+    pthread_mutex_t mutex;
+    int count;
+    int levels[16];
+    char text[16][512];
+};
+
+static void on_log(void *user_data, int level, const char *message)
+{
+    struct log_lines *lines = user_data;
+
+    pthread_mutex_lock(&lines->mutex);
+    if (lines->count < 16) {
+        lines->levels[lines->count] = level;
+        snprintf(lines->text[lines->count], sizeof lines->text[0], "%s", message);
+    }
+    lines->count++;
+    pthread_mutex_unlock(&lines->mutex);
+}
+
+/* Waits (at most timeout_ms) until `count` lines came; returns how many did. */
+static int wait_for_lines(struct log_lines *lines, int count, long timeout_ms)
+{
+    struct timespec start;
+    int got;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        pthread_mutex_lock(&lines->mutex);
+        got = lines->count;
+        pthread_mutex_unlock(&lines->mutex);
+        if (got >= count || elapsed_ms(&start) >= timeout_ms)
+            return got;
+        sleep_ms(10);
+    }
+}
+
+/* A log function gets the start line (INFO, the server redacted) on the caller's thread and
+   the outage (WARN, with the reason) from the library's; a log queue keeps them for
+   ldredis_store_next_log. No line holds the password. */
+static void test_logs(void)
+{
+    static const char url[] = "redis://user:" SECRET "@127.0.0.1:1/0";
+    static struct log_lines lines = {PTHREAD_MUTEX_INITIALIZER, 0, {0}, {{0}}};
+    ldredis_config *cfg = NULL;
+    ldredis_store *store = NULL;
+    char *out = SENTINEL, *message = SENTINEL;
+    int level = -1, got, i;
+
+    printf("# logs (%s)\n", url);
+    if (!check_status(ldredis_config_new(&cfg), LDREDIS_OK, "config_new"))
+        return;
+    ldredis_config_set_url(cfg, url);
+    ldredis_config_set_connect_timeout_ms(cfg, 300);
+    check_status(ldredis_config_set_logger(NULL, on_log, &lines, LDREDIS_LOG_INFO),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_logger(NULL cfg)");
+    check_status(ldredis_config_set_logger(cfg, on_log, &lines, 4), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_logger(min_level 4)");
+    check_status(ldredis_config_set_logger(cfg, on_log, &lines, -1),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_logger(min_level -1)");
+    check_status(ldredis_config_set_logger(cfg, on_log, &lines, LDREDIS_LOG_INFO), LDREDIS_OK,
+                 "set_logger(on_log, LDREDIS_LOG_INFO)");
+    if (check_status(ldredis_store_new(&store, cfg), LDREDIS_OK, "store_new with a logger")) {
+        check(lines.count == 1 && lines.levels[0] == LDREDIS_LOG_INFO &&
+                  strstr(lines.text[0], "store started: redis://user:xxxxx@127.0.0.1:1/0 "
+                                        "prefix=launchdarkly") != NULL,
+              "the start line, INFO, during store_new: \"%s\"", lines.text[0]);
+        check_connection_error(ldredis_store_get(&out, NULL, store, LDREDIS_KIND_FEATURES, "f"),
+                               "get");
+        release(out);
+        got = wait_for_lines(&lines, 2, 5000);
+        check(got == 2 && lines.levels[1] == LDREDIS_LOG_WARN &&
+                  strstr(lines.text[1], "Redis is unavailable (redis://user:xxxxx@") != NULL,
+              "the outage, WARN, from the library's thread: \"%s\"", lines.text[1]);
+        check_status(ldredis_store_next_log(&level, &message, store), LDREDIS_NOT_FOUND,
+                     "next_log on a store that calls a function");
+        check(message == NULL, "  ... *out_message is NULL");
+        ldredis_store_free(store);
+        for (i = 0; i < got && i < 16; i++)
+            check(strstr(lines.text[i], SECRET) == NULL, "log line %d has no password", i);
+    }
+
+    check_status(ldredis_config_set_log_queue(NULL, LDREDIS_LOG_INFO),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "set_log_queue(NULL cfg)");
+    check_status(ldredis_config_set_log_queue(cfg, 9), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_log_queue(min_level 9)");
+    check_status(ldredis_config_set_log_queue(cfg, LDREDIS_LOG_DEBUG), LDREDIS_OK,
+                 "set_log_queue(LDREDIS_LOG_DEBUG)");
+    store = NULL;
+    if (check_status(ldredis_store_new(&store, cfg), LDREDIS_OK, "store_new with a log queue")) {
+        message = SENTINEL;
+        if (check_status(ldredis_store_next_log(&level, &message, store), LDREDIS_OK,
+                         "next_log: the start line")) {
+            check(level == LDREDIS_LOG_INFO && message != NULL &&
+                      strncmp(message, "store started: ", 15) == 0 &&
+                      strstr(message, SECRET) == NULL,
+                  "  ... INFO \"%s\"", message ? message : "(null)");
+            ldredis_free(message);
+        }
+        message = SENTINEL;
+        level = -1;
+        check_status(ldredis_store_next_log(&level, &message, store), LDREDIS_NOT_FOUND,
+                     "next_log: nothing more");
+        check(message == NULL && level == 0, "  ... *out_message NULL, *out_level 0");
+        check_status(ldredis_store_next_log(&level, NULL, store), LDREDIS_ERR_INVALID_ARGUMENT,
+                     "next_log(out_message NULL)");
+        message = SENTINEL;
+        check_status(ldredis_store_next_log(NULL, &message, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                     "next_log(store NULL)");
+        check(message == NULL, "  ... *out_message is NULL");
+        ldredis_store_free(store);
+    }
+    check_status(ldredis_config_set_logger(cfg, NULL, NULL, LDREDIS_LOG_DEBUG), LDREDIS_OK,
+                 "set_logger(NULL): no logging");
+    ldredis_config_free(cfg);
+}
+
+/* LDREDIS_KIND_FEATURES and "flags" are one kind (PREFIX:features); LDREDIS_KIND_SEGMENTS is
+   PREFIX:segments. */
+static void test_kind_names(const char *url)
+{
+    static const char item[] = "{\"key\":\"k\",\"version\":1}";
+    char prefix[64], *all;
+    ldredis_store *store;
+    int updated = -1;
+
+    snprintf(prefix, sizeof prefix, "smoke-%ld-kinds", (long)getpid());
+    printf("# kind names, prefix %s\n", prefix);
+    store = open_store(url, prefix, LDREDIS_UPSERT_AUTO, 2000, 10000, 2, NO_CACHE);
+    if (store == NULL)
+        return;
+    if (check_status(ldredis_store_upsert(&updated, store, "flags", "k", item, strlen(item)),
+                     LDREDIS_OK, "upsert(\"flags\", \"k\")"))
+        check(updated == 1, "  ... written");
+    expect_get(store, LDREDIS_KIND_FEATURES, "k", LDREDIS_OK, item);
+    expect_get(store, "flags", "k", LDREDIS_OK, item);
+    expect_get(store, LDREDIS_KIND_SEGMENTS, "k", LDREDIS_NOT_FOUND, NULL);
+    all = expect_all(store, "flags");
+    if (all != NULL)
+        check_member(all, "k", 1);
+    ldredis_free(all);
+    if (test_port != NULL) {
+        char out[256];
+        redis_cli(out, sizeof out, "HGET %s:features k", prefix);
+        check(strcmp(out, item) == 0, "redis-cli HGET %s:features k: %s", prefix, out);
+        redis_cli(out, sizeof out, "EXISTS %s:flags", prefix);
+        check(strcmp(out, "0") == 0, "no %s:flags hash (EXISTS: %s)", prefix, out);
+    }
+    ldredis_store_free(store);
+}
+
 /* ---- Fail fast ---- */
 
 /* A cache-off store on `url` with fail fast on or off, a 250 ms operation timeout. */
@@ -2050,8 +2206,10 @@ int main(void)
         test_threads(url, LDREDIS_UPSERT_AUTO, "auto", iterations);
         test_threads(url, LDREDIS_UPSERT_WATCH, "watch", iterations);
         test_password_login();
+        test_kind_names(url);
     }
     test_unreachable();
+    test_logs();
     test_fail_fast();
 
     printf("%d passed, %d failed\n", passed, failed);

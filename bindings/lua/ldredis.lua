@@ -22,9 +22,22 @@ Conventions (those of lua-resty-core):
 
 The library is loaded from $LDREDIS_LIBRARY if set, else "ldredis" (libldredis.so), else
 "libldredis.so.1"; its major version is checked at require.
+
+Kinds: ldredis.FEATURES ("features"; "flags" is the same kind) and ldredis.SEGMENTS.
+
+Logs: the library's log lines (store started, Redis unavailable with the reason, available
+again, write-back results; never a password) are queued in the store, because the library logs
+from its own threads, which must never enter a LuaJIT state. They are delivered on the Lua side,
+to the function given as the `log` option, by store:drain_log() (and by store:status() and
+store:close(), which drain first): call it periodically, e.g. from ngx.timer.every.
 ]]
 
-local ffi = require("ffi")
+-- LuaJIT only: the module is LuaJIT FFI. Under plain Lua, say so (not "module 'ffi' not found").
+local has_ffi, ffi = pcall(require, "ffi")
+if not has_ffi or type(jit) ~= "table" then
+    error("ldredis: this module needs LuaJIT (or OpenResty, which runs LuaJIT): it calls "
+          .. "libldredis through LuaJIT's FFI, which " .. tostring(_VERSION) .. " does not have", 2)
+end
 
 local C_NULL = nil
 local type, tostring, tonumber, error, setmetatable, pcall = type, tostring, tonumber, error,
@@ -66,6 +79,15 @@ enum ldredis_upsert_mode {
     /* Always the SDKs' optimistic transaction: WATCH + HGET, then MULTI/HSET/EXEC, retried
        while another writer changes the hash, at most 10 attempts. */
     LDREDIS_UPSERT_WATCH = 2
+};
+
+/* Log levels (ldredis_config_set_logger). */
+enum ldredis_log_level {
+    LDREDIS_LOG_DEBUG = 0,  /* details: a store closed, needs refresh cleared */
+    LDREDIS_LOG_INFO = 1,   /* a store started (server, prefix, cache), Redis available again,
+                               the write-back's result */
+    LDREDIS_LOG_WARN = 2,   /* Redis unavailable (with the reason), what a write-back refused */
+    LDREDIS_LOG_ERROR = 3
 };
 
 typedef struct ldredis_config ldredis_config; /* opaque */
@@ -257,6 +279,45 @@ int ldredis_config_set_sentinel_master(ldredis_config *cfg, const char *name);
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg is NULL). */
 int ldredis_config_set_sentinel_auth(ldredis_config *cfg, const char *username, const char *password);
 
+/* ---- Logs ----
+   A store logs what the LaunchDarkly SDKs log about their store: when it starts (INFO, with
+   the server, the prefix and the cache mode), when Redis becomes unavailable (WARN, with the
+   reason), when it is available again (INFO), and what a write-back after an outage wrote or
+   Redis refused. Lines never contain a password (the server is shown as
+   redis://user:xxxxx@host:port/db). Nothing is logged unless one of these is set; a config has
+   one destination, and setting one replaces the other. */
+
+/* Called with each log line of level min_level or above: level is an enum ldredis_log_level,
+   message a NUL-terminated UTF-8 line owned by the library and valid only during the call
+   (copy it to keep it); user_data is the pointer given to ldredis_config_set_logger.
+   It may be called from any thread: the thread of ldredis_store_new (the start line), the
+   store's background thread (status changes, write-backs), or a thread whose operation failed.
+   A store makes one call at a time, and none after ldredis_store_free has returned (a store
+   thread still winding down then logs nothing). It must return quickly, must not call
+   ldredis_store_free, and must be safe to call from a thread the caller did not create (a
+   language runtime that cannot run callbacks on foreign threads, such as LuaJIT's FFI, should
+   use ldredis_config_set_log_queue instead). */
+typedef void (*ldredis_log_fn)(void *user_data, int level, const char *message);
+
+/* Sends the log lines of stores made from this config to fn (NULL: no logging, the default).
+   fn and user_data must stay valid until every store made from the config is freed (not
+   after: see ldredis_log_fn).
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg NULL, min_level not a log level). */
+int ldredis_config_set_logger(ldredis_config *cfg, ldredis_log_fn fn, void *user_data,
+                              int min_level);
+
+/* Keeps the log lines of each store made from this config (min_level and above) in the store's
+   own queue, up to 1000 lines (when full the oldest are dropped, and the next line read says how
+   many were), to be read with ldredis_store_next_log from a thread of the caller's choosing.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg NULL, min_level not a log level). */
+int ldredis_config_set_log_queue(ldredis_config *cfg, int min_level);
+
+/* Takes the oldest queued log line of a store (see ldredis_config_set_log_queue).
+   On LDREDIS_OK *out_level receives its level (out_level may be NULL) and *out_message the line
+   (release with ldredis_free). Returns LDREDIS_OK, LDREDIS_NOT_FOUND (no line queued, or the
+   store does not queue its lines), LDREDIS_ERR_INVALID_ARGUMENT (out_message or store NULL). */
+int ldredis_store_next_log(int *out_level, char **out_message, ldredis_store *store);
+
 /* Sets the upsert mode (enum ldredis_upsert_mode).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
 int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
@@ -292,7 +353,8 @@ void ldredis_store_free(ldredis_store *store);
    "\ud800", both "flags" and "features"), and connection errors. */
 int ldredis_store_init_json(ldredis_store *store, const char *json, size_t len);
 
-/* Gets one item (HGET PREFIX:kind key).
+/* Gets one item (HGET PREFIX:kind key). kind is LDREDIS_KIND_FEATURES ("flags" is the same
+   kind), LDREDIS_KIND_SEGMENTS, or another kind name; so for every function taking a kind.
    On LDREDIS_OK, *out receives the item's JSON as stored (release with ldredis_free) and
    *out_len its length (out_len may be NULL). Absent and deleted items give LDREDIS_NOT_FOUND.
    Returns LDREDIS_OK, LDREDIS_NOT_FOUND, LDREDIS_ERR_MALFORMED (the stored value is not an
@@ -448,6 +510,15 @@ _M.ERR_CONFLICT = -6
 _M.ERR_INTERNAL = -7
 _M.ERR_BUSY = -8 -- no pooled connection free within the operation timeout: not an outage
 
+-- The kinds of the LaunchDarkly schema ("flags" is accepted as the name of "features").
+_M.FEATURES = "features"
+_M.SEGMENTS = "segments"
+
+-- Log levels (LDREDIS_LOG_*), by the names the log function receives.
+local LOG_LEVELS = { debug = 0, info = 1, warn = 2, error = 3 }
+local LOG_LEVEL_NAMES = { [0] = "debug", [1] = "info", [2] = "warn", [3] = "error" }
+_M.LOG_DEBUG, _M.LOG_INFO, _M.LOG_WARN, _M.LOG_ERROR = 0, 1, 2, 3
+
 local ERR_KIND = {
     [-1] = "invalid argument", [-2] = "unavailable", [-3] = "timeout", [-4] = "redis error",
     [-5] = "malformed", [-6] = "conflict", [-7] = "internal", [-8] = "busy",
@@ -599,6 +670,7 @@ local OPTIONS = {
     tls_server_name = "string", tls_verify = "boolean",
     sentinels = "table", sentinel_master = "string", sentinel_username = "string",
     sentinel_password = "string",
+    log = "function", log_level = "string",
 }
 
 -- The string options passed to the library as C strings (a NUL would silently cut them).
@@ -701,6 +773,9 @@ local function apply(cfg, opts)
         opts.fail_fast ~= nil and function()
             return C.ldredis_config_set_fail_fast(cfg, opts.fail_fast and 1 or 0)
         end,
+        opts.log ~= nil and function()
+            return C.ldredis_config_set_log_queue(cfg, LOG_LEVELS[opts.log_level or "info"])
+        end,
     }
     for i = 1, #steps do -- every entry is a function or false, never nil
         local step = steps[i]
@@ -801,6 +876,11 @@ function _M.open(opts)
         end
     end
 
+    if opts.log_level ~= nil and LOG_LEVELS[opts.log_level] == nil then
+        return nil, "invalid argument: log_level must be debug, info, warn or error",
+            _M.ERR_INVALID_ARGUMENT
+    end
+
     local pcfg = ffi_new("ldredis_config *[1]")
     local rc = C.ldredis_config_new(pcfg)
     if rc ~= OK then return fail(rc) end
@@ -815,14 +895,46 @@ function _M.open(opts)
     C.ldredis_config_free(cfg)
     if rc ~= OK then return r1, r2, r3 end
     local handle = ffi_gc(pstore[0], C.ldredis_store_free)
-    local store = setmetatable({ handle = handle }, Store)
+    local store = setmetatable({ handle = handle, log = opts.log }, Store)
+    if store.log then store:drain_log() end -- the start line
     return check_tls_only_options(store, opts)
 end
 
---- Closes the store's connections and releases it. Idempotent. Returns true.
+local out_level = ffi_new("int[1]")
+local out_line = ffi_new("char *[1]")
+
+--- Delivers the store's queued log lines, oldest first, to the `log` function given to open(),
+--- as log(level, message) with level "debug", "info", "warn" or "error", on this (the Lua)
+--- thread. Returns how many lines were delivered (0 without a `log` function). An error raised
+--- by the function propagates (the lines after it stay queued).
+function Store:drain_log()
+    local h, log = self.handle, self.log
+    if h == nil or log == nil then return 0 end
+    local n = 0
+    while C.ldredis_store_next_log(out_level, out_line, h) == OK do
+        local message = ffi_string(out_line[0])
+        C.ldredis_free(out_line[0])
+        out_line[0] = C_NULL
+        n = n + 1
+        log(LOG_LEVEL_NAMES[out_level[0]] or "error", message)
+    end
+    return n
+end
+
+-- ngx.log's levels for ldredis's (OpenResty): ldredis.ngx_log is a ready `log` option.
+function _M.ngx_log(level, message)
+    local ngx = _G.ngx
+    local ngx_level = ({ debug = ngx.DEBUG, info = ngx.INFO, warn = ngx.WARN,
+                         error = ngx.ERR })[level] or ngx.ERR
+    ngx.log(ngx_level, "ldredis: ", message)
+end
+
+--- Closes the store's connections and releases it (delivering its queued log lines first).
+--- Idempotent. Returns true.
 function Store:close()
     local h = self.handle
     if h ~= nil then
+        if self.log then self:drain_log() end
         self.handle = nil
         ffi_gc(h, nil)
         C.ldredis_store_free(h)
@@ -955,6 +1067,7 @@ end
 function Store:status()
     local h = self.handle
     if h == nil then return nil, CLOSED end
+    if self.log then self:drain_log() end
     local rc = C.ldredis_store_status(out_int, out_int2, out_i64, out_str, h)
     if rc ~= OK then return fail(rc) end
     local last_error

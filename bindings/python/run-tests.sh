@@ -3,7 +3,7 @@
 #
 #   LDREDIS_STAGE=/abs/path/build/stage bash bindings/python/run-tests.sh [PYTEST ARGS...]
 #
-# LDREDIS_STAGE defaults to build/stage. Installs what is missing, quietly: pytest, the
+# LDREDIS_STAGE defaults to build/stage. Installs what is missing, quietly: pytest, mypy, the
 # LaunchDarkly SDK and redis-py (for the interop tests); tests import this source tree. Each test
 # that needs Redis starts its own redis-server on a free loopback port (tests/conftest.py).
 set -u
@@ -27,6 +27,7 @@ missing=()
 "$python" -c "import pytest" 2>/dev/null || missing+=("pytest>=7")
 "$python" -c "import ldclient" 2>/dev/null || missing+=("launchdarkly-server-sdk>=9")
 "$python" -c "import redis" 2>/dev/null || missing+=("redis>=4")
+"$python" -c "import mypy" 2>/dev/null || missing+=("mypy")  # the Kind type is checked
 if [ ${#missing[@]} -gt 0 ]; then
   echo "run-tests.sh: installing ${missing[*]}"
   pip_install "${missing[@]}" || { echo "run-tests.sh: pip install failed" >&2; exit 1; }

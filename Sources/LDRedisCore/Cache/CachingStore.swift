@@ -41,15 +41,17 @@ public final class CachingStore: @unchecked Sendable {
 
     let worker: BackgroundWorker
     let status: StatusTracker
+    let log: StoreLog
 
-    public convenience init(configuration: StoreConfiguration) throws(StoreError) {
-        try self.init(configuration: configuration, client: nil, clock: nil, manualBackground: false)
+    /// A store for `configuration`, logging to `log` (nil: no logging).
+    public convenience init(configuration: StoreConfiguration, log: LogDestination? = nil) throws(StoreError) {
+        try self.init(configuration: configuration, client: nil, clock: nil, manualBackground: false, log: log)
     }
 
     /// The test seam: a client other than the connection pool, a clock the test moves, and a
     /// background worker without a thread (the test runs its tick and jobs).
     init(configuration: StoreConfiguration, client: RedisClient?, clock: ManualClock?,
-         manualBackground: Bool) throws(StoreError) {
+         manualBackground: Bool, log destination: LogDestination? = nil) throws(StoreError) {
         if let client {
             core = RedisFeatureStore(configuration: configuration, client: client)
         } else {
@@ -66,18 +68,25 @@ public final class CachingStore: @unchecked Sendable {
         items = ItemCache(capacity: configuration.cacheCapacity)
         journal = ttl < 0 ? OutageJournal() : nil
         worker = BackgroundWorker(tickMilliseconds: CachingStore.pollIntervalMilliseconds, manual: manualBackground)
-        status = StatusTracker(worker: worker)
+        log = StoreLog(destination)
+        status = StatusTracker(worker: worker, log: log, server: configuration.redactedDescription)
         // The tick holds the store until close() stops the thread (no weak reference: a weak
         // reference would move the store's refcount to a side table and make every retain on
         // the read path a slow, contended atomic).
         try worker.start { [self] in backgroundTick() }
+        log(.info, "store started: \(configuration.redactedDescription), cache \(CachingStore.describe(mode))")
     }
+
+    /// The oldest queued log line (a store configured with `LogDestination.queue`), or nil.
+    public func nextLogLine() -> LogLine? { log.queue?.pop() }
 
     /// Stops the background thread (at once: it exits after the job it is running), removes
     /// the listener (waiting for a running callback) and closes the connections. A store must be
     /// closed: until then its background thread keeps it alive.
     public func close() {
         state.withLock { closed = true }
+        log(.debug, "store closed (\(core.configuration.redactedDescription))")
+        log.close()
         status.setListener(nil)
         core.close()
         worker.stop(waitingUpTo: 50)
@@ -91,10 +100,10 @@ public final class CachingStore: @unchecked Sendable {
 
     /// One item, tombstones included; nil when absent. Served from the cache when fresh.
     public func get(kind: String, key: String) throws(StoreError) -> StoredItem? {
+        let kind = try DataKind.name(kind)
         guard mode != .off else {
             return try read { () throws(StoreError) in try core.get(kind: kind, key: key) }
         }
-        try DataKind.validate(kind)
         try DataKind.validateKey(key)
         let itemKey = ItemKey(kind: kind, key: key)
         let load: InFlight<StoredItem?>
@@ -119,8 +128,8 @@ public final class CachingStore: @unchecked Sendable {
     /// Every item of a kind, tombstones included, in Redis's order (stable while the hash is
     /// unchanged). Served from the cache when fresh.
     public func all(kind: String) throws(StoreError) -> [(key: String, item: StoredItem)] {
+        let kind = try DataKind.name(kind)
         guard mode != .off else { return try loadAll(kind) }
-        try DataKind.validate(kind)
         let load: InFlight<ListCache.Items>
         switch lists.lookup(kind, now: clock()) {
         case .value(let items):
@@ -217,6 +226,7 @@ public final class CachingStore: @unchecked Sendable {
 
     /// Upsert with the version rule; the cache ends up holding the winner.
     public func upsert(kind: String, key: String, item: StoredItem) throws(StoreError) -> UpsertResult {
+        let kind = try DataKind.name(kind)
         guard mode != .off else {
             return try tracked { () throws(StoreError) in try core.upsert(kind: kind, key: key, item: item) }
         }
@@ -394,14 +404,32 @@ public final class CachingStore: @unchecked Sendable {
                 return
             }
             guard let report = writeBack() else { return }
+            logWriteBack(report, "after the outage")
             status.markAvailable(needsRefresh: false, note: report.summary)
             return
         }
         if repopulateOnRestart, let journal, journal.wasInitialized,
            let inited = try? core.isInitialized(), !inited {
-            if let report = writeBack(), let summary = report.summary {
-                status.markAvailable(needsRefresh: false, note: summary)
+            log(.warn, "\(core.key(for: "$inited")) vanished (a Redis that restarted empty?): writing the cached data back")
+            if let report = writeBack() {
+                logWriteBack(report, "after \(core.key(for: "$inited")) vanished")
+                if let summary = report.summary { status.markAvailable(needsRefresh: false, note: summary) }
             }
+        }
+    }
+
+    /// The write-back's result, in the log: what was written, what Redis kept, what it refused.
+    private func logWriteBack(_ report: WriteBack.Report, _ when: String) {
+        log(.info, "write-back \(when): \(report.written) item(s) written, "
+            + "\(report.winners.count) kept at a higher version in Redis, \(report.refusedCount) refused")
+        if let summary = report.summary { log(.warn, summary) }
+    }
+
+    static func describe(_ mode: Mode) -> String {
+        switch mode {
+        case .off: return "off"
+        case .ttl(let ms): return "TTL \(ms) ms"
+        case .infinite: return "infinite (written back after an outage)"
         }
     }
 

@@ -1,7 +1,7 @@
 import Glibc
 
-/// Holds the status, publishes each change once to the listener (on the background worker),
-/// and lets `setListener(nil)` wait until a running callback has returned.
+/// Holds the status, publishes each change once to the listener and the log (on the background
+/// worker, in order), and lets `setListener(nil)` wait until a running callback has returned.
 final class StatusTracker: @unchecked Sendable {
     private let lock = Lock()
     private var status = StoreStatus(available: true, needsRefresh: false,
@@ -10,9 +10,14 @@ final class StatusTracker: @unchecked Sendable {
     private let callbackLock = Lock()
     private var listener: StatusListener?
     private let worker: BackgroundWorker
+    private let log: StoreLog
+    /// The server and prefix, redacted, for log lines.
+    private let server: String
 
-    init(worker: BackgroundWorker) {
+    init(worker: BackgroundWorker, log: StoreLog = StoreLog(nil), server: String = "") {
         self.worker = worker
+        self.log = log
+        self.server = server
     }
 
     var current: StoreStatus { lock.withLock { status } }
@@ -56,15 +61,30 @@ final class StatusTracker: @unchecked Sendable {
             change(&next)
             let changed = next.available != status.available || next.needsRefresh != status.needsRefresh
             if changed { next.changedAtMilliseconds = StatusTracker.epochMilliseconds() }
+            let previous = status
             status = next
             guard changed else { return }
             // Enqueued under the lock, so listeners see changes in the order they happened.
             let published = next
             worker.enqueue { [self] in
+                logChange(from: previous, to: published)
                 callbackLock.withLock {
                     listener?(published.available, published.needsRefresh)
                 }
             }
+        }
+    }
+
+    /// The log line of a status change (outside every lock: a log function may call the store).
+    private func logChange(from old: StoreStatus, to new: StoreStatus) {
+        if old.available && !new.available {
+            log(.warn, "Redis is unavailable (\(server)): \(new.lastError ?? "unknown error"); "
+                + "cached data is served and Redis is checked every \(CachingStore.pollIntervalMilliseconds) ms")
+        } else if !old.available && new.available {
+            log(.info, "Redis is available again (\(server))" + (new.needsRefresh
+                ? "; the data there may be stale: the owner of the data should init again (needs refresh)" : ""))
+        } else if old.needsRefresh && !new.needsRefresh {
+            log(.debug, "the store was initialized again: needs refresh cleared (\(server))")
         }
     }
 

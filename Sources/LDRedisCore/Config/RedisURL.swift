@@ -31,7 +31,7 @@ public struct RedisURL: Equatable, Sendable {
     public init(parsing text: String) throws(StoreError) {
         let all = Array(text.utf8)[...]
         guard let schemeEnd = RedisURL.firstRange(of: "://", in: all) else {
-            throw StoreError.invalidArgument("malformed Redis URL: expected redis://host[:port][/db], unix:///path, redis-sentinel://host:port,…/master or redis-cluster://host:port,…")
+            throw StoreError.invalidArgument(RedisURL.missingScheme(all))
         }
         var scheme = RedisURL.string(all[..<schemeEnd.lowerBound]).lowercased()
         var rest = all[schemeEnd.upperBound...]
@@ -183,6 +183,9 @@ public struct RedisURL: Equatable, Sendable {
             host = authority
         }
         guard !host.isEmpty else { throw StoreError.invalidArgument("malformed Redis URL: no host") }
+        if host.contains(UInt8(ascii: ",")) {
+            throw StoreError.invalidArgument("malformed Redis URL: several hosts (a comma-separated list) are a Redis Cluster's seeds, redis-cluster://host:port,host:port, or sentinels, redis-sentinel://host:port,host:port/master-name")
+        }
         guard host.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "@") && $0 != UInt8(ascii: "/") }) else {
             throw StoreError.invalidArgument("malformed Redis URL: invalid character in host")
         }
@@ -228,5 +231,20 @@ public struct RedisURL: Equatable, Sendable {
             bytes = bytes.dropFirst(2)
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension RedisURL {
+    /// The message for a URL without `scheme://` (`localhost:6379`): what the user meant. The
+    /// text is repeated only when it cannot hold a password (no `@`) and is short and printable.
+    static func missingScheme(_ text: ArraySlice<UInt8>) -> String {
+        let expected = "expected redis://[[user][:password]@]host[:port][/db], rediss://... (TLS), unix:///path/to/redis.sock, redis-sentinel://host:port,…/master or redis-cluster://host:port,…"
+        let printable = !text.isEmpty && text.count <= 200 && text.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+        guard printable, !text.contains(UInt8(ascii: "@")) else {
+            return "malformed Redis URL: it has no scheme (redis://, rediss:// or unix://); \(expected)"
+        }
+        let shown = string(text)
+        let meant = text.first == UInt8(ascii: "/") ? "unix://" + shown : "redis://" + shown
+        return "malformed Redis URL: it has no scheme; did you mean \(meant)? (\(expected))"
     }
 }

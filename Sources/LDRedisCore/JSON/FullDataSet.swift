@@ -46,8 +46,7 @@ public struct FullDataSet: Sendable {
                 guard let member = s.decodeName(nameRange) else {
                     throw StoreError.invalidArgument(FullDataSet.loneSurrogate("a kind name", at: nameRange.lowerBound))
                 }
-                let name = member == "flags" ? "features" : member
-                try DataKind.validate(name)
+                let name = try DataKind.name(member)
                 if kinds.contains(where: { $0.name == name }) {
                     let both = name == "features" && members.contains(member == "flags" ? "features" : "flags")
                     throw StoreError.invalidArgument(both

@@ -2,6 +2,18 @@
 public enum DataKind {
     public static let features = "features"
     public static let segments = "segments"
+    /// What LaunchDarkly's payloads (and `init`'s all-data document) call the features.
+    public static let flagsAlias = "flags"
+
+    /// The kind a caller's name stands for: `"flags"` is `"features"` (the one place the alias
+    /// is decided, for reads, writes and inits alike); every other valid name is itself.
+    /// Throws for an empty or reserved name (see `validate`).
+    @inline(__always)
+    public static func name(_ kind: String) throws(StoreError) -> String {
+        if kind.utf8.count == 5 && kind == flagsAlias { return features }
+        try validate(kind)
+        return kind
+    }
 
     /// A kind is any non-empty namespace except the store's own keys.
     public static func validate(_ kind: String) throws(StoreError) {

@@ -104,7 +104,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
 
     /// One item (`HGET PREFIX:kind key`), tombstones included; nil when absent.
     public func get(kind: String, key itemKey: String) throws(StoreError) -> StoredItem? {
-        try DataKind.validate(kind)
+        let kind = try DataKind.name(kind)
         try DataKind.validateKey(itemKey)
         let hashKey = key(for: kind)
         var command = CommandEncoder()
@@ -126,7 +126,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
     /// Every item of a kind (`HGETALL PREFIX:kind`), tombstones included; values that are not
     /// items are skipped and counted.
     public func all(kind: String) throws(StoreError) -> KindItems {
-        try DataKind.validate(kind)
+        let kind = try DataKind.name(kind)
         var command = CommandEncoder()
         command.command("HGETALL", key(for: kind))
         guard case .array(let flat) = try singleReply(command, "HGETALL") else {
@@ -184,7 +184,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
 
     /// Writes `item` under `key` if its version is strictly higher than the stored one's.
     public func upsert(kind: String, key itemKey: String, item: StoredItem) throws(StoreError) -> UpsertResult {
-        try DataKind.validate(kind)
+        let kind = try DataKind.name(kind)
         try DataKind.validateKey(itemKey)
         guard item.version >= 0 && item.version <= ItemParser.maximumVersion else {
             throw StoreError.invalidArgument("the version must be from 0 to \(ItemParser.maximumVersion)")

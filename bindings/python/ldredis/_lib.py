@@ -3,10 +3,13 @@ declarations; ``_store.py`` calls through the ``lib`` object defined here).
 
 Where the library is looked for, in order:
 
-1. ``$LDREDIS_LIBRARY``: a path to the shared library. When it is set, nothing else is tried
+1. The library bundled in the package (``ldredis/_native/libldredis.so.1``), as the wheel
+   (``make wheel``) ships it, with what it links (hiredis, OpenSSL) next to it. When it is
+   there, nothing else is tried: the wheel is one tested unit.
+2. ``$LDREDIS_LIBRARY``: a path to the shared library. When it is set, nothing else is tried
    (an explicit choice that fails should not silently load some other copy).
-2. ``ctypes.util.find_library("ldredis")`` (ldconfig's cache, ``LD_LIBRARY_PATH`` via gcc/ld).
-3. The system loader with ``libldredis.so.1`` (the SONAME), then ``libldredis.so``.
+3. ``ctypes.util.find_library("ldredis")`` (ldconfig's cache, ``LD_LIBRARY_PATH`` via gcc/ld).
+4. The system loader with ``libldredis.so.1`` (the SONAME), then ``libldredis.so``.
 
 A candidate that loads but whose ``ldredis_version()`` major is not 1 is skipped. If nothing
 fits, one ImportError lists every candidate and why it was refused.
@@ -42,6 +45,11 @@ REQUIRED_MAJOR = 1
 
 #: ``void (*ldredis_status_fn)(void *user_data, int available, int needs_refresh)``
 STATUS_FN = CFUNCTYPE(None, c_void_p, c_int, c_int)
+#: ``void (*ldredis_log_fn)(void *user_data, int level, const char *message)``
+LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p)
+
+#: Where the wheel puts the library, relative to this file.
+BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_native", "libldredis.so.1")
 
 _int_p = POINTER(c_int)
 _int64_p = POINTER(c_int64)
@@ -51,6 +59,8 @@ _void_pp = POINTER(c_void_p)
 
 def _candidates() -> List[Tuple[Optional[str], str]]:
     """(name or path to load, where it came from), in the order to try; None = found nothing."""
+    if os.path.exists(BUNDLED):
+        return [(BUNDLED, "bundled in the package")]
     env = os.environ.get("LDREDIS_LIBRARY")
     if env:
         return [(env, "$LDREDIS_LIBRARY")]
@@ -97,8 +107,9 @@ def _load() -> Tuple[ctypes.CDLL, str, str]:
             continue
         return cdll, target, version
     raise ImportError(
-        "ldredis: cannot load libldredis (set LDREDIS_LIBRARY to the library's path, or "
-        "install it where the system loader finds it). Tried:\n" + "\n".join(tried)
+        "ldredis: cannot load libldredis (install the wheel that bundles it: make wheel; or set "
+        "LDREDIS_LIBRARY to the library's path; or install it where the system loader finds "
+        "it: make install). Tried:\n" + "\n".join(tried)
     )
 
 
@@ -145,6 +156,8 @@ _SIGNATURES = {
     "ldredis_config_add_sentinel": (c_int, [c_void_p, c_char_p], True),
     "ldredis_config_set_sentinel_master": (c_int, [c_void_p, c_char_p], True),
     "ldredis_config_set_sentinel_auth": (c_int, [c_void_p, c_char_p, c_char_p], True),
+    "ldredis_config_set_logger": (c_int, [c_void_p, LOG_FN, c_void_p, c_int], True),
+    "ldredis_config_set_log_queue": (c_int, [c_void_p, c_int], True),
     # Store
     "ldredis_store_new": (c_int, [_void_pp, c_void_p], True),
     "ldredis_store_free": (None, [c_void_p], False),
@@ -162,6 +175,7 @@ _SIGNATURES = {
     "ldredis_store_set_status_listener": (c_int, [c_void_p, STATUS_FN, c_void_p], True),
     "ldredis_store_stats_json": (c_int, [_void_pp, _size_p, c_void_p], True),
     "ldredis_store_describe": (c_int, [_void_pp, _size_p, c_void_p], True),
+    "ldredis_store_next_log": (c_int, [_int_p, _void_pp, c_void_p], True),
     # Big Segments
     "ldredis_store_big_segments_metadata": (c_int, [_int64_p, c_void_p], True),
     "ldredis_store_big_segments_membership": (

@@ -12,19 +12,40 @@ import weakref
 from ctypes import byref, c_int, c_int64, c_size_t, c_void_p
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Final, List, Literal, Mapping, Optional, Protocol, Sequence, Union
 
 from . import _json
 from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError
-from ._lib import STATUS_FN, lib, take_bytes
+from ._lib import LOG_FN, STATUS_FN, lib, take_bytes
 
-__all__ = ["Store", "Status", "StatusListener", "Kind", "JSONInput"]
+
+__all__ = ["Store", "Status", "StatusListener", "Kind", "KindName", "FEATURES", "SEGMENTS",
+           "JSONInput"]
 
 log = logging.getLogger("ldredis")
 
-#: A data kind: a namespace string ("features", "segments"), or any object with a ``namespace``
-#: attribute (such as the LaunchDarkly SDK's ``VersionedDataKind``).
-Kind = Union[str, Any]
+#: The names of the LaunchDarkly schema's kinds. "flags" (what LaunchDarkly's payloads call
+#: them) is the same kind as "features" everywhere.
+KindName = Literal["features", "segments", "flags"]
+#: The flags kind (``PREFIX:features``).
+FEATURES: Final = "features"
+#: The segments kind (``PREFIX:segments``).
+SEGMENTS: Final = "segments"
+
+
+class _Namespaced(Protocol):
+    """Anything with a ``namespace`` naming its kind, such as the LaunchDarkly SDK's
+    ``VersionedDataKind`` (``ldclient.versioned_data_kind.FEATURES``)."""
+
+    @property
+    def namespace(self) -> str: ...
+
+
+#: A data kind: :data:`FEATURES`, :data:`SEGMENTS` (or "flags"), or an object with a
+#: ``namespace`` attribute (such as the LaunchDarkly SDK's ``VersionedDataKind``). Any other
+#: string is a kind of its own at run time (``PREFIX:name``), but does not type-check: a typo
+#: such as ``"feature"`` is caught by a type checker.
+Kind = Union[KindName, _Namespaced]
 #: A JSON document: a dict (serialised here), or JSON text as str or bytes (passed unchanged).
 JSONInput = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
 #: A status listener: called with (available, needs_refresh) once per status change.
@@ -361,6 +382,8 @@ class Store:
                     None if sentinel_username is None else _cstr(sentinel_username, "sentinel_username"),
                     None if sentinel_password is None else _cstr(sentinel_password, "sentinel_password"),
                 )
+            # The library's log lines go to logging.getLogger("ldredis"), filtered there.
+            lib.ldredis_config_set_logger(cfg, _log_callback, None, 0)
             handle = c_void_p()
             lib.ldredis_store_new(byref(handle), cfg)
             self._handle = handle  # passed as is to every call: no conversion per call
@@ -697,6 +720,23 @@ def _after_fork_in_child() -> None:
         store._listener_lock = threading.Lock()
     _open_stores.clear()
 
+
+_LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
+
+
+def _on_log(_user_data: Any, level: int, message: Optional[bytes]) -> None:
+    """The C log function of every store: the line goes to the ``ldredis`` logger (from
+    whichever library thread logs it; ctypes takes the GIL). Nothing propagates into C."""
+    try:
+        py_level = _LOG_LEVELS[level] if 0 <= level < len(_LOG_LEVELS) else logging.ERROR
+        if log.isEnabledFor(py_level):
+            log.log(py_level, "%s", (message or b"").decode("utf-8", "replace"))
+    except BaseException:  # noqa: BLE001 - nothing may propagate into C
+        pass
+
+
+# One callback object for the life of the process: stores hold its address.
+_log_callback = LOG_FN(_on_log)
 
 atexit.register(_close_all_at_exit)
 if hasattr(os, "register_at_fork"):
