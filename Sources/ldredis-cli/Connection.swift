@@ -1,0 +1,147 @@
+import Glibc
+import LDRedisCore
+
+/// A connection setting: its option (and environment variable) and how it changes the
+/// library's configuration. To add one (Sentinel's `--sentinel`/`--master`, Cluster's
+/// `--cluster-node`), add a row: parsing, the environment, help and the man page's list all
+/// follow from the table. Rows are applied in this order, so `--url` comes first (it sets
+/// the credentials the later rows override).
+struct ConnectionSetting: Sendable {
+    let spec: OptionSpec
+    let apply: @Sendable (inout StoreConfiguration, [String]) throws(CLIError) -> Void
+
+    /// A setting with one value (the last given).
+    init(_ spec: OptionSpec, _ apply: @escaping @Sendable (inout StoreConfiguration, String) throws(StoreError) -> Void) {
+        self.spec = spec
+        self.apply = { (config: inout StoreConfiguration, values: [String]) throws(CLIError) in
+            guard let value = values.last else { return }
+            do throws(StoreError) {
+                try apply(&config, value)
+            } catch {
+                throw CLIError.usage("--\(spec.name): \(error.description)")
+            }
+        }
+    }
+}
+
+enum Connection {
+    static let settings: [ConnectionSetting] = [
+        ConnectionSetting(OptionSpec("url", value: "URL", env: "LDREDIS_URL",
+                                     help: "redis://[user:password@]host[:port][/db], rediss:// (TLS) or unix:///path (default redis://localhost:6379)"))
+            { (c, v) throws(StoreError) in try c.setURL(v) },
+        ConnectionSetting(OptionSpec("prefix", value: "PREFIX", env: "LDREDIS_PREFIX",
+                                     help: "the store's key prefix (default launchdarkly)"))
+            { (c, v) throws(StoreError) in c.setPrefix(v) },
+        ConnectionSetting(OptionSpec("username", value: "NAME", env: "LDREDIS_USERNAME", help: "ACL user name (overrides the URL's)"))
+            { (c, v) throws(StoreError) in c.usernameOverride = .some(v) },
+        ConnectionSetting(OptionSpec("password", value: "PASSWORD", env: "LDREDIS_PASSWORD",
+                                     help: "password (overrides the URL's; prefer the environment or --password-file)"))
+            { (c, v) throws(StoreError) in c.passwordOverride = .some(v) },
+        ConnectionSetting(OptionSpec("password-file", value: "FILE", env: "LDREDIS_PASSWORD_FILE",
+                                     help: "read the password from FILE (its first line)"))
+            { (c, v) throws(StoreError) in c.passwordOverride = .some(try readPasswordFile(v)) },
+        ConnectionSetting(OptionSpec("db", value: "N", env: "LDREDIS_DB", help: "database number (overrides the URL's)"))
+            { (c, v) throws(StoreError) in
+                guard let n = Int(v) else { throw StoreError.invalidArgument("the database must be a number (0 or more)") }
+                try c.setDatabase(n)
+            },
+        ConnectionSetting(OptionSpec("tls", env: "LDREDIS_TLS", help: "use TLS (as rediss:// does)"))
+            { (c, v) throws(StoreError) in if try flag(v) { c.tlsOverride = true } },
+        ConnectionSetting(OptionSpec("tls-ca-file", value: "FILE", env: "LDREDIS_TLS_CA_FILE",
+                                     help: "PEM file of CA certificates to trust (default: the system's)"))
+            { (c, v) throws(StoreError) in c.tlsCAFile = v },
+        ConnectionSetting(OptionSpec("tls-cert-file", value: "FILE", env: "LDREDIS_TLS_CERT_FILE",
+                                     help: "client certificate chain (PEM), for mutual TLS"))
+            { (c, v) throws(StoreError) in c.tlsCertFile = v },
+        ConnectionSetting(OptionSpec("tls-key-file", value: "FILE", env: "LDREDIS_TLS_KEY_FILE",
+                                     help: "client private key (PEM), for mutual TLS"))
+            { (c, v) throws(StoreError) in c.tlsKeyFile = v },
+        ConnectionSetting(OptionSpec("tls-server-name", value: "NAME", env: "LDREDIS_TLS_SERVER_NAME",
+                                     help: "name for SNI and the certificate check (default: the URL's host)"))
+            { (c, v) throws(StoreError) in c.tlsServerName = v },
+        ConnectionSetting(OptionSpec("tls-insecure", env: "LDREDIS_TLS_INSECURE",
+                                     help: "do not verify the server's certificate (insecure)"))
+            { (c, v) throws(StoreError) in if try flag(v) { c.tlsVerify = false } },
+        ConnectionSetting(OptionSpec("connect-timeout", value: "MS", env: "LDREDIS_CONNECT_TIMEOUT",
+                                     help: "connect timeout in milliseconds (default 3000)"))
+            { (c, v) throws(StoreError) in try c.setConnectTimeout(milliseconds: try milliseconds(v)) },
+        ConnectionSetting(OptionSpec("timeout", value: "MS", env: "LDREDIS_TIMEOUT",
+                                     help: "operation timeout in milliseconds (default 2000)"))
+            { (c, v) throws(StoreError) in try c.setOperationTimeout(milliseconds: try milliseconds(v)) },
+    ]
+
+    static var specs: [OptionSpec] { settings.map(\.spec) }
+
+    /// The configuration from the environment and the command line (which wins).
+    static func configuration(_ arguments: Arguments) throws(CLIError) -> StoreConfiguration {
+        var config = StoreConfiguration()
+        try? config.setPoolSize(4)
+        for setting in settings {
+            var values = arguments.all(setting.spec.name)
+            if values.isEmpty, let env = setting.spec.env, let text = environment(env) {
+                values = [text]
+            }
+            try setting.apply(&config, values)
+        }
+        return config
+    }
+
+    /// The store (no cache: every read goes to Redis), or why it cannot be made (TLS files).
+    static func store(_ config: StoreConfiguration) throws(CLIError) -> RedisFeatureStore {
+        let store = RedisFeatureStore(configuration: config)
+        if let error = store.tlsSetupError {
+            store.close()
+            throw CLIError(error)
+        }
+        return store
+    }
+
+    /// A non-empty environment variable.
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name), value.pointee != 0 else { return nil }
+        return String(cString: value)
+    }
+
+    private static func flag(_ text: String) throws(StoreError) -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw StoreError.invalidArgument("expected 1/true/yes/on or 0/false/no/off")
+        }
+    }
+
+    private static func milliseconds(_ text: String) throws(StoreError) -> Int64 {
+        guard let n = Int64(text) else {
+            throw StoreError.invalidArgument("expected a whole number of milliseconds")
+        }
+        return n
+    }
+
+    /// The first line of a file (without its line break); the error names the file, not its
+    /// content.
+    private static func readPasswordFile(_ path: String) throws(StoreError) -> String {
+        guard let bytes = readFile(path) else {
+            throw StoreError.invalidArgument("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        let line = bytes.prefix { $0 != 0x0A && $0 != 0x0D }
+        return String(decoding: line, as: UTF8.self)
+    }
+}
+
+/// The whole content of a file (`-`: standard input), or nil (errno says why).
+func readFile(_ path: String) -> [UInt8]? {
+    let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { if fd != 0 { close(fd) } }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if n == 0 { return out }
+        out.append(contentsOf: chunk[0..<n])
+    }
+}
