@@ -84,7 +84,7 @@ enum StatusCommand {
 
     private static func inspect(_ store: RedisFeatureStore, staleAfterMilliseconds: Int64, into report: inout Report) throws(StoreError) {
         if case .bulk(let info) = try? store.rawCommand("INFO", "server"),
-           let line = String(decoding: info, as: UTF8.self).split(whereSeparator: { $0 == "\r" || $0 == "\n" })
+           let line = String(decoding: info, as: UTF8.self).split(whereSeparator: { $0.isNewline })
                .first(where: { $0.hasPrefix("redis_version:") }) {
             let version = String(line.dropFirst("redis_version:".count))
             report.set("redis_version", .string(version))
