@@ -1,5 +1,6 @@
 # ldredis - build, install, test, demo.
-#   make              release libldredis.so (Swift runtime linked in statically) in build/lib
+#   make              release libldredis.so (Swift runtime linked in statically) in build/lib,
+#                     and the ldredis command (make cli) in build/bin
 #   make install      PREFIX=/usr/local (DESTDIR honoured); make uninstall removes exactly that
 #   make test         every test: Swift (real redis-servers and a deterministic tier), C
 #                     header/ABI/smoke (valgrind), Python, Lua, the fault matrix (quick),
@@ -16,6 +17,8 @@ PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR?= $(PREFIX)/include
 PCDIR     ?= $(LIBDIR)/pkgconfig
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
 LDCONFIG  ?= ldconfig
 CC        ?= cc
 
@@ -32,10 +35,14 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xswiftc -experimental-hermetic-seal-at-link \
 	-Xlinker -soname=$(SONAME) -Xlinker -z -Xlinker nodelete \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
+# The ldredis command: the same compile flags (so neither build recompiles the other's objects),
+# the library's link flags left out. It links the core statically, not libldredis.so.
+SWIFT_CLI_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-stdlib \
+	-Xswiftc -experimental-hermetic-seal-at-link
 
-.PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
+.PHONY: all lib cli test-cli deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
 
-all: lib
+all: lib cli
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -47,12 +54,17 @@ lib: deps
 	ln -sf $(REALNAME) $(BUILD)/lib/$(SONAME)
 	ln -sf $(REALNAME) $(BUILD)/lib/$(LIBNAME)
 
+cli: deps
+	swift build $(SWIFT_CLI_FLAGS) --product ldredis-cli
+	@mkdir -p $(BUILD)/bin
+	cp -f .build/release/ldredis-cli $(BUILD)/bin/ldredis
+
 $(BUILD)/ldredis.pc: pkgconfig/ldredis.pc.in
 	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-install: lib
+install: lib cli
 	@rm -f $(BUILD)/ldredis.pc
 	$(MAKE) --no-print-directory $(BUILD)/ldredis.pc
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
@@ -61,19 +73,23 @@ install: lib
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(LIBNAME)
 	install -m 0644 include/ldredis.h $(DESTDIR)$(INCLUDEDIR)/ldredis.h
 	install -m 0644 $(BUILD)/ldredis.pc $(DESTDIR)$(PCDIR)/ldredis.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/bin/ldredis $(DESTDIR)$(BINDIR)/ldredis
+	install -m 0644 man/ldredis.1 $(DESTDIR)$(MANDIR)/man1/ldredis.1
 	@if [ -z "$(DESTDIR)" ]; then $(LDCONFIG) || true; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(INCLUDEDIR)/ldredis.h \
 	      $(DESTDIR)$(PCDIR)/ldredis.pc
+	rm -f $(DESTDIR)$(BINDIR)/ldredis $(DESTDIR)$(MANDIR)/man1/ldredis.1
 	@if [ -z "$(DESTDIR)" ]; then $(LDCONFIG) || true; fi
 
 # A private install under build/stage, used by the C tests and the demo (pkg-config finds it).
 stage: lib
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
 
-test: deps test-version test-swift test-c test-install test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme
+test: deps test-version test-swift test-c test-install test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme test-cli
 
 test-swift:
 	swift test
@@ -83,6 +99,10 @@ test-c: stage
 
 test-install: lib
 	bash scripts/check-install.sh
+
+# The ldredis command against real redis-servers (Tests/cli; pytest, the LaunchDarkly SDK).
+test-cli: cli
+	LDREDIS_CLI=$(abspath $(BUILD)/bin/ldredis) bash Tests/cli/run.sh
 
 test-readme:
 	bash scripts/check-readme.sh

@@ -55,9 +55,10 @@ final class Output: @unchecked Sendable {
         return Style()
     }
 
+    /// Standard error is written at once (a warning shows before what follows it).
     func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 64 * 1024 { flush() }
+        if buffer.count >= 64 * 1024 || fd == 2 { flush() }
     }
 
     func line(_ text: String = "") {
