@@ -1,3 +1,5 @@
+import LDRedisCore
+
 /// A parsed JSON value, for showing and checking items (the store itself keeps items as bytes).
 /// Object members keep their order; numbers keep their text.
 enum JSONValue: Equatable {
@@ -62,175 +64,76 @@ enum JSONValue: Equatable {
         let offset: Int
     }
 
-    /// Parses one JSON document (RFC 8259; nesting up to 512 levels).
+    /// Parses one JSON document: the core validates it (RFC 8259, nesting up to 512 levels)
+    /// and decodes its strings; this only builds the tree.
     static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
-        var parser = Parser(bytes: bytes)
-        let value = try parser.value(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.fail("unexpected data after the JSON value") }
-        return value
+        if let failure = JSONSyntax.check(bytes) { throw ParseError(message: failure.message, offset: failure.offset) }
+        var builder = TreeBuilder(bytes: bytes)
+        return builder.value()
     }
 
-    private struct Parser {
+    /// Builds the tree of a document the core validated (so no error paths here).
+    private struct TreeBuilder {
         let bytes: [UInt8]
         var index = 0
 
-        func fail(_ message: String) -> ParseError { ParseError(message: message, offset: index) }
+        var current: UInt8 { index < bytes.count ? bytes[index] : 0 }
 
         mutating func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D {
+                index += 1
+            }
         }
 
-        mutating func value(depth: Int) throws(ParseError) -> JSONValue {
-            guard depth < 512 else { throw fail("nested too deeply") }
+        mutating func value() -> JSONValue {
             skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input") }
-            switch bytes[index] {
+            switch current {
             case UInt8(ascii: "{"):
-                index += 1
                 var members: [(key: String, value: JSONValue)] = []
-                skipWhitespace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-                while true {
+                index += 1
+                while more(closing: UInt8(ascii: "}")) {
+                    let name = string()
                     skipWhitespace()
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
-                    let name = try string()
-                    skipWhitespace()
-                    try expect(UInt8(ascii: ":"))
-                    members.append((name, try value(depth: depth + 1)))
-                    skipWhitespace()
-                    if try endOrComma(UInt8(ascii: "}")) { return .object(members) }
+                    index += 1   // ':'
+                    members.append((name, value()))
                 }
+                return .object(members)
             case UInt8(ascii: "["):
-                index += 1
                 var elements: [JSONValue] = []
-                skipWhitespace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
-                while true {
-                    elements.append(try value(depth: depth + 1))
-                    skipWhitespace()
-                    if try endOrComma(UInt8(ascii: "]")) { return .array(elements) }
-                }
+                index += 1
+                while more(closing: UInt8(ascii: "]")) { elements.append(value()) }
+                return .array(elements)
             case UInt8(ascii: "\""):
-                return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
+                return .string(string())
+            case UInt8(ascii: "t"): index += 4; return .bool(true)
+            case UInt8(ascii: "f"): index += 5; return .bool(false)
+            case UInt8(ascii: "n"): index += 4; return .null
             default:
-                return .number(try number())
+                let start = index
+                while index < bytes.count, "-+.eE0123456789".utf8.contains(bytes[index]) { index += 1 }
+                return .number(String(decoding: bytes[start..<index], as: UTF8.self))
             }
         }
 
-        mutating func expect(_ byte: UInt8) throws(ParseError) {
-            guard index < bytes.count, bytes[index] == byte else {
-                throw fail("expected '\(Character(Unicode.Scalar(byte)))'")
+        /// Before a member or element: false (after consuming it) at the closing bracket.
+        mutating func more(closing: UInt8) -> Bool {
+            skipWhitespace()
+            if current == UInt8(ascii: ",") { index += 1; skipWhitespace() }
+            if current == closing || index >= bytes.count { index += 1; return false }
+            return true
+        }
+
+        /// The string at the cursor (on its opening quote).
+        mutating func string() -> String {
+            skipWhitespace()
+            let start = index + 1
+            index = start
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
             }
+            let contents = start..<min(index, bytes.count)
             index += 1
-        }
-
-        /// After a member or element: true at the closing bracket, false after a comma.
-        mutating func endOrComma(_ close: UInt8) throws(ParseError) -> Bool {
-            guard index < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[index] == close { index += 1; return true }
-            try expect(UInt8(ascii: ","))
-            return false
-        }
-
-        mutating func literal(_ word: String) throws(ParseError) {
-            let w = Array(word.utf8)
-            guard index + w.count <= bytes.count, Array(bytes[index..<(index + w.count)]) == w else {
-                throw fail("invalid literal")
-            }
-            index += w.count
-        }
-
-        mutating func number() throws(ParseError) -> String {
-            let start = index
-            func digits(_ p: inout Parser) -> Int {
-                let s = p.index
-                while p.index < p.bytes.count, (0x30...0x39).contains(p.bytes[p.index]) { p.index += 1 }
-                return p.index - s
-            }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-            let intStart = index
-            let n = digits(&self)
-            guard n > 0 else { throw fail("invalid value") }
-            if n > 1 && bytes[intStart] == UInt8(ascii: "0") { throw fail("leading zero in a number") }
-            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-                index += 1
-                guard digits(&self) > 0 else { throw fail("invalid number") }
-            }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-                index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-                guard digits(&self) > 0 else { throw fail("invalid number") }
-            }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
-        }
-
-        mutating func string() throws(ParseError) -> String {
-            index += 1  // the opening quote
-            var out: [UInt8] = []
-            while true {
-                guard index < bytes.count else { throw fail("unterminated string") }
-                let b = bytes[index]
-                index += 1
-                switch b {
-                case UInt8(ascii: "\""):
-                    guard let text = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
-                    return text
-                case UInt8(ascii: "\\"):
-                    guard index < bytes.count else { throw fail("unterminated string") }
-                    let e = bytes[index]
-                    index += 1
-                    switch e {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if (0xD800..<0xDC00).contains(scalar) {
-                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                                throw fail("lone surrogate escape")
-                            }
-                            index += 2
-                            let low = try hex4()
-                            guard (0xDC00..<0xE000).contains(low) else { throw fail("lone surrogate escape") }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else if (0xDC00..<0xE000).contains(scalar) {
-                            throw fail("lone surrogate escape")
-                        }
-                        guard let u = Unicode.Scalar(scalar) else { throw fail("invalid escape") }
-                        out.append(contentsOf: Array(String(Character(u)).utf8))
-                    default:
-                        throw fail("invalid escape")
-                    }
-                case 0..<0x20:
-                    throw fail("control character in a string")
-                default:
-                    out.append(b)
-                }
-            }
-        }
-
-        mutating func hex4() throws(ParseError) -> UInt32 {
-            guard index + 4 <= bytes.count else { throw fail("invalid \\u escape") }
-            var v: UInt32 = 0
-            for b in bytes[index..<(index + 4)] {
-                let d: UInt32
-                switch b {
-                case 0x30...0x39: d = UInt32(b - 0x30)
-                case 0x41...0x46: d = UInt32(b - 0x41 + 10)
-                case 0x61...0x66: d = UInt32(b - 0x61 + 10)
-                default: throw fail("invalid \\u escape")
-                }
-                v = v << 4 | d
-            }
-            index += 4
-            return v
+            return JSONSyntax.decodeString(bytes, contents: contents)
         }
     }
 

@@ -172,10 +172,25 @@ def test_get_pretty_raw_and_missing(server, redis):
     raw = ldredis("get", "flag", "alpha", "--raw", env=url_env(server))
     assert raw.stdout == redis.hget("launchdarkly:features", "alpha")
     assert json.loads(ldredis("get", "segment", "seg", env=url_env(server)).stdout) == SEGMENTS["seg"]
+    tricky = '{"key":"t\\u00e9","version":1,"s":"a\\u00e9\\ud83d\\ude00\\"\\\\\\/\\n","n":[-1.5e3,0,{},[]],"b":[true,false,null]}'
+    redis.hset("launchdarkly:features", "t\u00e9", tricky)
+    pretty = ldredis("get", "flag", "t\u00e9", env=url_env(server))
+    assert pretty.returncode == 0 and json.loads(pretty.stdout) == json.loads(tricky)
     missing = ldredis("get", "flag", "nope", env=url_env(server))
     assert missing.returncode == 1 and b"nope" in missing.stderr and missing.stdout == b""
     tomb = ldredis("get", "flag", "gone", env=url_env(server))
     assert tomb.returncode == 0 and b"tombstone" in tomb.stderr
+
+
+def test_a_prefix_with_glob_characters_sees_only_its_own_keys(server, redis):
+    sdk_init(server, prefix="p*")
+    sdk_init(server, prefix="px")
+    redis.set("px:stray", "x")
+    env = url_env(server, LDREDIS_PREFIX="p*")
+    assert json.loads(ldredis("status", "--json", env=env).stdout)["keys"] == 3
+    r = ldredis("verify", env=env)
+    assert r.returncode == 0, r.stdout
+    assert ldredis("verify", "--prefix", "px", env=env).returncode == 1
 
 
 # --- dump and load --------------------------------------------------------------------------
@@ -183,6 +198,9 @@ def test_get_pretty_raw_and_missing(server, redis):
 def test_dump_load_round_trip_byte_for_byte(server, redis):
     sdk_init(server)   # Python's json.dumps (spaces): bytes no other writer would produce
     redis.hset("launchdarkly:features", "unicode-\u00e9\u4e2d", json.dumps({"key": "unicode-\u00e9\u4e2d", "version": 5, "x": "\"q\"\n"}))
+    # Enough fields for Redis's hashtable encoding, whose order depends on insertion history.
+    for i in range(300, 0, -1):
+        redis.hset("launchdarkly:features", f"bulk-{i * 7919 % 1000:03d}", json.dumps({"key": f"bulk-{i}", "version": i}))
     before = {k: v for k, v in redis.hgetall("launchdarkly:features").items()}
     first = ldredis("dump", "--with-deleted", env=url_env(server))
     assert first.returncode == 0
