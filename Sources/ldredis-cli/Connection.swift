@@ -12,11 +12,19 @@ struct ConnectionSetting: Sendable {
 
     /// A setting with one value (the last given).
     init(_ spec: OptionSpec, _ apply: @escaping @Sendable (inout StoreConfiguration, String) throws(StoreError) -> Void) {
+        self.init(spec, all: { (config, values) throws(StoreError) in
+            if let value = values.last { try apply(&config, value) }
+        })
+    }
+
+    /// A setting that takes every value given (a repeatable option, e.g. one `--sentinel
+    /// host:port` per sentinel; its environment variable holds them comma-separated).
+    init(_ spec: OptionSpec, all apply: @escaping @Sendable (inout StoreConfiguration, [String]) throws(StoreError) -> Void) {
         self.spec = spec
         self.apply = { (config: inout StoreConfiguration, values: [String]) throws(CLIError) in
-            guard let value = values.last else { return }
+            guard !values.isEmpty else { return }
             do throws(StoreError) {
-                try apply(&config, value)
+                try apply(&config, values)
             } catch {
                 throw CLIError.usage("--\(spec.name): \(error.description)")
             }
@@ -79,7 +87,7 @@ enum Connection {
         for setting in settings {
             var values = arguments.all(setting.spec.name)
             if values.isEmpty, let env = setting.spec.env, let text = environment(env) {
-                values = [text]
+                values = setting.spec.repeatable ? text.split(separator: ",").map(String.init) : [text]
             }
             try setting.apply(&config, values)
         }

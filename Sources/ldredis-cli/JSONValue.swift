@@ -131,7 +131,7 @@ enum JSONValue: Equatable {
             while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
                 index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
             }
-            let contents = start..<min(index, bytes.count)
+            let contents = start..<max(start, min(index, bytes.count))
             index += 1
             return JSONSyntax.decodeString(bytes, contents: contents)
         }

@@ -8,7 +8,8 @@ enum StatusCommand {
         details: """
         Exit status 0 when healthy, 1 when problems were found (not initialized, values that are
         not items, keys of the wrong type, stale Big Segments), 2 when Redis cannot be reached
-        within the connect timeout. Suitable as a container health check.
+        within the connect timeout or refuses the connection (authentication, SELECT).
+        Suitable as a container health check.
         """,
         options: [
             OptionSpec("json", help: "one JSON object instead of text"),
@@ -123,7 +124,7 @@ enum StatusCommand {
             var start = 0
             while start < keys.count {
                 let batch = Array(keys[start..<min(keys.count, start + 1_000)])
-                total += try store.memoryUsage(batch).reduce(0) { $0 + ($1 ?? 0) }
+                total = try store.memoryUsage(batch).reduce(total) { $0 &+ ($1 ?? 0) }
                 start += batch.count
             }
             report.set("memory_bytes", .number(String(total)))
