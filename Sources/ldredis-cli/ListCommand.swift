@@ -108,7 +108,7 @@ enum GetCommand {
     static let command = Command(
         name: "get", synopsis: "KIND KEY [--raw]",
         summary: "show one stored item (KIND: flag or segment), tombstones included",
-        details: "Exit status 1 when the item is not there.",
+        details: "Exit status 1 when the item is not there. A key that starts with '-' goes after '--'.",
         options: [OptionSpec("raw", help: "the stored bytes, exactly")],
         positionals: 2...2, run: run)
 

@@ -26,6 +26,8 @@ func generalHelp() -> String {
     }
     text += "\nConnection options (also from the environment; the command line wins):\n"
     text += optionHelp(Connection.specs)
+    text += "\nOther options:\n" + optionHelp([OptionSpec("help", help: "show this help (after a command: its help)"),
+                                                globalSpecs[globalSpecs.count - 1]])
     text += "\nRun 'ldredis COMMAND --help' for a command's options; 'man ldredis' for more.\n"
     return text
 }
