@@ -124,6 +124,12 @@ void ldredis_config_free(ldredis_config *cfg);
      redis://[[username][:password]@]host[:port][/database]   (host may be [IPv6])
      rediss://...   the same over TLS (see ldredis_config_set_tls and the TLS setters)
      unix://[[username][:password]@]/path/to/redis.sock[?db=N]
+     redis-sentinel://[[username][:password]@]host[:port][,host[:port]...]/master-name[/database]
+                    Redis Sentinel: the sentinels (port 26379 by default) and the master's
+                    name, as ldredis_config_add_sentinel and ldredis_config_set_sentinel_master
+                    give them; the credentials, database and TLS (rediss-sentinel://) are the
+                    master's (and its replicas'); the sentinels' own credentials are set with
+                    ldredis_config_set_sentinel_auth.
    User info may be percent-encoded. A password, username or database set with their own
    setters overrides the URL's, whichever is called first; so does ldredis_config_set_tls.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed URL, unknown scheme, bad
@@ -237,6 +243,36 @@ int ldredis_config_set_tls_server_name(ldredis_config *cfg, const char *name);
    "tls_verify":"off"). */
 int ldredis_config_set_tls_verify(ldredis_config *cfg, int verify);
 
+/* ---- Redis Sentinel ----
+   With at least one sentinel the store asks the sentinels, in order, for the master of the
+   name ldredis_config_set_sentinel_master gives (SENTINEL get-master-addr-by-name), moves the
+   one that answered to the front, and checks with ROLE that the address is a master. It
+   ignores the URL's host and port; the URL (or the setters) still give the password, username,
+   database and TLS, which apply to the master. It follows a failover through a subscription to
+   +switch-master on one sentinel and by asking again after connection errors and READONLY,
+   LOADING or MASTERDOWN replies: the old master's connections are dropped, and nothing is sent
+   to it once the switch is known. Writes during the switch fail with an error (never dropped);
+   with the infinite cache they are written back to the new master (see
+   ldredis_config_set_cache_ttl_ms). describe shows "mode":"sentinel", "sentinels",
+   "sentinel_master" and "master" (the current address); stats count "failovers".
+   Sentinels without a master name, or a master name without sentinels, is
+   LDREDIS_ERR_INVALID_ARGUMENT from ldredis_store_new. No sentinel reachable, or none that knows
+   the name, is LDREDIS_ERR_UNAVAILABLE from the operations, naming the master and the sentinels
+   tried. */
+
+/* Adds a sentinel: "host:port" or "[v6addr]:port" (port 26379 when omitted); call once per
+   sentinel. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed address). */
+int ldredis_config_add_sentinel(ldredis_config *cfg, const char *host_port);
+
+/* Sets the name the sentinels know the master by (overriding a redis-sentinel:// URL's). NULL
+   removes it. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (empty or with spaces). */
+int ldredis_config_set_sentinel_master(ldredis_config *cfg, const char *name);
+
+/* Sets the credentials of the sentinels themselves (their requirepass, or an ACL user): NULL
+   username = password only; NULL password = none. Never shown in messages or describe.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg is NULL). */
+int ldredis_config_set_sentinel_auth(ldredis_config *cfg, const char *username, const char *password);
+
 /* Sets the upsert mode (enum ldredis_upsert_mode).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
 int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
@@ -246,7 +282,8 @@ int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
 /* Creates a store from a config (NULL means all defaults). Does not connect: connections are
    opened by the first operations, so a store can be created while Redis is down.
    *out receives the store (free it with ldredis_store_free).
-   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL). */
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL, unusable TLS files, an
+   inconsistent Sentinel configuration). */
 int ldredis_store_new(ldredis_store **out, const ldredis_config *cfg);
 
 /* Closes the store's connections, removes its status listener (waiting for a running callback
@@ -341,7 +378,10 @@ int ldredis_store_set_status_listener(ldredis_store *store, ldredis_status_fn fn
 
 /* Counters, as a JSON object: {"cache_hits":N,"cache_misses":N,"coalesced_waits":N,
    "redis_round_trips":N,"redis_errors":N,"malformed_skipped":N,"cache_evictions":N,
-   "cache_entries":N,"write_back_written":N,"write_back_refused":N}. *out / *out_len as for ldredis_store_get.
+   "cache_entries":N,"write_back_written":N,"write_back_refused":N,"failovers":N,
+   "redirects_moved":N,"redirects_ask":N,"slot_map_refreshes":N} (failovers: Sentinel master
+   switches seen; redirects and slot map refreshes: Redis Cluster). *out / *out_len as for
+   ldredis_store_get.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_store_stats_json(char **out, size_t *out_len, ldredis_store *store);
 

@@ -167,3 +167,24 @@ private func nonEmptyPath(_ p: UnsafePointer<CChar>?, _ name: String) throws(Sto
     guard !value.isEmpty else { throw StoreError.invalidArgument("\(name) must not be empty (NULL removes the setting)") }
     return value
 }
+
+// MARK: Sentinel
+
+@_cdecl("ldredis_config_add_sentinel")
+public func ldredis_config_add_sentinel(_ cfg: OpaquePointer?, _ hostPort: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.addSentinel(string(hostPort, "host_port")) }
+}
+
+@_cdecl("ldredis_config_set_sentinel_master")
+public func ldredis_config_set_sentinel_master(_ cfg: OpaquePointer?, _ name: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.setSentinelMaster(optionalString(name, "name")) }
+}
+
+@_cdecl("ldredis_config_set_sentinel_auth")
+public func ldredis_config_set_sentinel_auth(_ cfg: OpaquePointer?, _ username: UnsafePointer<CChar>?,
+                                             _ password: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in
+        c.setSentinelAuth(username: try optionalString(username, "username"), password: try optionalString(password, "password"))
+    }
+}
+

@@ -58,12 +58,14 @@ public func ldredis_store_stats_json(_ out: UnsafeMutablePointer<UnsafeMutablePo
     outLen?.pointee = 0
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
-        let st = try withStore(store) { (s) throws(StoreError) in s.statistics }
+        let (st, c) = try withStore(store) { (s) throws(StoreError) in (s.statistics, s.core.counters) }
         let json = "{\"cache_hits\":\(st.cacheHits),\"cache_misses\":\(st.cacheMisses),"
             + "\"coalesced_waits\":\(st.coalescedWaits),\"redis_round_trips\":\(st.redisRoundTrips),"
             + "\"redis_errors\":\(st.redisErrors),\"malformed_skipped\":\(st.malformedSkipped),"
             + "\"cache_evictions\":\(st.cacheEvictions),\"cache_entries\":\(st.cacheEntries),"
-            + "\"write_back_written\":\(st.writeBackWritten),\"write_back_refused\":\(st.writeBackRefused)}"
+            + "\"write_back_written\":\(st.writeBackWritten),\"write_back_refused\":\(st.writeBackRefused),"
+            + "\"failovers\":\(c.failovers),\"redirects_moved\":\(c.movedRedirects),"
+            + "\"redirects_ask\":\(c.askRedirects),\"slot_map_refreshes\":\(c.slotMapRefreshes)}"
         try output(Array(json.utf8), out, outLen)
         return LDREDIS_OK
     }

@@ -53,6 +53,21 @@ enum Connection {
                 guard let n = Int(v) else { throw StoreError.invalidArgument("the database must be a number (0 or more)") }
                 try c.setDatabase(n)
             },
+        ConnectionSetting(OptionSpec("sentinel", value: "HOST:PORT", env: "LDREDIS_SENTINELS", repeatable: true,
+                                     help: "a Redis Sentinel (repeat for each; the environment: comma-separated); needs --master"),
+                          all: { (c, v) throws(StoreError) in for s in v { try c.addSentinel(s) } }),
+        ConnectionSetting(OptionSpec("master", value: "NAME", env: "LDREDIS_SENTINEL_MASTER",
+                                     help: "the master name the sentinels watch"))
+            { (c, v) throws(StoreError) in try c.setSentinelMaster(v) },
+        ConnectionSetting(OptionSpec("sentinel-username", value: "NAME", env: "LDREDIS_SENTINEL_USERNAME",
+                                     help: "the sentinels' own ACL user name"))
+            { (c, v) throws(StoreError) in c.setSentinelAuth(username: v, password: c.sentinelPassword) },
+        ConnectionSetting(OptionSpec("sentinel-password", value: "PASSWORD", env: "LDREDIS_SENTINEL_PASSWORD",
+                                     help: "the sentinels' own password"))
+            { (c, v) throws(StoreError) in c.setSentinelAuth(username: c.sentinelUsername, password: v) },
+        ConnectionSetting(OptionSpec("cluster-node", value: "HOST:PORT", env: "LDREDIS_CLUSTER_NODES", repeatable: true,
+                                     help: "a Redis Cluster seed node (repeat for each; the environment: comma-separated)"),
+                          all: { (c, v) throws(StoreError) in for n in v { try c.addClusterNode(n) } }),
         ConnectionSetting(OptionSpec("tls", env: "LDREDIS_TLS", help: "use TLS (as rediss:// does)"))
             { (c, v) throws(StoreError) in if try flag(v) { c.tlsOverride = true } },
         ConnectionSetting(OptionSpec("tls-ca-file", value: "FILE", env: "LDREDIS_TLS_CA_FILE",
@@ -96,7 +111,12 @@ enum Connection {
 
     /// The store (no cache: every read goes to Redis), or why it cannot be made (TLS files).
     static func store(_ config: StoreConfiguration) throws(CLIError) -> RedisFeatureStore {
-        let store = RedisFeatureStore(configuration: config)
+        let store: RedisFeatureStore
+        do throws(StoreError) {
+            store = try RedisFeatureStore(configuration: config)
+        } catch {
+            throw error.isOutage ? CLIError(error) : CLIError.usage(error.description)
+        }
         if let error = store.tlsSetupError {
             store.close()
             throw CLIError(error)

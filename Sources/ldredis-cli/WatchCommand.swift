@@ -115,7 +115,7 @@ enum WatchCommand {
         let channel = "__keyspace@\(inv.configuration.database)__:"
         let patterns = kinds.map { channel + RedisFeatureStore.globEscaped(store.key(for: $0)) }
         do throws(StoreError) {
-            return (try Subscription(configuration: inv.configuration, patterns: patterns), restore)
+            return (try Subscription(store: store, patterns: patterns), restore)
         } catch {
             inv.warn("cannot subscribe to keyspace notifications (\(error.description)): polling")
             if let restore { _ = try? store.rawCommand("CONFIG", "SET", "notify-keyspace-events", restore) }

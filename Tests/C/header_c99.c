@@ -69,6 +69,9 @@ struct api_table {
     int (*config_set_fail_fast)(ldredis_config *, int);
     int (*config_set_tls)(ldredis_config *, int);
     int (*config_set_tls_verify)(ldredis_config *, int);
+    int (*config_add_sentinel)(ldredis_config *, const char *);
+    int (*config_set_sentinel_master)(ldredis_config *, const char *);
+    int (*config_set_sentinel_auth)(ldredis_config *, const char *, const char *);
     int (*config_set_tls_ca_file)(ldredis_config *, const char *);
     int (*config_set_tls_cert_file)(ldredis_config *, const char *);
     int (*config_set_tls_key_file)(ldredis_config *, const char *);
@@ -115,6 +118,9 @@ static const struct api_table api = {
     ldredis_config_set_fail_fast,
     ldredis_config_set_tls,
     ldredis_config_set_tls_verify,
+    ldredis_config_add_sentinel,
+    ldredis_config_set_sentinel_master,
+    ldredis_config_set_sentinel_auth,
     ldredis_config_set_tls_ca_file,
     ldredis_config_set_tls_cert_file,
     ldredis_config_set_tls_key_file,

@@ -349,7 +349,8 @@ static char *expect_stats(ldredis_store *store)
     static const char *const counters[] = {
         "cache_hits", "cache_misses", "coalesced_waits", "redis_round_trips",
         "redis_errors", "malformed_skipped", "cache_evictions", "cache_entries",
-        "write_back_written", "write_back_refused",
+        "write_back_written", "write_back_refused", "failovers", "redirects_moved",
+        "redirects_ask", "slot_map_refreshes",
     };
     char *out = SENTINEL;
     size_t len = (size_t)-1, i, missing = 0;

@@ -21,7 +21,7 @@ struct FakeRedisClientTests {
 
     static func real(_ server: RedisServer) -> Backend {
         Backend(client: ConnectionPool(config: configuration(server, .auto)),
-                store: { mode in RedisFeatureStore(configuration: configuration(server, mode)) })
+                store: { mode in server.store(prefix: prefix, mode: mode) })
     }
 
     static func fake(_ server: RedisServer, _ fake: FakeRedisClient = FakeRedisClient()) -> Backend {

@@ -14,7 +14,7 @@ struct FaultTests {
         var config = StoreConfiguration()
         try config.setHost("127.0.0.1", port: RedisServer.unusedPort())
         try config.setConnectTimeout(milliseconds: 500)
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         #expect(store.isAvailable() == false)
         #expect(performing: { try store.isInitialized() }, throws: isConnectionError)
         #expect(performing: { try store.get(kind: "features", key: "f") }, throws: isConnectionError)
@@ -30,7 +30,7 @@ struct FaultTests {
         var config = server.configuration(prefix: Fixture.uniquePrefix())
         try config.setOperationTimeout(milliseconds: 300)
         try config.setConnectTimeout(milliseconds: 300)
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         #expect(try store.isInitialized() == false)     // a pooled, healthy connection
         server.pause()
         defer { server.resume() }
@@ -81,7 +81,7 @@ struct FaultTests {
         var config = server.configuration(prefix: Fixture.uniquePrefix(), mode: .watch)
         try config.setPoolSize(1)
         try config.setOperationTimeout(milliseconds: 300)
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         let started = DispatchSemaphore(value: 0)
         store.setBeforeUpsertWriteHook { _ in started.signal(); usleep(800_000) }
         let group = DispatchGroup()
@@ -101,7 +101,7 @@ struct FaultTests {
         let server = try RedisServer(arguments: ["--requirepass", "right-pass"])
         var config = server.configuration(prefix: Fixture.uniquePrefix())
         try config.setURL("redis://:wr0ng-s3cret@127.0.0.1:\(server.port)")
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         do {
             _ = try store.isInitialized()
             Issue.record("succeeded with a wrong password")
@@ -119,7 +119,7 @@ struct FaultTests {
         try server.cli("ACL", "SETUSER", "app", "on", ">app-pass", "~*", "&*", "+@all")
         var config = server.configuration(prefix: Fixture.uniquePrefix())
         try config.setURL("redis://app:app-pass@127.0.0.1:\(server.port)/3")
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         try store.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
         #expect(try server.cli("-n", "3", "EXISTS", "\(config.prefix):$inited") == "1")
         #expect(try server.cli("EXISTS", "\(config.prefix):$inited") == "0")
@@ -131,7 +131,7 @@ struct FaultTests {
         let server = try RedisServer(arguments: ["--unixsocket", path])
         var config = StoreConfiguration()
         try config.setURL("unix://\(path)")
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         try store.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
         #expect(try server.cli("HLEN", "launchdarkly:features") == "1")
     }
@@ -141,7 +141,7 @@ struct FaultTests {
         let server = try RedisServer()
         var config = server.configuration(prefix: Fixture.uniquePrefix())
         try config.setPoolSize(4)
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         try store.initialize(Fixture.dataSet(features: (0..<20).map { Fixture.item("f\($0)", 0) }))
         let failures = Counter(start: 0)
         DispatchQueue.concurrentPerform(iterations: 16) { worker in

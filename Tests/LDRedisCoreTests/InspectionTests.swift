@@ -59,8 +59,9 @@ struct InspectionTests {
     func subscription() throws {
         let server = try RedisServer(arguments: ["--notify-keyspace-events", "Kh"])
         let prefix = Fixture.uniquePrefix()
-        let subscription = try Subscription(configuration: server.configuration(prefix: prefix),
-                                            patterns: ["__keyspace@0__:\(prefix):*"])
+        let store = try RedisFeatureStore(configuration: server.configuration(prefix: prefix))
+        defer { store.close() }
+        let subscription = try Subscription(store: store, patterns: ["__keyspace@0__:\(prefix):*"])
         #expect(try subscription.nextMessage(waitingUpTo: 50) == nil)
         try server.cli("HSET", "\(prefix):features", "k", "v")
         let message = try subscription.nextMessage(waitingUpTo: 5_000)

@@ -231,13 +231,13 @@ struct RedisFeatureStoreTests {
         try server.cli("ACL", "SETUSER", "noscript", "on", ">pw", "~*", "&*", "+@all", "-@scripting")
         var config = server.configuration(prefix: Fixture.uniquePrefix(), mode: .auto)
         try config.setURL("redis://noscript:pw@127.0.0.1:\(server.port)/0")
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 1)) == .applied)
         #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 1)) != .applied)
         #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 2)) == .applied)
         #expect(try server.calls("exec") == 2)
 
-        let scriptOnly = RedisFeatureStore(configuration: { var c = config; c.upsertMode = .script; return c }())
+        let scriptOnly = try RedisFeatureStore(configuration: { var c = config; c.upsertMode = .script; return c }())
         #expect(throws: StoreError.self) {
             try scriptOnly.upsert(kind: "features", key: "f", item: Fixture.item("f", 3))
         }

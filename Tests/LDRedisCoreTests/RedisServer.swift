@@ -51,7 +51,9 @@ final class RedisServer: @unchecked Sendable {
     }
 
     func store(prefix: String, mode: UpsertMode = .auto) -> RedisFeatureStore {
-        RedisFeatureStore(configuration: configuration(prefix: prefix, mode: mode))
+        let c = configuration(prefix: prefix, mode: mode)
+        let counters = StoreCounters()
+        return RedisFeatureStore(configuration: c, client: ConnectionPool(config: c, counters: counters), counters: counters)
     }
 
     private func launch() throws -> pid_t {
@@ -89,6 +91,15 @@ final class RedisServer: @unchecked Sendable {
             }
         }
         throw lastError ?? TestFailure("could not restart redis-server")
+    }
+
+    /// Kills the server with SIGKILL (no shutdown of its own) and reaps it.
+    func kill9() {
+        guard let pid = process else { return }
+        process = nil
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
     }
 
     /// Freezes the server (SIGSTOP): it accepts connections but never answers.

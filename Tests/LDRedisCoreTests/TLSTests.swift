@@ -248,7 +248,7 @@ final class TLSTests {
         let ms = elapsedMs(since: start)
         #expect(ms < TLSTests.timeoutMs + TLSTests.slackMs, "took \(ms) ms")
         // The same through RedisFeatureStore directly.
-        let core = RedisFeatureStore(configuration: try configuration(server) { c in
+        let core = try RedisFeatureStore(configuration: try configuration(server) { c in
             try c.setURL("rediss://127.0.0.1:\(server.port)/0")
             c.tlsCAFile = certs.caFile
         })
@@ -367,7 +367,7 @@ final class TLSTests {
     func frozen() throws {
         let server = try TLSRedisServer.start()
         let config = try configuration(server)
-        let core = RedisFeatureStore(configuration: config)
+        let core = try RedisFeatureStore(configuration: config)
         defer { core.close() }
         #expect(try core.isInitialized() == false)       // a pooled TLS connection
         server.pause()

@@ -74,7 +74,7 @@ struct TransportFaultTests {
         defer { server.stop() }
         var config = server.configuration
         try config.setPoolSize(1)
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         for _ in 0..<3 {
             #expect(try store.get(kind: "features", key: "a")?.version == 1)
             let b = try store.get(kind: "features", key: "b")
@@ -89,7 +89,7 @@ struct TransportFaultTests {
         defer { server.stop() }
         var config = server.configuration
         try config.setPoolSize(1)
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         #expect(try store.get(kind: "features", key: "a")?.version == 1)
         usleep(100_000)  // the trickled extra reply has arrived
         #expect(try store.get(kind: "features", key: "b")?.version == 2)
@@ -104,7 +104,7 @@ struct TransportFaultTests {
             TransportFaultTests.hgetKey(command) != nil ? [.send(Array("*2147483647\r\n".utf8))] : []
         }
         defer { server.stop() }
-        let store = RedisFeatureStore(configuration: server.configuration)  // timeout 1,000 ms
+        let store = try RedisFeatureStore(configuration: server.configuration)  // timeout 1,000 ms
         for _ in 0..<2 {
             var failure: StoreError?
             let cost = measure {
@@ -123,7 +123,7 @@ struct TransportFaultTests {
                 ? [.send(Array("*100000000\r\n$3\r\nabc\r\n*50000000\r\n:1\r\n".utf8))] : []
         }
         defer { server.stop() }
-        let store = RedisFeatureStore(configuration: server.configuration)
+        let store = try RedisFeatureStore(configuration: server.configuration)
         expectTimelyTimeout(getting: "f", from: store)
     }
 
@@ -132,7 +132,7 @@ struct TransportFaultTests {
         let deep = Array(String(repeating: "*1\r\n", count: 8).utf8) + RESP.integer(1)
         let server = try TransportFaultTests.server(answering: "deep", with: [.send(deep)], othersAt: 3)
         defer { server.stop() }
-        try expectRecovery(after: "deep", from: RedisFeatureStore(configuration: server.configuration), version: 3)
+        try expectRecovery(after: "deep", from: try RedisFeatureStore(configuration: server.configuration), version: 3)
     }
 
     // MARK: Replies trickled, cut short, or never finished
@@ -144,7 +144,7 @@ struct TransportFaultTests {
             return [.trickle(RESP.item(key, 7), microseconds: 300)]
         }
         defer { server.stop() }
-        let store = RedisFeatureStore(configuration: server.configuration)
+        let store = try RedisFeatureStore(configuration: server.configuration)
         #expect(try store.get(kind: "features", key: "slow")?.version == 7)
         #expect(try store.get(kind: "features", key: "again")?.version == 7)
     }
@@ -157,7 +157,7 @@ struct TransportFaultTests {
             command.name == "HGETALL" ? [.trickle(reply, microseconds: 50)] : []
         }
         defer { server.stop() }
-        let store = RedisFeatureStore(configuration: server.configuration)
+        let store = try RedisFeatureStore(configuration: server.configuration)
         let all = try store.all(kind: "features")
         #expect(all.items.map(\.key) == ["k1"])
         #expect(all.skippedMalformed == 1)
@@ -170,7 +170,7 @@ struct TransportFaultTests {
         defer { server.stop() }
         var config = server.configuration
         try config.setPoolSize(1)
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         expectTimelyTimeout(getting: "stall", from: store)
         #expect(try store.get(kind: "features", key: "next")?.version == 4)
         #expect(server.connectionCount == 2)
@@ -181,7 +181,7 @@ struct TransportFaultTests {
         let server = try TransportFaultTests.server(
             answering: "cut", with: [.send(Array(RESP.item("cut", 1).prefix(12))), .close], othersAt: 5)
         defer { server.stop() }
-        try expectRecovery(after: "cut", from: RedisFeatureStore(configuration: server.configuration), version: 5)
+        try expectRecovery(after: "cut", from: try RedisFeatureStore(configuration: server.configuration), version: 5)
     }
 
     // MARK: Item 5: secrets never appear in messages
@@ -212,7 +212,7 @@ struct TransportFaultTests {
             return [.send(RESP.error("ERR unknown command 'AUTH', with args beginning with: \(echoed) "))]
         }
         defer { server.stop() }
-        let store = RedisFeatureStore(configuration: TransportFaultTests.secretsConfiguration(server))
+        let store = try RedisFeatureStore(configuration: TransportFaultTests.secretsConfiguration(server))
         var failure: (any Error)?
         do { _ = try store.get(kind: "features", key: "f") } catch { failure = error }
         TransportFaultTests.expectNoSecrets(failure)
@@ -232,7 +232,7 @@ struct TransportFaultTests {
             }
         }
         defer { server.stop() }
-        let store = RedisFeatureStore(configuration: TransportFaultTests.secretsConfiguration(server))
+        let store = try RedisFeatureStore(configuration: TransportFaultTests.secretsConfiguration(server))
         var failures: [(any Error)?] = [nil, nil, nil]
         do { _ = try store.get(kind: "features", key: "f") } catch { failures[0] = error }
         do { _ = try store.all(kind: "features") } catch { failures[1] = error }
@@ -246,7 +246,7 @@ struct TransportFaultTests {
         var config = server.configuration(prefix: Fixture.uniquePrefix())
         config.passwordOverride = .some(TransportFaultTests.password)
         config.usernameOverride = .some(TransportFaultTests.username)
-        let store = RedisFeatureStore(configuration: config)
+        let store = try RedisFeatureStore(configuration: config)
         var failure: (any Error)?
         do { _ = try store.get(kind: "features", key: "f") } catch { failure = error }
         TransportFaultTests.expectNoSecrets(failure)

@@ -62,6 +62,35 @@ class RedisServer:
         self.stop()
         return False
 
+    def _start_sentinel(self, master_port: int) -> bool:
+        conf = os.path.join(self.dir, f"sentinel-{self.port}.conf")
+        with open(conf, "w") as f:
+            f.write(f"port {self.port}\nbind 127.0.0.1\ndir {self.dir}\n"
+                    f"logfile {self.dir}/sentinel.log\nsentinel monitor ldmaster 127.0.0.1 {master_port} 1\n")
+        self.proc = subprocess.Popen([REDIS_SERVER, conf, "--sentinel"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            answer = subprocess.run(["redis-cli", "-p", str(self.port), "SENTINEL", "get-master-addr-by-name",
+                                     "ldmaster"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            if str(master_port).encode() in answer.stdout:
+                return True
+            time.sleep(0.05)
+        self.stop()
+        return False
+
+    @classmethod
+    def sentinel(cls, master: "RedisServer") -> "RedisServer":
+        """A sentinel watching ``master`` under the name ``ldmaster``."""
+        s = cls.__new__(cls)
+        s.dir = tempfile.mkdtemp(prefix="ldredis-cli-sentinel-")
+        s.args, s.tls_dir, s.proc, s.tls_port = [], None, None, 0
+        for _ in range(20):
+            s.port = free_port()
+            if s._start_sentinel(master.port):
+                return s
+        raise RuntimeError("could not start redis-sentinel")
+
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"

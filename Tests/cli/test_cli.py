@@ -395,6 +395,37 @@ def test_watch_polls_when_config_is_refused():
         server.cleanup()
 
 
+def test_sentinel_options_url_and_watch(server):
+    sentinel = RedisServer.sentinel(server)
+    try:
+        sdk_init(server)
+        options = ["--sentinel", f"127.0.0.1:{sentinel.port}", "--master", "ldmaster"]
+        r = ldredis("status", "--json", *options)
+        assert r.returncode == 0, r.stdout
+        assert json.loads(r.stdout)["flags"] == 2
+        env = {"LDREDIS_SENTINELS": f"127.0.0.1:{sentinel.port}", "LDREDIS_SENTINEL_MASTER": "ldmaster"}
+        assert len(json_lines(ldredis("ls", "--json", env=env).stdout)) == 3
+        url = {"LDREDIS_URL": f"redis-sentinel://127.0.0.1:{sentinel.port}/ldmaster"}
+        assert ldredis("verify", env=url).returncode == 0
+        assert ldredis("status", "--sentinel", f"127.0.0.1:{sentinel.port}").returncode == 64   # no master name
+
+        proc = subprocess.Popen([CLI, "watch", "--json", *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={k: v for k, v in os.environ.items() if not k.startswith("LDREDIS_")})
+        w = Watcher.__new__(Watcher)
+        w.proc, w.buffer = proc, b""
+        w.banner = w._read(proc.stderr, b"watching", 20)
+        try:
+            assert b"keyspace notifications" in w.banner, w.banner
+            from ldclient.versioned_data_kind import FEATURES
+            sdk_store(server).upsert(FEATURES, dict(FLAGS["beta"], version=5))
+            change = w.next_change()
+            assert (change["key"], change["old_version"], change["new_version"]) == ("beta", 1, 5)
+        finally:
+            assert w.stop() == 0
+    finally:
+        sentinel.cleanup()
+
+
 # --- bench ----------------------------------------------------------------------------------
 
 def test_bench_table_and_scratch_prefix_removed(server, redis):

@@ -108,6 +108,12 @@ void ldredis_config_free(ldredis_config *cfg);
      redis://[[username][:password]@]host[:port][/database]   (host may be [IPv6])
      rediss://...   the same over TLS (see ldredis_config_set_tls and the TLS setters)
      unix://[[username][:password]@]/path/to/redis.sock[?db=N]
+     redis-sentinel://[[username][:password]@]host[:port][,host[:port]...]/master-name[/database]
+                    Redis Sentinel: the sentinels (port 26379 by default) and the master's
+                    name, as ldredis_config_add_sentinel and ldredis_config_set_sentinel_master
+                    give them; the credentials, database and TLS (rediss-sentinel://) are the
+                    master's (and its replicas'); the sentinels' own credentials are set with
+                    ldredis_config_set_sentinel_auth.
    User info may be percent-encoded. A password, username or database set with their own
    setters overrides the URL's, whichever is called first; so does ldredis_config_set_tls.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed URL, unknown scheme, bad
@@ -221,6 +227,36 @@ int ldredis_config_set_tls_server_name(ldredis_config *cfg, const char *name);
    "tls_verify":"off"). */
 int ldredis_config_set_tls_verify(ldredis_config *cfg, int verify);
 
+/* ---- Redis Sentinel ----
+   With at least one sentinel the store asks the sentinels, in order, for the master of the
+   name ldredis_config_set_sentinel_master gives (SENTINEL get-master-addr-by-name), moves the
+   one that answered to the front, and checks with ROLE that the address is a master. It
+   ignores the URL's host and port; the URL (or the setters) still give the password, username,
+   database and TLS, which apply to the master. It follows a failover through a subscription to
+   +switch-master on one sentinel and by asking again after connection errors and READONLY,
+   LOADING or MASTERDOWN replies: the old master's connections are dropped, and nothing is sent
+   to it once the switch is known. Writes during the switch fail with an error (never dropped);
+   with the infinite cache they are written back to the new master (see
+   ldredis_config_set_cache_ttl_ms). describe shows "mode":"sentinel", "sentinels",
+   "sentinel_master" and "master" (the current address); stats count "failovers".
+   Sentinels without a master name, or a master name without sentinels, is
+   LDREDIS_ERR_INVALID_ARGUMENT from ldredis_store_new. No sentinel reachable, or none that knows
+   the name, is LDREDIS_ERR_UNAVAILABLE from the operations, naming the master and the sentinels
+   tried. */
+
+/* Adds a sentinel: "host:port" or "[v6addr]:port" (port 26379 when omitted); call once per
+   sentinel. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed address). */
+int ldredis_config_add_sentinel(ldredis_config *cfg, const char *host_port);
+
+/* Sets the name the sentinels know the master by (overriding a redis-sentinel:// URL's). NULL
+   removes it. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (empty or with spaces). */
+int ldredis_config_set_sentinel_master(ldredis_config *cfg, const char *name);
+
+/* Sets the credentials of the sentinels themselves (their requirepass, or an ACL user): NULL
+   username = password only; NULL password = none. Never shown in messages or describe.
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg is NULL). */
+int ldredis_config_set_sentinel_auth(ldredis_config *cfg, const char *username, const char *password);
+
 /* Sets the upsert mode (enum ldredis_upsert_mode).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (unknown mode). */
 int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
@@ -230,7 +266,8 @@ int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
 /* Creates a store from a config (NULL means all defaults). Does not connect: connections are
    opened by the first operations, so a store can be created while Redis is down.
    *out receives the store (free it with ldredis_store_free).
-   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL). */
+   Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL, unusable TLS files, an
+   inconsistent Sentinel configuration). */
 int ldredis_store_new(ldredis_store **out, const ldredis_config *cfg);
 
 /* Closes the store's connections, removes its status listener (waiting for a running callback
@@ -325,7 +362,10 @@ int ldredis_store_set_status_listener(ldredis_store *store, ldredis_status_fn fn
 
 /* Counters, as a JSON object: {"cache_hits":N,"cache_misses":N,"coalesced_waits":N,
    "redis_round_trips":N,"redis_errors":N,"malformed_skipped":N,"cache_evictions":N,
-   "cache_entries":N,"write_back_written":N,"write_back_refused":N}. *out / *out_len as for ldredis_store_get.
+   "cache_entries":N,"write_back_written":N,"write_back_refused":N,"failovers":N,
+   "redirects_moved":N,"redirects_ask":N,"slot_map_refreshes":N} (failovers: Sentinel master
+   switches seen; redirects and slot map refreshes: Redis Cluster). *out / *out_len as for
+   ldredis_store_get.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT. */
 int ldredis_store_stats_json(char **out, size_t *out_len, ldredis_store *store);
 
@@ -557,11 +597,14 @@ local OPTIONS = {
     operation_timeout = "number", pool_size = "number", upsert_mode = "string",
     tls = "boolean", tls_ca_file = "string", tls_cert_file = "string", tls_key_file = "string",
     tls_server_name = "string", tls_verify = "boolean",
+    sentinels = "table", sentinel_master = "string", sentinel_username = "string",
+    sentinel_password = "string",
 }
 
 -- The string options passed to the library as C strings (a NUL would silently cut them).
 local STRING_OPTIONS = { "url", "prefix", "password", "username", "host", "tls_ca_file",
-                         "tls_cert_file", "tls_key_file", "tls_server_name" }
+                         "tls_cert_file", "tls_key_file", "tls_server_name", "sentinel_master",
+                         "sentinel_username", "sentinel_password" }
 -- Options that mean something only with TLS on: given while it is off, they are refused.
 local TLS_ONLY_OPTIONS = { "tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name" }
 
@@ -609,6 +652,19 @@ local function apply(cfg, opts)
         end,
         opts.tls_verify ~= nil and function()
             return C.ldredis_config_set_tls_verify(cfg, opts.tls_verify and 1 or 0)
+        end,
+        opts.sentinels ~= nil and function()
+            for _, address in ipairs(opts.sentinels) do
+                local rc = C.ldredis_config_add_sentinel(cfg, address)
+                if rc ~= 0 then return rc end
+            end
+            return 0
+        end,
+        opts.sentinel_master ~= nil and function()
+            return C.ldredis_config_set_sentinel_master(cfg, opts.sentinel_master)
+        end,
+        (opts.sentinel_username ~= nil or opts.sentinel_password ~= nil) and function()
+            return C.ldredis_config_set_sentinel_auth(cfg, opts.sentinel_username, opts.sentinel_password)
         end,
         opts.prefix ~= nil and function() return C.ldredis_config_set_prefix(cfg, opts.prefix) end,
         opts.password ~= nil and function()
@@ -693,6 +749,10 @@ end
 ---   the name checked; default the URL's host), tls_verify (default true: chain and name;
 ---   false: no verification, insecure). The files are read here (a bad one: nil,
 ---   "invalid argument: ..."); a failed handshake is "unavailable: ..." from the first call.
+---   Sentinel: sentinels (a list of "host:port", port 26379 when omitted), sentinel_master
+---   (the name the sentinels know the master by), sentinel_username / sentinel_password (the
+---   sentinels' own credentials); or a "redis-sentinel://h1:26379,h2/master[/db]" url. The
+---   store asks the sentinels for the master and follows failovers.
 --- Does not connect (the first operation does), so it succeeds while Redis is down.
 --- Returns the store, or nil, err, status.
 function _M.open(opts)
@@ -725,6 +785,12 @@ function _M.open(opts)
         local v = opts[name]
         if v ~= nil and (v % 1 ~= 0 or v < -bound - 1 or v > bound) then
             return nil, "invalid argument: " .. name .. " must be an integer",
+                _M.ERR_INVALID_ARGUMENT
+        end
+    end
+    for k, address in pairs(opts.sentinels or {}) do
+        if type(k) ~= "number" or type(address) ~= "string" or has_nul(address) then
+            return nil, "invalid argument: sentinels must be a list of \"host:port\" strings",
                 _M.ERR_INVALID_ARGUMENT
         end
     end

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run-tests.sh - the Lua (LuaJIT FFI) binding's tests against a staged libldredis, under a
-# throwaway redis-server (scripts/with-redis.sh).
+# throwaway redis-server (scripts/with-redis.sh) and Sentinel setup (scripts/with-sentinel.sh).
 #
 #   LDREDIS_STAGE=/abs/path/build/stage bash bindings/lua/run-tests.sh [tests/test_x.lua ...]
 #
@@ -19,4 +19,4 @@ command -v luajit >/dev/null || { echo "run-tests.sh: luajit is not installed" >
 export LDREDIS_LIBRARY="$stage/lib/libldredis.so"
 export LDREDIS_HEADER="$root/include/ldredis.h"
 export LUA_PATH="$here/?.lua;$here/tests/?.lua;${LUA_PATH:-;}"
-exec bash "$root/scripts/with-redis.sh" luajit "$here/tests/run.lua" "$@"
+exec bash "$root/scripts/with-redis.sh" bash "$root/scripts/with-sentinel.sh" luajit "$here/tests/run.lua" "$@"

@@ -27,6 +27,7 @@ extension CachingStore {
         field("store", "Redis")
         field("server", c.redactedServer)
         field("prefix", c.prefix)
+        for (name, value) in core.client.routeDescription { field(name, value) }
         field("tls", c.tlsEnabled ? "on" : "off")
         if c.tlsEnabled {
             field("tls_ca_file", c.tlsCAFile ?? "")

@@ -53,7 +53,7 @@ public final class CachingStore: @unchecked Sendable {
         if let client {
             core = RedisFeatureStore(configuration: configuration, client: client)
         } else {
-            core = RedisFeatureStore(configuration: configuration)
+            core = try RedisFeatureStore(configuration: configuration)
         }
         if let error = core.tlsSetupError { throw error }
         let ttl = configuration.cacheTTLMilliseconds
@@ -386,6 +386,7 @@ public final class CachingStore: @unchecked Sendable {
     /// and recover; with repopulate-on-restart, check that `$inited` still exists.
     func backgroundTick() {
         if state.withLock({ closed }) { return }
+        core.client.maintain(available: status.isAvailable)
         if !status.isAvailable {
             guard core.isAvailable() else { return }
             guard journal != nil else {

@@ -1,23 +1,37 @@
-/// A parsed `redis://`, `rediss://` (TLS) or `unix://` URL.
+/// A parsed `redis://`, `rediss://` (TLS), `unix://`, `redis-sentinel://` or `redis-cluster://`
+/// URL.
 public struct RedisURL: Equatable, Sendable {
     public var endpoint: RedisEndpoint
     public var username: String?
     public var password: String?
     public var database: Int?
-    /// True for `rediss://`.
+    /// True for `rediss://` (and `rediss-sentinel://`, `rediss-cluster://`).
     public var tls = false
+    /// `redis-sentinel://`: the sentinels and the master's name.
+    public var sentinels: [RedisEndpoint] = []
+    public var sentinelMaster: String?
+    /// `redis-cluster://`: the seed nodes.
+    public var clusterNodes: [RedisEndpoint] = []
+
+    /// The default port of a sentinel.
+    public static let sentinelPort = 26379
 
     /// Parses
     ///   `redis://[[username][:password]@]host[:port][/database][?db=N]`
     ///   `rediss://…` (the same, over TLS)
     ///   `unix://[[username][:password]@]/path/to/socket[?db=N]`
+    ///   `redis-sentinel://[[username][:password]@]host[:port][,host[:port]…]/master[/database]`
+    ///     (`rediss-sentinel://` over TLS; port 26379 by default; the credentials, database
+    ///     and TLS are the master's)
+    ///   `redis-cluster://[[username][:password]@]host[:port][,host[:port]…]` (seed nodes;
+    ///     `rediss-cluster://` over TLS)
     /// Error messages never repeat the URL, which may hold a password. The URL is split by its
     /// UTF-8 bytes (every separator is ASCII): a Character-wise search would miss a separator
     /// that a combining mark joins ("@\u{301}") and split the URL elsewhere.
     public init(parsing text: String) throws(StoreError) {
         let all = Array(text.utf8)[...]
         guard let schemeEnd = RedisURL.firstRange(of: "://", in: all) else {
-            throw StoreError.invalidArgument("malformed Redis URL: expected redis://host[:port][/db] or unix:///path")
+            throw StoreError.invalidArgument("malformed Redis URL: expected redis://host[:port][/db], unix:///path, redis-sentinel://host:port,…/master or redis-cluster://host:port,…")
         }
         var scheme = RedisURL.string(all[..<schemeEnd.lowerBound]).lowercased()
         var rest = all[schemeEnd.upperBound...]
@@ -29,15 +43,20 @@ public struct RedisURL: Equatable, Sendable {
             rest = rest[..<q]
         }
 
+        var topology = ""
         switch scheme {
         case "redis", "unix":
             break
         case "rediss":
             tls = true
             scheme = "redis"
+        case "redis-sentinel", "rediss-sentinel", "redis-cluster", "rediss-cluster":
+            tls = scheme.hasPrefix("rediss")
+            topology = scheme.hasSuffix("sentinel") ? "sentinel" : "cluster"
+            scheme = "redis"
         default:
-            let shown = scheme.count <= 16 && scheme.allSatisfy({ $0.isLetter || $0 == "+" }) ? "'\(scheme)'" : "in the URL"
-            throw StoreError.invalidArgument("unsupported URL scheme \(shown): expected redis://, rediss:// or unix://")
+            let shown = scheme.count <= 24 && scheme.allSatisfy({ $0.isLetter || $0 == "+" || $0 == "-" }) ? "'\(scheme)'" : "in the URL"
+            throw StoreError.invalidArgument("unsupported URL scheme \(shown): expected redis://, rediss://, unix://, redis-sentinel:// or redis-cluster://")
         }
 
         // User info: everything before the last '@' of the authority (unix: before the path).
@@ -56,7 +75,24 @@ public struct RedisURL: Equatable, Sendable {
         }
 
         var database: Int?
-        if scheme == "redis" {
+        if topology == "sentinel" {
+            sentinels = try RedisURL.hostList(authority, defaultPort: RedisURL.sentinelPort)
+            endpoint = sentinels[0]
+            let parts = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
+            guard let name = parts.first, !name.isEmpty, parts.count <= 2 else {
+                throw StoreError.invalidArgument("malformed redis-sentinel:// URL: expected redis-sentinel://host:port[,host:port…]/master-name[/db]")
+            }
+            sentinelMaster = try RedisURL.percentDecoded(name, what: "master name")
+            if parts.count == 2, !parts[parts.startIndex + 1].isEmpty {
+                database = try RedisURL.databaseNumber(parts[parts.startIndex + 1])
+            }
+        } else if topology == "cluster" {
+            clusterNodes = try RedisURL.hostList(authority, defaultPort: 6379)
+            endpoint = clusterNodes[0]
+            guard path.count <= 1 || RedisURL.string(path) == "/0" else {
+                throw StoreError.invalidArgument("malformed redis-cluster:// URL: a cluster has only database 0 (expected redis-cluster://host:port[,host:port…])")
+            }
+        } else if scheme == "redis" {
             endpoint = try RedisURL.hostAndPort(authority)
             if path.count > 1 {
                 database = try RedisURL.databaseNumber(path.dropFirst())
@@ -105,7 +141,27 @@ public struct RedisURL: Equatable, Sendable {
         return (user.isEmpty ? nil : user, nil)
     }
 
-    private static func hostAndPort(_ authority: ArraySlice<UInt8>) throws(StoreError) -> RedisEndpoint {
+    /// `host[:port],host[:port]…` (at least one).
+    private static func hostList(_ authority: ArraySlice<UInt8>, defaultPort: Int) throws(StoreError) -> [RedisEndpoint] {
+        var list: [RedisEndpoint] = []
+        for part in authority.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            list.append(try hostAndPort(part, defaultPort: defaultPort))
+        }
+        return list
+    }
+
+    /// One `host:port` or `[v6addr]:port` given on its own (a sentinel, a cluster node).
+    static func address(_ text: String, defaultPort: Int, what: String) throws(StoreError) -> RedisEndpoint {
+        do {
+            return try hostAndPort(Array(text.utf8)[...], defaultPort: defaultPort)
+        } catch {
+            let reason = error.description
+            let detail = reason.hasPrefix("malformed Redis URL: ") ? String(reason.dropFirst(21)) : reason
+            throw StoreError.invalidArgument("malformed \(what) address: expected host:port or [IPv6]:port (\(detail))")
+        }
+    }
+
+    private static func hostAndPort(_ authority: ArraySlice<UInt8>, defaultPort: Int = 6379) throws(StoreError) -> RedisEndpoint {
         var host: ArraySlice<UInt8>
         var portText: ArraySlice<UInt8>?
         if authority.first == UInt8(ascii: "[") {
@@ -130,7 +186,7 @@ public struct RedisURL: Equatable, Sendable {
         guard host.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "@") && $0 != UInt8(ascii: "/") }) else {
             throw StoreError.invalidArgument("malformed Redis URL: invalid character in host")
         }
-        var port = 6379
+        var port = defaultPort
         if let text = portText {
             guard let p = decimal(text, maximumDigits: 5), (1...65535).contains(p) else {
                 throw StoreError.invalidArgument("malformed Redis URL: the port must be a number from 1 to 65535")

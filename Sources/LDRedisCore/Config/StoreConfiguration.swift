@@ -42,7 +42,79 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// Verify the chain and the host name (default); false is insecure and shown in `describe`.
     public var tlsVerify = true
 
+    /// Sentinels added one by one (after those of a `redis-sentinel://` URL), the master's
+    /// name (overriding the URL's), and the sentinels' own credentials.
+    public private(set) var addedSentinels: [RedisEndpoint] = []
+    public var sentinelMasterOverride: String?
+    public private(set) var sentinelUsername: String?
+    public private(set) var sentinelPassword: String?
+    /// Seed nodes added one by one (after those of a `redis-cluster://` URL).
+    public private(set) var addedClusterNodes: [RedisEndpoint] = []
+
     public init() {}
+
+    /// How the store finds its server.
+    public enum Topology: Equatable, Sendable {
+        /// One server: the URL's.
+        case standalone
+        /// The master that the sentinels name.
+        case sentinel
+        /// A Redis Cluster, found through seed nodes; keys carry the `{ld}.` hash tag.
+        case cluster
+    }
+
+    public var sentinels: [RedisEndpoint] { url.sentinels + addedSentinels }
+    public var sentinelMaster: String? { sentinelMasterOverride ?? url.sentinelMaster }
+    public var clusterNodes: [RedisEndpoint] { url.clusterNodes + addedClusterNodes }
+
+    public var topology: Topology {
+        if !clusterNodes.isEmpty { return .cluster }
+        if !sentinels.isEmpty || sentinelMaster != nil { return .sentinel }
+        return .standalone
+    }
+
+    /// What every key starts with: the prefix, behind the hash tag `{ld}.` in cluster mode
+    /// (go-server-sdk-redis-go-redis's names, so that all keys share one slot).
+    public var keyPrefix: String { topology == .cluster ? StoreConfiguration.clusterHashTag + prefix : prefix }
+    public static let clusterHashTag = "{ld}."
+
+    public mutating func addSentinel(_ hostPort: String) throws(StoreError) {
+        addedSentinels.append(try RedisURL.address(hostPort, defaultPort: RedisURL.sentinelPort, what: "sentinel"))
+    }
+
+    public mutating func setSentinelMaster(_ name: String?) throws(StoreError) {
+        guard let name else { sentinelMasterOverride = nil; return }
+        guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+            throw StoreError.invalidArgument("the sentinel master name must be non-empty, without spaces or control characters")
+        }
+        sentinelMasterOverride = name
+    }
+
+    public mutating func setSentinelAuth(username: String?, password: String?) {
+        sentinelUsername = username.flatMap { $0.isEmpty ? nil : $0 }
+        sentinelPassword = password.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public mutating func addClusterNode(_ hostPort: String) throws(StoreError) {
+        addedClusterNodes.append(try RedisURL.address(hostPort, defaultPort: 6379, what: "cluster node"))
+    }
+
+    /// The checks that need the whole configuration (made when a store is created).
+    public func validateTopology() throws(StoreError) {
+        let s = sentinels, master = sentinelMaster, nodes = clusterNodes
+        if !nodes.isEmpty && (!s.isEmpty || master != nil) {
+            throw StoreError.invalidArgument("both cluster nodes and sentinels are configured: a store uses either Redis Cluster or Sentinel")
+        }
+        if !s.isEmpty && master == nil {
+            throw StoreError.invalidArgument("sentinels are configured but no master name: call ldredis_config_set_sentinel_master (or end the redis-sentinel:// URL with /master-name)")
+        }
+        if s.isEmpty && master != nil {
+            throw StoreError.invalidArgument("a sentinel master name is configured but no sentinel: add one with ldredis_config_add_sentinel")
+        }
+        if !nodes.isEmpty && database != 0 {
+            throw StoreError.invalidArgument("Redis Cluster has only database 0, but database \(database) is configured")
+        }
+    }
 
     public var endpoint: RedisEndpoint { url.endpoint }
     public var password: String? { passwordOverride ?? url.password }
@@ -109,14 +181,25 @@ public struct StoreConfiguration: Sendable, Equatable {
         return ms
     }
 
-    /// The server as a URL without secrets: `redis://user:xxxxx@host:port/db`.
+    /// The server as a URL without secrets: `redis://user:xxxxx@host:port/db` (Sentinel and
+    /// Cluster: their URL forms).
     public var redactedServer: String {
         var credentials = ""
         if let user = username { credentials = user }
         if password != nil { credentials += ":xxxxx" }
         if !credentials.isEmpty { credentials += "@" }
+        let s = tlsEnabled ? "rediss" : "redis"
+        switch topology {
+        case .sentinel:
+            let hosts = sentinels.map(\.description).joined(separator: ",")
+            return "\(s)-sentinel://\(credentials)\(hosts)/\(sentinelMaster ?? "")/\(database)"
+        case .cluster:
+            return "\(s)-cluster://\(credentials)\(clusterNodes.map(\.description).joined(separator: ","))"
+        case .standalone:
+            break
+        }
         switch endpoint {
-        case .tcp: return "\(tlsEnabled ? "rediss" : "redis")://\(credentials)\(endpoint)/\(database)"
+        case .tcp: return "\(s)://\(credentials)\(endpoint)/\(database)"
         case .unix(let path): return "unix://\(credentials)\(path)?db=\(database)"
         }
     }

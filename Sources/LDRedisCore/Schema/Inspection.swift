@@ -2,8 +2,9 @@
 /// keys under the prefix, memory usage, a kind's hash as stored (values that are not items
 /// included), and an init that reports its progress. Not used by the library's store paths.
 extension RedisFeatureStore {
-    /// The key prefix (every key is `prefix + ":" + suffix`).
-    public var keyPrefix: String { configuration.prefix }
+    /// What every key starts with, before its ":" (the prefix; in cluster mode behind the
+    /// `{ld}.` hash tag).
+    public var keyPrefix: String { configuration.keyPrefix }
 
     /// Sends `commands` (each a list of arguments) in one round trip and returns one reply per
     /// command; error replies come back as `.error` (already redacted of the configured

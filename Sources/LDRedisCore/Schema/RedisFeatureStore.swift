@@ -19,25 +19,24 @@ public final class RedisFeatureStore: @unchecked Sendable {
     private var malformedSkipped = 0
     private var hook: (@Sendable (Int) -> Void)?
 
-    public init(configuration: StoreConfiguration) {
+    /// A store on the configured server(s): one server, the master the sentinels name, or a
+    /// cluster (see `Topology/`). Invalid combinations are `.invalidArgument`.
+    public convenience init(configuration: StoreConfiguration) throws(StoreError) {
         let counters = StoreCounters()
-        self.configuration = configuration
-        self.counters = counters
-        self.client = ConnectionPool(config: configuration, counters: counters)
-        self.prefix = configuration.prefix
-        self.initedKey = configuration.prefix + ":$inited"
+        let client = try Topologies.client(for: configuration, counters: counters)
+        self.init(configuration: configuration, client: client, counters: counters)
     }
 
-    init(configuration: StoreConfiguration, client: RedisClient) {
+    init(configuration: StoreConfiguration, client: RedisClient, counters: StoreCounters = StoreCounters()) {
         self.configuration = configuration
-        self.counters = StoreCounters()
+        self.counters = counters
         self.client = client
-        self.prefix = configuration.prefix
-        self.initedKey = configuration.prefix + ":$inited"
+        self.prefix = configuration.keyPrefix
+        self.initedKey = configuration.keyPrefix + ":$inited"
     }
 
     /// Why the TLS settings could not be loaded (a missing or unparsable file ...), if so.
-    public var tlsSetupError: StoreError? { (client as? ConnectionPool)?.tlsSetupError }
+    public var tlsSetupError: StoreError? { client.tlsSetupError }
 
     /// Closes the connections. Later calls fail.
     public func close() {

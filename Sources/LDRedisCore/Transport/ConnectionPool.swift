@@ -3,8 +3,10 @@
 /// failure, when an operation left replies owed or bytes unread, or when the server closed
 /// them (or sent anything) while idle.
 final class ConnectionPool: RedisClient, @unchecked Sendable {
-    private let config: StoreConfiguration
-    private let counters: StoreCounters?
+    /// The server this pool connects to.
+    let target: ConnectionTarget
+    private let settings: TransportSettings
+    private var config: StoreConfiguration { settings.config }
     private let lock = Lock()
     private let connectionReturned = Condition()
     private var idle: [RedisConnection] = []
@@ -13,21 +15,18 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
     /// Bumped by `drain`: connections of an older generation are closed when they come back.
     private var generation = 0
 
-    /// TLS, when the configuration turns it on: the context loaded from its files, or why it
-    /// could not be (every connection attempt then fails with that error).
-    private let tls: Result<TLSContext, StoreError>?
-
-    init(config: StoreConfiguration, counters: StoreCounters? = nil) {
-        self.config = config
-        self.counters = counters
-        tls = config.tlsEnabled ? Result { () throws(StoreError) in try TLSContext(config) } : nil
+    /// A pool of connections to `target`.
+    init(target: ConnectionTarget, settings: TransportSettings) {
+        self.target = target
+        self.settings = settings
     }
 
-    /// The error that loading the TLS settings gave, if any (the store reports it at creation).
-    var tlsSetupError: StoreError? {
-        if case .failure(let error)? = tls { return error }
-        return nil
+    /// A pool of connections to the configured server (a standalone store's).
+    convenience init(config: StoreConfiguration, counters: StoreCounters? = nil) {
+        self.init(target: .node(config), settings: TransportSettings(config: config, counters: counters))
     }
+
+    var tlsSetupError: StoreError? { settings.tlsSetupError }
 
     /// One deadline bounds the whole operation: the wait for a free connection and the I/O
     /// share the operation timeout; only the time spent opening a new connection (bounded by
@@ -92,8 +91,7 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
                 do {
                     let opening = Deadline.now()
                     let generationOpened = lock.withLock { generation }
-                    let connection = try RedisConnection.open(config, tls: tls?.get(), counters: counters,
-                                                              deadline: Deadline.after(milliseconds: config.connectTimeoutMilliseconds))
+                    let connection = try settings.open(target)
                     connection.poolGeneration = generationOpened
                     return (connection, Deadline.now().nanoseconds &- opening.nanoseconds)
                 } catch {

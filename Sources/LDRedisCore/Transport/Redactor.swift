@@ -17,8 +17,12 @@ struct Redactor: Sendable {
             .map { Array($0.utf8) }.sorted { $0.count > $1.count }
     }
 
+    /// Every secret of the configuration: the server's and the sentinels' credentials.
     init(_ configuration: StoreConfiguration) {
-        self.init(password: configuration.password, username: configuration.username)
+        secrets = [configuration.password, configuration.username,
+                   configuration.sentinelPassword, configuration.sentinelUsername]
+            .compactMap { $0 }.filter { !$0.isEmpty }
+            .map { Array($0.utf8) }.sorted { $0.count > $1.count }
     }
 
     /// True when there is nothing to redact.

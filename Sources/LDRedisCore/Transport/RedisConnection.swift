@@ -32,40 +32,40 @@ final class RedisConnection: RedisSession {
         self.receiveBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     }
 
-    /// Opens a connection (TCP or Unix; TLS over TCP when `tls` is given: the handshake),
-    /// and authenticates / selects the database, all within the deadline.
-    static func open(_ config: StoreConfiguration, tls: TLSContext? = nil, counters: StoreCounters? = nil,
-                     deadline: Deadline) throws(StoreError) -> RedisConnection {
-        let socket = try Socket.connect(to: config.endpoint, deadline: deadline)
+    /// Opens a connection to `target` (TCP or Unix; TLS over TCP when `tls` is given: the
+    /// handshake), and authenticates / selects the database, all within the deadline.
+    static func open(_ target: ConnectionTarget, redactor: Redactor, tls: TLSContext? = nil,
+                     counters: StoreCounters? = nil, deadline: Deadline) throws(StoreError) -> RedisConnection {
+        let socket = try Socket.connect(to: target.endpoint, deadline: deadline)
         let stream: any ByteStream = try tls.map { (context) throws(StoreError) in
-            try TLSStream(socket: socket, context: context, deadline: deadline)
+            try TLSStream(socket: socket, context: context, serverName: target.tlsServerName ?? "", deadline: deadline)
         } ?? socket
-        let connection = try RedisConnection(stream: stream, redactor: Redactor(config), counters: counters)
-        try connection.handshake(config, deadline: deadline)
+        let connection = try RedisConnection(stream: stream, redactor: redactor, counters: counters)
+        try connection.handshake(target, deadline: deadline)
         return connection
     }
 
-    /// AUTH and SELECT as configured; closes the connection when refused. Replies arrive
+    /// AUTH and SELECT as the target says; closes the connection when refused. Replies arrive
     /// redacted, and so is the message built from them.
-    func handshake(_ config: StoreConfiguration, deadline: Deadline) throws(StoreError) {
+    func handshake(_ target: ConnectionTarget, deadline: Deadline) throws(StoreError) {
         var handshake = CommandEncoder()
-        if let password = config.password {
-            if let user = config.username {
+        if let password = target.password {
+            if let user = target.username {
                 handshake.command("AUTH", user, password)
             } else {
                 handshake.command("AUTH", password)
             }
         }
-        if config.database != 0 {
-            handshake.command("SELECT", String(config.database))
+        if target.database != 0 {
+            handshake.command("SELECT", String(target.database))
         }
         guard handshake.commandCount > 0 else { return }
         let replies = try pipeline(handshake, deadline: deadline)
         for (k, reply) in replies.enumerated() {
             if let message = reply.errorMessage {
                 close()
-                let step = (k == 0 && config.password != nil) ? "authentication" : "SELECT \(config.database)"
-                throw StoreError.redis(redactor.redacted("Redis at \(config.endpoint) refused \(step): \(message)"))
+                let step = (k == 0 && target.password != nil) ? "authentication" : "SELECT \(target.database)"
+                throw StoreError.redis(redactor.redacted("Redis at \(target.endpoint) refused \(step): \(message)"))
             }
         }
     }
@@ -111,6 +111,32 @@ final class RedisConnection: RedisSession {
             }
             try commands.buffer.withBytes { (b) throws(StoreError) in try stream.write(UnsafeRawBufferPointer(b), deadline: deadline) }
             outstandingReplies += commands.commandCount
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Pub/sub: the next message the server pushes, or nil when none came before `deadline`
+    /// (the connection stays usable: a wait that timed out consumed nothing). Any other
+    /// failure breaks the connection.
+    func nextPush(deadline: Deadline) throws(StoreError) -> RedisReply? {
+        guard !isBroken else { throw StoreError.unavailable("the connection to Redis at \(stream.peer) is closed") }
+        do throws(StoreError) {
+            while true {
+                if let reply = try reader.next() { return reply }
+                let n = try receiveBuffer.withMutableBytes { (b) throws(StoreError) -> Int in
+                    do throws(StoreError) {
+                        let n = try stream.read(into: b, deadline: deadline)
+                        try reader.feed(UnsafeRawBufferPointer(rebasing: b[0..<n]))
+                        return n
+                    } catch {
+                        if case .timeout = error { return 0 }
+                        throw error
+                    }
+                }
+                if n == 0 { return nil }
+            }
         } catch {
             close()
             throw error

@@ -6,19 +6,29 @@ public final class Subscription {
     private let reader: ReplyReader
     private var buffer = [UInt8](repeating: 0, count: 16 * 1024)
 
-    /// Connects within the connect timeout and subscribes to `patterns` (glob patterns of
-    /// channels), waiting for the server's confirmation within the operation timeout.
-    public init(configuration config: StoreConfiguration, patterns: [String]) throws(StoreError) {
+    /// Connects to the server `store` talks to (the URL's, or the master the sentinels name)
+    /// within the connect timeout and subscribes to `patterns` (glob patterns of channels),
+    /// waiting for the server's confirmation within the operation timeout.
+    public init(store: RedisFeatureStore, patterns: [String]) throws(StoreError) {
+        let config = store.configuration
+        var endpoint = config.endpoint
+        if let sentinel = store.client as? SentinelTopology {
+            guard let master = sentinel.currentMaster else {
+                throw StoreError.unavailable("no master is known yet for the sentinels' \(sentinel.watchedMaster)")
+            }
+            endpoint = master
+        }
+        let target = ConnectionTarget.node(config, endpoint)
         let connectBy = Deadline.after(milliseconds: config.connectTimeoutMilliseconds)
         let tls: TLSContext? = config.tlsEnabled ? try TLSContext(config) : nil
-        let socket = try Socket.connect(to: config.endpoint, deadline: connectBy)
+        let socket = try Socket.connect(to: target.endpoint, deadline: connectBy)
         let stream: any ByteStream = try tls.map { (context) throws(StoreError) in
-            try TLSStream(socket: socket, context: context, deadline: connectBy)
+            try TLSStream(socket: socket, context: context, serverName: target.tlsServerName ?? "", deadline: connectBy)
         } ?? socket
         // The pool's handshake (AUTH, SELECT, redaction), on a connection over our stream;
         // it leaves nothing buffered, and the stream stays ours.
         let redactor = Redactor(config)
-        try RedisConnection(stream: stream, redactor: redactor).handshake(config, deadline: connectBy)
+        try RedisConnection(stream: stream, redactor: redactor).handshake(target, deadline: connectBy)
         self.stream = stream
         self.reader = try ReplyReader(redactor: redactor)
         var subscribe = CommandEncoder()

@@ -8,13 +8,11 @@ import Glibc
 final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     let verify: Bool
-    /// The name sent as SNI and checked against the certificate.
-    let serverName: String
 
     /// Reads the files now: a missing, unreadable or unparsable file, or a key that does not
     /// match the certificate, is `.invalidArgument` naming the file and the reason.
     init(_ config: StoreConfiguration) throws(StoreError) {
-        guard case .tcp(let host, _) = config.endpoint else {
+        if config.topology == .standalone, case .unix = config.endpoint {
             throw StoreError.invalidArgument("TLS needs a TCP endpoint (host and port), not a Unix socket")
         }
         guard let method = TLS_client_method(), let context = SSL_CTX_new(method) else {
@@ -22,7 +20,6 @@ final class TLSContext: @unchecked Sendable {
         }
         self.context = context
         self.verify = config.tlsVerify
-        self.serverName = config.tlsServerName ?? host
         _ = SSL_CTX_ctrl(context, SSL_CTRL_SET_MIN_PROTO_VERSION, Int(TLS1_2_VERSION), nil)
         _ = SSL_CTX_ctrl(context, SSL_CTRL_CLEAR_MODE, Int(SSL_MODE_AUTO_RETRY), nil)
         ERR_clear_error()

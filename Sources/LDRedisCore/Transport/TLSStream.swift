@@ -10,10 +10,10 @@ final class TLSStream: ByteStream {
     var peer: String { socket.peer }
 
     /// Runs the handshake on `socket` (which the stream owns from now on) before `deadline`:
-    /// SNI and the host-name check use the context's server name (an IP address is checked
+    /// SNI and the host-name check use `serverName` (an IP address is checked
     /// against the certificate's IP addresses). A failed handshake or verification is
     /// `.unavailable` saying what failed.
-    init(socket: Socket, context: TLSContext, deadline: Deadline) throws(StoreError) {
+    init(socket: Socket, context: TLSContext, serverName: String, deadline: Deadline) throws(StoreError) {
         self.socket = socket
         guard let ssl = SSL_new(context.context) else {
             socket.close()
@@ -25,7 +25,7 @@ final class TLSStream: ByteStream {
             throw StoreError.internal("cannot create a TLS socket BIO: \(TLSContext.openSSLError())")
         }
         SSL_set_bio(ssl, bio, bio)
-        let name = context.serverName
+        let name = serverName
         let isAddress = TLSStream.isIPAddress(name)
         if !isAddress {
             var sni = Array(name.utf8CString)

@@ -198,10 +198,11 @@ test("stats has every counter as a number", function()
     local st = s:stats()
     for _, k in ipairs({ "cache_hits", "cache_misses", "coalesced_waits", "redis_round_trips",
                          "redis_errors", "malformed_skipped", "cache_evictions", "cache_entries",
-                         "write_back_written", "write_back_refused" }) do
+                         "write_back_written", "write_back_refused", "failovers", "redirects_moved",
+                         "redirects_ask", "slot_map_refreshes" }) do
         eq(type(st[k]), "number", k)
     end
-    eq(count(st), 10)
+    eq(count(st), 14)
     s:close()
 end)
 

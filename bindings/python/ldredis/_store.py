@@ -12,7 +12,7 @@ import weakref
 from ctypes import byref, c_int, c_int64, c_size_t, c_void_p
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import _json
 from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError
@@ -217,6 +217,10 @@ class Store:
       ``unix://[[user][:password]@]/path.sock[?db=N]``; default ``redis://localhost:6379/0``.
       ``rediss://[[user][:password]@]host[:port][/db]`` is the same over TLS (verified against
       the system roots by default).
+      ``redis-sentinel://[[user][:password]@]host[:port][,host[:port]...]/master[/db]``
+      finds the master through Redis Sentinel (``rediss-sentinel://`` over TLS; the
+      credentials, database and TLS are the master's), like ``sentinels`` and
+      ``sentinel_master``.
     :param prefix: key prefix (keys are ``PREFIX:features`` ...); None or "" means
       ``launchdarkly``.
     :param cache_ttl: seconds the in-process cache (inside libldredis) keeps results: ``0``
@@ -253,6 +257,13 @@ class Store:
     :param tls_verify: True (the default) verifies the server's certificate chain and its
       name; False turns both off (insecure: anyone on the path can pose as the server;
       ``describe()`` shows ``"tls_verify": "off"``).
+    :param sentinels: Redis Sentinel: ``"host:port"`` addresses of sentinels (port 26379 when
+      omitted), asked in order for the master of ``sentinel_master``; the URL's host and port
+      are then ignored. The store follows failovers (``+switch-master``) and describe() shows
+      the current master.
+    :param sentinel_master: the name the sentinels know the master by.
+    :param sentinel_username: ACL username of the sentinels themselves (None: password only).
+    :param sentinel_password: password of the sentinels themselves (their ``requirepass``).
     :raises InvalidArgumentError: for a setting the library refuses (message says which); a
       TLS file that is missing, unreadable or not PEM, or a key that does not match the
       certificate (read here, when the store is created); a ``tls_*`` file or server name
@@ -287,6 +298,10 @@ class Store:
         tls_key_file: Optional[PathLike] = None,
         tls_server_name: Optional[str] = None,
         tls_verify: bool = True,
+        sentinels: Optional[Sequence[str]] = None,
+        sentinel_master: Optional[str] = None,
+        sentinel_username: Optional[str] = None,
+        sentinel_password: Optional[str] = None,
     ) -> None:
         self._handle = None  # first, so that __del__ after a failed __init__ is quiet
         self._calls: List[None] = []  # one entry per call in progress (see _enter)
@@ -334,6 +349,18 @@ class Store:
             lib.ldredis_config_set_upsert_mode(cfg, _UPSERT_MODES[upsert_mode])
             tls_settings = _set_tls(cfg, tls, tls_ca_file, tls_cert_file, tls_key_file,
                                     tls_server_name, tls_verify)
+            if isinstance(sentinels, (str, bytes)):
+                raise TypeError("ldredis: sentinels must be a list of \"host:port\" strings, not one string")
+            for address in sentinels or ():
+                lib.ldredis_config_add_sentinel(cfg, _cstr(address, "sentinel address"))
+            if sentinel_master is not None:
+                lib.ldredis_config_set_sentinel_master(cfg, _cstr(sentinel_master, "sentinel_master"))
+            if sentinel_username is not None or sentinel_password is not None:
+                lib.ldredis_config_set_sentinel_auth(
+                    cfg,
+                    None if sentinel_username is None else _cstr(sentinel_username, "sentinel_username"),
+                    None if sentinel_password is None else _cstr(sentinel_password, "sentinel_password"),
+                )
             handle = c_void_p()
             lib.ldredis_store_new(byref(handle), cfg)
             self._handle = handle  # passed as is to every call: no conversion per call

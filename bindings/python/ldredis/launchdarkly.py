@@ -587,7 +587,9 @@ def new_feature_store(
     """Creates a Redis-backed ``FeatureStore``, like ``ldclient.integrations.Redis``'s.
 
     :param url: the Redis URL (``redis://[[user][:password]@]host[:port][/db]``,
-      ``rediss://...`` for TLS, ``unix://``)
+      ``rediss://...`` for TLS, ``unix://``, or
+      ``redis-sentinel://[[user][:password]@]host[:port][,host[:port]...]/master[/db]`` to
+      find the master through Redis Sentinel and follow its failovers)
     :param prefix: key prefix; None or "" means ``launchdarkly``
     :param max_connections: connection pool size (used, unlike in the SDK)
     :param caching: the SDK's CacheConfig; libldredis does the caching

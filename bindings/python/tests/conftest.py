@@ -151,7 +151,7 @@ class RedisServer:
     certificate asked for; "yes": one signed by the CA required)."""
 
     def __init__(self, port: Optional[int] = None, tls: Optional[TLSFiles] = None,
-                 auth_clients: str = "no") -> None:
+                 auth_clients: str = "no", extra_args: Optional[List[str]] = None) -> None:
         if REDIS_SERVER is None:
             pytest.skip("redis-server is not installed")
         self.dir = tempfile.mkdtemp(prefix="ldredis-pytest-")
@@ -162,6 +162,7 @@ class RedisServer:
         self.tls = tls
         self._auth_clients = auth_clients
         self._tls_context = tls.client_context() if tls is not None else None
+        self._extra_args = list(extra_args or [])
 
     @property
     def url(self) -> str:
@@ -180,7 +181,7 @@ class RedisServer:
             self.proc = subprocess.Popen(
                 [REDIS_SERVER, *self._listen_args(), "--bind", "127.0.0.1",
                  "--save", "", "--appendonly", "no", "--dir", self.dir,
-                 "--logfile", os.path.join(self.dir, "redis.log")],
+                 "--logfile", os.path.join(self.dir, "redis.log"), *self._extra_args],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             deadline = time.monotonic() + 5

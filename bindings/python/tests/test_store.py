@@ -341,7 +341,8 @@ class TestDiagnostics:
         assert set(st) == {"cache_hits", "cache_misses", "coalesced_waits",
                            "redis_round_trips", "redis_errors", "malformed_skipped",
                            "cache_evictions", "cache_entries", "write_back_written",
-                           "write_back_refused"}
+                           "write_back_refused", "failovers", "redirects_moved",
+                           "redirects_ask", "slot_map_refreshes"}
         assert all(isinstance(v, int) for v in st.values())
 
     def test_describe_shows_settings_and_key_names(self, url, prefix):

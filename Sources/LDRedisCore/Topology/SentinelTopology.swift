@@ -1,0 +1,245 @@
+/// Redis Sentinel: the master is the one the sentinels name (`SENTINEL get-master-addr-by-name`),
+/// confirmed with `ROLE`; a failover is followed through a subscription to `+switch-master` on
+/// one sentinel (`SentinelWatcher`) and by asking again after connection errors, `READONLY`,
+/// `LOADING` and `MASTERDOWN` replies, and in the store's 500 ms poll while the store is
+/// unavailable or the subscription is down. On a switch the old master's pool is drained, and
+/// sessions opened on it refuse to send (`RoutedSession`): nothing is sent to a demoted master
+/// once the switch is known.
+final class SentinelTopology: RedisClient, @unchecked Sendable {
+    private let settings: TransportSettings
+    private let masterName: String
+    private let lock = Lock()
+    /// Asked in this order; one that answered moves to the front.
+    private var sentinels: [RedisEndpoint]
+    private var master: ConnectionPool?
+    /// Bumped on every change of master; a session of an older generation refuses to send.
+    private var generation = 0
+    /// Set when something suggests the master moved: the next operation asks the sentinels.
+    private var suspect = true
+    private var closed = false
+    /// One discovery at a time; others wait for its result.
+    private let discovery = Lock()
+    /// Discoveries that succeeded (a thread that waited for another's discovery uses its result).
+    private var discoveries = 0
+    private let watcher = SentinelWatcher()
+
+    init(settings: TransportSettings) {
+        self.settings = settings
+        self.masterName = settings.config.sentinelMaster ?? ""
+        self.sentinels = settings.config.sentinels
+    }
+
+    /// Starts the `+switch-master` subscription (a thread of its own).
+    func start() throws(StoreError) {
+        try watcher.start(self)
+    }
+
+    private var config: StoreConfiguration { settings.config }
+    var settingsForWatcher: TransportSettings { settings }
+    var tlsSetupError: StoreError? { settings.tlsSetupError }
+
+    /// The sentinels in the order they are asked now.
+    var sentinelOrder: [RedisEndpoint] { lock.withLock { sentinels } }
+    var watchedMaster: String { masterName }
+    var isClosed: Bool { lock.withLock { closed } }
+
+    /// The master's address, when known.
+    var currentMaster: RedisEndpoint? { lock.withLock { master?.target.endpoint } }
+
+    func withSession<T>(_ body: (RedisSession, Deadline) throws(StoreError) -> T) throws(StoreError) -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (pool, seen) = try currentPool()
+            var signal: RouteSignal?
+            var refusedStale = false
+            do throws(StoreError) {
+                return try pool.withSession { (session, deadline) throws(StoreError) in
+                    let routed = RoutedSession(session, server: pool.target.endpoint) { [self] in
+                        lock.withLock { generation == seen }
+                    }
+                    do throws(StoreError) {
+                        return try body(routed, deadline)
+                    } catch {
+                        signal = routed.signal
+                        refusedStale = routed.refusedStale
+                        throw error
+                    }
+                }
+            } catch {
+                guard signal != nil || refusedStale || error.isOutage else { throw error }
+                markSuspect(seen)
+                // READONLY: the command was refused, so it can go to the new master, if the
+                // sentinels already name one. A session that refused to send did nothing.
+                let retriable = refusedStale || signal?.kind == .readOnly
+                guard retriable, attempt < 3 else { throw error }
+                let (_, now) = try currentPool()
+                guard now != seen else {
+                    if let signal {
+                        throw StoreError.unavailable("Redis at \(pool.target.endpoint) answered \(signal.message) and the sentinels name no other master for \(masterName) yet")
+                    }
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// The master's pool and its generation; asks the sentinels first when the master is
+    /// unknown or suspect.
+    private func currentPool() throws(StoreError) -> (ConnectionPool, Int) {
+        if let known = lock.withLock({ () -> (ConnectionPool, Int)? in
+            guard !suspect, let master else { return nil }
+            return (master, generation)
+        }) {
+            return known
+        }
+        do {
+            try discover()
+        } catch {
+            // Sentinels unreachable: the last master known keeps serving (a demoted one
+            // answers writes with READONLY, which fails them); none known is the error.
+            guard let known = lock.withLock({ master.map { ($0, generation) } }) else { throw error }
+            return known
+        }
+        guard let found = lock.withLock({ master.map { ($0, generation) } }) else {
+            throw StoreError.unavailable("no master for \(masterName) is known")
+        }
+        return found
+    }
+
+    private func markSuspect(_ seenGeneration: Int) {
+        lock.withLock { if generation == seenGeneration { suspect = true } }
+    }
+
+    func close() {
+        let pool: ConnectionPool? = lock.withLock {
+            closed = true
+            return master
+        }
+        watcher.stop()
+        pool?.close()
+    }
+
+    func maintain(available: Bool) {
+        guard !available || !watcher.isSubscribed || lock.withLock({ suspect }) else { return }
+        try? discover()
+    }
+
+    /// Asks the sentinels in order for the master's address, confirms it with `ROLE`, and
+    /// switches to it if it changed. `.unavailable` naming the master and the sentinels tried
+    /// when none gave a usable answer.
+    func discover() throws(StoreError) {
+        let before = lock.withLock { discoveries }
+        discovery.lock()
+        defer { discovery.unlock() }
+        // Another thread found the master while this one waited.
+        if lock.withLock({ discoveries != before && !suspect && master != nil }) { return }
+        if isClosed { throw StoreError.internal("the store is closed") }
+        var tried: [String] = []
+        for sentinel in sentinelOrder {
+            let address: RedisEndpoint
+            do {
+                guard let answer = try ask(sentinel) else {
+                    tried.append("\(sentinel): does not know \(masterName)")
+                    continue
+                }
+                address = answer
+            } catch {
+                tried.append("\(sentinel): \(error.description)")
+                continue
+            }
+            lock.withLock {
+                if let k = sentinels.firstIndex(of: sentinel), k > 0 {
+                    sentinels.remove(at: k)
+                    sentinels.insert(sentinel, at: 0)
+                }
+            }
+            do {
+                try confirmAndSwitch(to: address)
+                return
+            } catch {
+                tried.append("\(sentinel) named \(address): \(error.description)")
+            }
+        }
+        throw StoreError.unavailable("no usable master for \(masterName) from the sentinels (" + tried.joined(separator: "; ") + ")")
+    }
+
+    /// `SENTINEL get-master-addr-by-name`: the address, or nil when the sentinel does not know
+    /// the name.
+    private func ask(_ sentinel: RedisEndpoint) throws(StoreError) -> RedisEndpoint? {
+        let connection = try settings.open(.sentinel(config, sentinel))
+        defer { connection.close() }
+        var command = CommandEncoder()
+        command.command("SENTINEL", "get-master-addr-by-name", masterName)
+        let replies = try connection.pipeline(command, deadline: .after(milliseconds: config.operationTimeoutMilliseconds))
+        switch replies.first {
+        case .null?, .array([])?:
+            return nil
+        case .array(let parts)? where parts.count == 2:
+            guard let host = parts[0].text, let portText = parts[1].text, let port = Int(portText),
+                  (1...65535).contains(port), !host.isEmpty else { break }
+            return .tcp(host: host, port: port)
+        case .error(let message)?:
+            throw StoreError.redis("refused SENTINEL get-master-addr-by-name: \(message)")
+        default:
+            break
+        }
+        throw StoreError.redis("gave an unexpected answer to SENTINEL get-master-addr-by-name")
+    }
+
+    /// Checks with `ROLE` that `address` is a master (a server that may not run `ROLE` is
+    /// taken at the sentinel's word), then makes it the master.
+    private func confirmAndSwitch(to address: RedisEndpoint) throws(StoreError) {
+        let current: ConnectionPool? = lock.withLock { master?.target.endpoint == address ? master : nil }
+        let pool = current ?? ConnectionPool(target: .node(config, address), settings: settings)
+        let role: RedisReply? = try pool.withSession { (session, deadline) throws(StoreError) in
+            var command = CommandEncoder()
+            command.command("ROLE")
+            return try session.pipeline(command, deadline: deadline).first
+        }
+        if case .array(let parts)? = role, let first = parts.first?.text, first != "master" {
+            if current == nil { pool.close() }
+            throw StoreError.unavailable("Redis at \(address) is a \(first), not a master")
+        }
+        switchMaster(to: pool)
+    }
+
+    /// Makes `address` the master (from a `+switch-master` event: Sentinel just promoted it).
+    func switchMaster(to address: RedisEndpoint) {
+        if lock.withLock({ master?.target.endpoint == address }) { return }
+        switchMaster(to: ConnectionPool(target: .node(config, address), settings: settings))
+    }
+
+    private func switchMaster(to pool: ConnectionPool) {
+        let old: ConnectionPool? = lock.withLock {
+            suspect = false
+            discoveries += 1
+            guard master !== pool else { return nil }
+            if closed { return pool }
+            let old = master
+            master = pool
+            generation += 1
+            if old != nil { settings.counters?.failover() }
+            return old
+        }
+        old?.close()
+    }
+
+    var routeDescription: [(name: String, value: String)] {
+        [("mode", "sentinel"),
+         ("sentinels", sentinelOrder.map(\.description).joined(separator: ",")),
+         ("sentinel_master", masterName),
+         ("master", currentMaster?.description ?? "")]
+    }
+}
+
+extension RedisReply {
+    /// A bulk or status reply as text.
+    var text: String? {
+        switch self {
+        case .bulk(let bytes): return String(decoding: bytes, as: UTF8.self)
+        case .status(let s): return s
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+import Glibc
+import Testing
+@testable import LDRedisCore
+
+/// Redis Sentinel (issue 11) against real redis-sentinel processes: discovery, every store
+/// operation, bad names and dead sentinels, and failovers (manual and by SIGKILL) during
+/// reads and upserts, with no acknowledged write lost and nothing sent to a demoted master.
+@Suite("Sentinel: discovery and failover", .serialized)
+final class SentinelTests {
+    private let opened = Box<[CachingStore]>([])
+
+    deinit {
+        for s in opened.value { s.close() }
+    }
+
+    func store(_ config: StoreConfiguration) throws -> CachingStore {
+        let s = try CachingStore(configuration: config)
+        opened.mutate { $0.append(s) }
+        return s
+    }
+
+    func describe(_ store: CachingStore) -> String { String(decoding: store.describeJSON, as: UTF8.self) }
+
+    @Test("the store finds the master through the sentinels and every operation works there")
+    func discoveryAndEveryOperation() throws {
+        let f = try SentinelFixture()
+        let prefix = Fixture.uniquePrefix("sent")
+        let s = try store(try f.configuration(prefix: prefix))
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 1)], segments: [Fixture.item("s", 2)]))
+        #expect(try s.isInitialized())
+        #expect(try s.get(kind: "features", key: "a")?.header.version == 1)
+        #expect(try s.all(kind: "segments").map(\.key) == ["s"])
+        #expect(try s.upsert(kind: "features", key: "a", item: Fixture.item("a", 5)) == .applied)
+        #expect(try s.delete(kind: "features", key: "b", version: 3) == .applied)
+        // The data is on the master, and replicated.
+        #expect(try f.master.cli("HGET", "\(prefix):features", "a").contains("\"version\":5"))
+        let d = describe(s)
+        #expect(d.contains("\"mode\":\"sentinel\""), "\(d)")
+        #expect(d.contains("\"sentinel_master\":\"\(SentinelFixture.masterName)\""), "\(d)")
+        #expect(d.contains("\"master\":\"127.0.0.1:\(f.master.port)\""), "\(d)")
+        #expect(d.contains("redis-sentinel://"), "\(d)")
+    }
+
+    @Test("a master name no sentinel knows is unavailable, naming the master and the sentinels asked")
+    func unknownMasterName() throws {
+        let f = try SentinelFixture(sentinels: 1)
+        var c = try f.configuration(prefix: "x")
+        try c.setSentinelMaster("nosuchmaster")
+        let s = try store(c)
+        do {
+            _ = try s.get(kind: "features", key: "a")
+            Issue.record("a get without a master succeeded")
+        } catch {
+            #expect(error.isOutage)
+            #expect(error.description.contains("nosuchmaster"), "\(error)")
+            #expect(error.description.contains("127.0.0.1:\(f.sentinelPorts[0])"), "\(error)")
+        }
+        #expect(!s.isAvailable())
+    }
+
+    @Test("no sentinel reachable is unavailable, naming every sentinel tried")
+    func allSentinelsDown() throws {
+        let dead = [RedisServer.unusedPort(), RedisServer.unusedPort()]
+        var c = StoreConfiguration()
+        for p in dead { try c.addSentinel("127.0.0.1:\(p)") }
+        try c.setSentinelMaster("m")
+        c.cacheTTLMilliseconds = 0
+        try c.setConnectTimeout(milliseconds: 500)
+        let s = try store(c)
+        do {
+            _ = try s.get(kind: "features", key: "a")
+            Issue.record("succeeded without sentinels")
+        } catch {
+            #expect(error.isOutage)
+            for p in dead { #expect(error.description.contains("127.0.0.1:\(p)"), "\(error)") }
+            #expect(error.description.contains("m"), "\(error)")
+        }
+    }
+
+    @Test("a dead first sentinel is skipped; the one that answered moves to the front")
+    func oneSentinelDown() throws {
+        let f = try SentinelFixture(sentinels: 1)
+        let dead = "127.0.0.1:\(RedisServer.unusedPort())"
+        let s = try store(try f.configuration(prefix: Fixture.uniquePrefix(), sentinels: [dead] + f.sentinelAddresses))
+        #expect(try s.upsert(kind: "features", key: "k", item: Fixture.item("k", 1)) == .applied)
+        #expect(describe(s).contains("\"sentinels\":\"\(f.sentinelAddresses[0]),\(dead)\""), "\(describe(s))")
+    }
+
+    @Test("sentinels with requirepass: the sentinel password is used, and a wrong one is named without the secret")
+    func sentinelPassword() throws {
+        let f = try SentinelFixture(sentinelPassword: "sentinel-Secret-77", sentinels: 1)
+        let s = try store(try f.configuration(prefix: Fixture.uniquePrefix()))
+        #expect(try s.upsert(kind: "features", key: "k", item: Fixture.item("k", 1)) == .applied)
+        var wrong = try f.configuration(prefix: Fixture.uniquePrefix())
+        wrong.setSentinelAuth(username: nil, password: "wrong-Password-99")
+        let w = try store(wrong)
+        do {
+            _ = try w.get(kind: "features", key: "k")
+            Issue.record("a wrong sentinel password was accepted")
+        } catch {
+            #expect(error.description.contains("authentication"), "\(error)")
+            #expect(!error.description.contains("wrong-Password"), "\(error)")
+        }
+        #expect(!describe(w).contains("wrong-Password"))
+    }
+
+    /// Upserts in a loop while `disrupt` runs; every upsert either succeeded or failed, and
+    /// after the switch every one that succeeded is on the new master.
+    func upsertsThrough(_ f: SentinelFixture, cacheTTL: Int64, newMaster: RedisServer,
+                        disrupt: @escaping @Sendable () throws -> Void) throws -> (acked: Int, failed: Int, store: CachingStore) {
+        let prefix = Fixture.uniquePrefix("fo")
+        let s = try store(try f.configuration(prefix: prefix, cacheTTL: cacheTTL))
+        try s.initialize(Fixture.dataSet())
+        let done = Box(false)
+        let failure = Box<String?>(nil)
+        let thread = Thread {
+            do { try disrupt() } catch { failure.mutate { $0 = "\(error)" } }
+            done.mutate { $0 = true }
+        }
+        thread.start()
+        var acked: [Int: Int64] = [:]
+        var failed = 0
+        var n = 0
+        while !done.value || n < 50 {
+            n += 1
+            let key = "k\(n % 20)"
+            let version = Int64(n)
+            do {
+                if try s.upsert(kind: "features", key: key, item: Fixture.item(key, version)) == .applied {
+                    acked[n % 20] = version
+                }
+                _ = try s.get(kind: "features", key: key)
+            } catch {
+                failed += 1
+                usleep(20_000)
+            }
+        }
+        if let message = failure.value { throw TestFailure(message) }
+        // After the switch: writes reach the new master (infinite cache: the write-back too).
+        try f.waitUntil("the store is available on the new master") { s.isAvailable() }
+        #expect(try s.upsert(kind: "features", key: "last", item: Fixture.item("last", 1)) == .applied)
+        try f.waitUntil("every acknowledged write is on the new master", seconds: 20) {
+            acked.allSatisfy { (k, v) in
+                ((try? newMaster.cli("HGET", "\(prefix):features", "k\(k)")) ?? "").contains("\"version\":\(v)}")
+            }
+        }
+        return (acked.count, failed, s)
+    }
+
+    @Test("SENTINEL FAILOVER during upserts, cache off: no acknowledged write lost, the switch counted, nothing sent to the demoted master", arguments: [Int64(0), -1])
+    func manualFailover(cacheTTL: Int64) throws {
+        let f = try SentinelFixture()
+        let (acked, _, s) = try upsertsThrough(f, cacheTTL: cacheTTL, newMaster: f.replica) {
+            usleep(200_000)
+            try f.failover()
+        }
+        #expect(acked > 0)
+        try f.waitUntil("the store follows the switch") {
+            describe(s).contains("\"master\":\"127.0.0.1:\(f.replica.port)\"")
+        }
+        #expect(s.core.counters.failovers >= 1)
+        // The demoted master is now a replica: once the switch is known nothing goes to it.
+        try f.master.cli("CONFIG", "RESETSTAT")
+        for k in 0..<30 {
+            #expect(try s.upsert(kind: "features", key: "after\(k)", item: Fixture.item("after\(k)", 1)) == .applied)
+            _ = try s.get(kind: "features", key: "after\(k)")
+        }
+        #expect(try f.master.calls("evalsha") == 0)
+        #expect(try f.master.calls("hget") == 0)
+        #expect(try f.master.calls("hset") == 0)
+    }
+
+    @Test("the switch is learned from +switch-master alone: reads stop going to the demoted master without any error")
+    func switchLearnedFromSubscription() throws {
+        let f = try SentinelFixture()
+        let prefix = Fixture.uniquePrefix("sub")
+        let s = try store(try f.configuration(prefix: prefix))
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 1)]))
+        #expect(describe(s).contains("\"master\":\"127.0.0.1:\(f.master.port)\""))
+        // (Sentinel has no PUBSUB command: its client list shows the subscriber.)
+        try f.waitUntil("the store's subscription is in place") {
+            f.sentinelPorts.contains { ((try? f.sentinelCLI($0, "CLIENT", "LIST")) ?? "").contains("cmd=subscribe") }
+        }
+        try f.failover()
+        // No operation ran: only the event can have moved the store.
+        try f.waitUntil("the store follows the switch", seconds: 10) {
+            describe(s).contains("\"master\":\"127.0.0.1:\(f.replica.port)\"")
+        }
+        #expect(s.core.counters.failovers == 1)
+        #expect(s.core.counters.errors == 0)
+        try f.master.cli("CONFIG", "RESETSTAT")
+        let got = try s.get(kind: "features", key: "a")
+        let onReplica = try f.replica.cli("HGETALL", "\(prefix):features")
+        #expect(got?.header.version == 1, "\(String(describing: got?.text)) replica: \(onReplica)")
+        #expect(try f.master.calls("hget") == 0)
+        #expect(try f.replica.calls("hget") == 1)
+    }
+
+    @Test("the master killed with SIGKILL: errors while Sentinel promotes the replica, then the new master serves; infinite cache writes the outage's writes back")
+    func masterKilled() throws {
+        let f = try SentinelFixture()
+        let prefix = Fixture.uniquePrefix("kill")
+        let s = try store(try f.configuration(prefix: prefix, cacheTTL: -1))
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 1)]))
+        f.master.kill9()
+        // During the outage the cache serves and a write is journalled (it fails or is queued).
+        #expect(try s.get(kind: "features", key: "a")?.header.version == 1)
+        _ = try? s.upsert(kind: "features", key: "during", item: Fixture.item("during", 7))
+        try f.waitForMaster(f.replica)
+        try f.waitUntil("the store is available again") { s.isAvailable() }
+        try f.waitUntil("the outage's write is on the new master", seconds: 20) {
+            ((try? f.replica.cli("HGET", "\(prefix):features", "during")) ?? "").contains("\"version\":7")
+        }
+        #expect(try s.upsert(kind: "features", key: "after", item: Fixture.item("after", 1)) == .applied)
+        #expect(describe(s).contains("\"master\":\"127.0.0.1:\(f.replica.port)\""))
+    }
+
+    @Test("configuration: sentinels need a master name and the reverse; a cluster and sentinels together are refused")
+    func configurationChecks() throws {
+        var c = StoreConfiguration()
+        try c.addSentinel("127.0.0.1:26379")
+        expectInvalidArgument("sentinels without a master", mentioning: "master name") { _ = try CachingStore(configuration: c) }
+        var d = StoreConfiguration()
+        try d.setSentinelMaster("m")
+        expectInvalidArgument("a master without sentinels", mentioning: "sentinel") { _ = try CachingStore(configuration: d) }
+        expectInvalidArgument("a sentinel address with a bad port", mentioning: "sentinel") { try c.addSentinel("h:99999") }
+        expectInvalidArgument("a master name with a space", mentioning: "master name") { try c.setSentinelMaster("a b") }
+    }
+
+    @Test("redis-sentinel:// URLs: sentinels, master, database, credentials and TLS")
+    func sentinelURL() throws {
+        let u = try RedisURL(parsing: "rediss-sentinel://user:pw@h1:26380,[::1],h3/mymaster/4")
+        #expect(u.sentinels == [.tcp(host: "h1", port: 26380), .tcp(host: "::1", port: 26379), .tcp(host: "h3", port: 26379)])
+        #expect(u.sentinelMaster == "mymaster")
+        #expect(u.database == 4)
+        #expect(u.username == "user" && u.password == "pw")
+        #expect(u.tls)
+        expectInvalidArgument("a sentinel URL without a master", mentioning: "master-name") { _ = try RedisURL(parsing: "redis-sentinel://h1:26379") }
+        expectInvalidArgument("an empty host in the list", mentioning: "host") { _ = try RedisURL(parsing: "redis-sentinel://h1,,h2/m") }
+        var c = StoreConfiguration()
+        try c.setURL("redis-sentinel://:secret@h1,h2:1/m")
+        #expect(c.topology == .sentinel)
+        #expect(!c.redactedServer.contains("secret"))
+        #expect(c.redactedServer == "redis-sentinel://:xxxxx@h1:26379,h2:1/m/0")
+    }
+}
