@@ -5,7 +5,8 @@
 #   make test         every test: Swift (real redis-servers and a deterministic tier), C
 #                     header/ABI/smoke (valgrind), Python, Lua, the fault matrix (quick),
 #                     10 s of each fuzzer, the Swift tests under ASan and TSan, the benchmark
-#                     harness (quick) and the README's excerpts
+#                     harness (quick), the README's excerpts and the ldredis command (test-cli)
+#   make cli          the ldredis command only (build/bin/ldredis; installed with its man page)
 #   make fuzz         each libFuzzer target for 60 s (scripts/fuzz.sh)
 #   make test-sanitizers  swift test under AddressSanitizer and ThreadSanitizer
 #   make demo         a throwaway redis-server and the store used from C, Python and Lua

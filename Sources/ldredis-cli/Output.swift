@@ -32,7 +32,8 @@ struct CLIError: Error {
     }
 }
 
-/// Buffered writes to a file descriptor, flushed when large, on `flush()` and at exit.
+/// Buffered writes to a file descriptor, flushed when large, on `flush()` and at exit. Used
+/// from the main thread only (the command is single-threaded), hence `@unchecked Sendable`.
 final class Output: @unchecked Sendable {
     static let standard = Output(fd: 1)
     static let error = Output(fd: 2)
