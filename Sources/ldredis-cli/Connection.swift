@@ -1,37 +1,7 @@
 import Glibc
 import LDRedisCore
 
-/// A connection setting: its option (and environment variable) and how it changes the
-/// library's configuration. To add one (Sentinel's `--sentinel`/`--master`, Cluster's
-/// `--cluster-node`), add a row: parsing, the environment, help and the man page's list all
-/// follow from the table. Rows are applied in this order, so `--url` comes first (it sets
-/// the credentials the later rows override).
-struct ConnectionSetting: Sendable {
-    let spec: OptionSpec
-    let apply: @Sendable (inout StoreConfiguration, [String]) throws(CLIError) -> Void
-
-    /// A setting with one value (the last given).
-    init(_ spec: OptionSpec, _ apply: @escaping @Sendable (inout StoreConfiguration, String) throws(StoreError) -> Void) {
-        self.init(spec, all: { (config, values) throws(StoreError) in
-            if let value = values.last { try apply(&config, value) }
-        })
-    }
-
-    /// A setting that takes every value given (a repeatable option, e.g. one `--sentinel
-    /// host:port` per sentinel; its environment variable holds them comma-separated).
-    init(_ spec: OptionSpec, all apply: @escaping @Sendable (inout StoreConfiguration, [String]) throws(StoreError) -> Void) {
-        self.spec = spec
-        self.apply = { (config: inout StoreConfiguration, values: [String]) throws(CLIError) in
-            guard !values.isEmpty else { return }
-            do throws(StoreError) {
-                try apply(&config, values)
-            } catch {
-                throw CLIError.usage("--\(spec.name): \(error.description)")
-            }
-        }
-    }
-}
-
+/// The connection settings (the table) and the store made from them.
 enum Connection {
     static let settings: [ConnectionSetting] = [
         ConnectionSetting(OptionSpec("url", value: "URL", env: "LDREDIS_URL",
@@ -153,23 +123,5 @@ enum Connection {
         }
         let line = bytes.prefix { $0 != 0x0A && $0 != 0x0D }
         return String(decoding: line, as: UTF8.self)
-    }
-}
-
-/// The whole content of a file (`-`: standard input), or nil (errno says why).
-func readFile(_ path: String) -> [UInt8]? {
-    let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { if fd != 0 { close(fd) } }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 256 * 1024)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return nil
-        }
-        if n == 0 { return out }
-        out.append(contentsOf: chunk[0..<n])
     }
 }

@@ -155,29 +155,3 @@ enum StatusCommand {
         }
     }
 }
-
-/// Live items, tombstones and values that are not items, of one kind.
-struct Census {
-    var live = 0, tombstones = 0, malformed = 0
-
-    init(_ store: RedisFeatureStore, kind: String) throws(StoreError) {
-        for (_, value) in try store.rawHash(kind: kind) {
-            guard let header = RedisFeatureStore.storedHeader(value) else { malformed += 1; continue }
-            if header.deleted { tombstones += 1 } else { live += 1 }
-        }
-    }
-}
-
-/// `value` with `digits` decimals (no Foundation).
-func fixed(_ value: Double, digits: Int) -> String {
-    guard value.isFinite else { return "0" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    guard scaled < 9e15 else { return String(value) }
-    let n = Int64(scaled)
-    let whole = n / Int64(scale)
-    var fraction = String(n % Int64(scale))
-    fraction = String(repeating: "0", count: max(0, digits - fraction.count)) + fraction
-    return (value < 0 && n != 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + fraction : "")
-}
