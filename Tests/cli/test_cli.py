@@ -378,10 +378,15 @@ def test_watch_sees_the_python_sdk_upsert(server, redis, mode):
     assert redis.config_get("notify-keyspace-events")["notify-keyspace-events"] == before
 
 
-def test_watch_polls_when_config_is_refused():
-    server = RedisServer(args=["--rename-command", "CONFIG", ""])
+def test_watch_polls_and_status_copes_when_commands_are_refused():
+    server = RedisServer(args=["--rename-command", "CONFIG", "", "--rename-command", "MEMORY", "",
+                               "--rename-command", "INFO", ""])
     try:
         sdk_init(server)
+        r = ldredis("status", "--json", env=url_env(server))
+        assert r.returncode == 0, r.stdout   # no MEMORY USAGE, no INFO: still healthy
+        report = json.loads(r.stdout)
+        assert report["memory_bytes"] is None and "redis_version" not in report
         w = Watcher(server, "--interval", "100")
         try:
             assert b"polling" in w.banner, w.banner
@@ -474,6 +479,28 @@ def test_password_never_printed():
             assert secret[:8].encode() not in r.stdout + r.stderr, r.args
     finally:
         server.cleanup()
+
+
+def test_unix_socket_db_and_prefix_options():
+    d = tempfile.mkdtemp(prefix="ldredis-cli-sock-")
+    sock = os.path.join(d, "redis.sock")
+    server = RedisServer(args=["--unixsocket", sock, "--unixsocketperm", "700"])
+    try:
+        doc = b'{"flags":{"f":{"key":"f","version":1}},"segments":{}}'
+        r = ldredis("load", "--url", f"unix://{sock}", "--db", "3", "--prefix", "team", "-", input=doc)
+        assert r.returncode == 0, r.stderr
+        import redis as redis_py
+        client = redis_py.Redis(unix_socket_path=sock, db=3)
+        assert client.hget("team:features", "f") == b'{"key":"f","version":1}'
+        client.close()
+        env = {"LDREDIS_URL": f"unix://{sock}?db=3", "LDREDIS_PREFIX": "team"}
+        report = json.loads(ldredis("status", "--json", env=env).stdout)
+        assert report["verdict"] == "healthy" and report["flags"] == 1 and report["prefix"] == "team"
+        # The command line wins over the environment.
+        assert json.loads(ldredis("status", "--json", "--db", "0", env=env).stdout)["initialized"] is False
+    finally:
+        server.cleanup()
+        subprocess.run(["rm", "-rf", d])
 
 
 def test_tls_options():
