@@ -1,5 +1,6 @@
 # ldredis - build, install, test, demo.
-#   make              release libldredis.so (Swift runtime linked in statically) in build/lib;
+#   make              release libldredis.so (Swift runtime linked in statically) in build/lib,
+#                     and the ldredis command (make cli) in build/bin;
 #                     needs only the build tools (scripts/check-build-deps.sh names what is
 #                     missing) and installs nothing
 #   make install      PREFIX=/usr/local (DESTDIR honoured), the library stripped (STRIP= keeps
@@ -11,7 +12,8 @@
 #   make test         every test: Swift (real redis-servers and a deterministic tier), C
 #                     header/ABI/smoke (valgrind), Python, Lua, the fault matrix (quick),
 #                     10 s of each fuzzer, the Swift tests under ASan and TSan, the benchmark
-#                     harness (quick) and the README's excerpts
+#                     harness (quick), the README's excerpts and the ldredis command (test-cli)
+#   make cli          the ldredis command only (build/bin/ldredis; installed with its man page)
 #   make fuzz         each libFuzzer target for 60 s (scripts/fuzz.sh)
 #   make test-sanitizers  swift test under AddressSanitizer and ThreadSanitizer
 #   make demo         a throwaway redis-server and the store used from C, Python and Lua
@@ -23,6 +25,8 @@ PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR?= $(PREFIX)/include
 PCDIR     ?= $(LIBDIR)/pkgconfig
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
 LDCONFIG  ?= ldconfig
 STRIP     ?= strip --strip-unneeded
 CC        ?= cc
@@ -43,10 +47,14 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xswiftc -experimental-hermetic-seal-at-link \
 	-Xlinker -soname=$(SONAME) -Xlinker -z -Xlinker nodelete \
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
+# The ldredis command: the same compile flags (so neither build recompiles the other's objects),
+# the library's link flags left out. It links the core statically, not libldredis.so.
+SWIFT_CLI_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-stdlib \
+	-Xswiftc -experimental-hermetic-seal-at-link
 
-.PHONY: all lib deps build-deps wheel rock test-packaging install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
+.PHONY: all lib cli test-cli deps build-deps wheel rock test-packaging install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
 
-all: lib
+all: lib cli
 
 # The test, demo and benchmark tools (and the build dependencies), installed when missing.
 deps:
@@ -63,12 +71,17 @@ lib: build-deps
 	ln -sf $(REALNAME) $(BUILD)/lib/$(SONAME)
 	ln -sf $(REALNAME) $(BUILD)/lib/$(LIBNAME)
 
+cli: build-deps
+	swift build $(SWIFT_CLI_FLAGS) --product ldredis-cli
+	@mkdir -p $(BUILD)/bin
+	cp -f .build/release/ldredis-cli $(BUILD)/bin/ldredis
+
 $(BUILD)/ldredis.pc: pkgconfig/ldredis.pc.in
 	@mkdir -p $(BUILD)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-install: lib
+install: lib cli
 	@rm -f $(BUILD)/ldredis.pc
 	$(MAKE) --no-print-directory $(BUILD)/ldredis.pc
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
@@ -78,6 +91,10 @@ install: lib
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(LIBNAME)
 	install -m 0644 include/ldredis.h $(DESTDIR)$(INCLUDEDIR)/ldredis.h
 	install -m 0644 $(BUILD)/ldredis.pc $(DESTDIR)$(PCDIR)/ldredis.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/bin/ldredis $(DESTDIR)$(BINDIR)/ldredis
+	$(if $(strip $(STRIP)),$(STRIP) $(DESTDIR)$(BINDIR)/ldredis)
+	install -m 0644 man/ldredis.1 $(DESTDIR)$(MANDIR)/man1/ldredis.1
 	@if [ -n "$(DESTDIR)" ]; then :; \
 	elif [ -n "$(filter $(SYSTEM_PREFIXES),$(PREFIX))" ]; then \
 	  $(LDCONFIG) || echo "make install: $(LDCONFIG) failed: run it as root"; \
@@ -87,6 +104,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(INCLUDEDIR)/ldredis.h \
 	      $(DESTDIR)$(PCDIR)/ldredis.pc
+	rm -f $(DESTDIR)$(BINDIR)/ldredis $(DESTDIR)$(MANDIR)/man1/ldredis.1
 	@if [ -z "$(DESTDIR)" ] && [ -n "$(filter $(SYSTEM_PREFIXES),$(PREFIX))" ]; then $(LDCONFIG) || true; fi
 
 # A private install under build/stage, used by the C tests and the demo (pkg-config finds it).
@@ -106,7 +124,7 @@ rock:
 test-packaging: lib
 	bash scripts/check-packaging.sh
 
-test: deps test-version test-swift test-c test-install test-packaging test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme
+test: deps test-version test-swift test-c test-install test-packaging test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme test-cli
 
 test-swift:
 	swift test
@@ -116,6 +134,10 @@ test-c: stage
 
 test-install: lib
 	bash scripts/check-install.sh
+
+# The ldredis command against real redis-servers (Tests/cli; pytest, the LaunchDarkly SDK).
+test-cli: cli
+	LDREDIS_CLI=$(abspath $(BUILD)/bin/ldredis) bash Tests/cli/run.sh
 
 test-readme:
 	bash scripts/check-readme.sh

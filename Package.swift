@@ -6,6 +6,9 @@ let package = Package(
     products: [
         // The C-ABI shared library: libldredis.so (built for release by the Makefile).
         .library(name: "ldredis", type: .dynamic, targets: ["CBridge"]),
+        // The `ldredis` command (installed as PREFIX/bin/ldredis; a product cannot share the
+        // library's name). It links the core statically, not libldredis.so.
+        .executable(name: "ldredis-cli", targets: ["ldredis-cli"]),
     ],
     targets: [
         // No pkgConfig: hiredis.pc's Cflags carry -D_FILE_OFFSET_BITS=64, which SwiftPM refuses
@@ -29,6 +32,10 @@ let package = Package(
             name: "CBridge",
             dependencies: ["LDRedisCore"],
             exclude: ["ldredis.map"]   // the linker version script (see Makefile)
+        ),
+        .executableTarget(
+            name: "ldredis-cli",
+            dependencies: ["LDRedisCore"]
         ),
         .testTarget(
             name: "LDRedisCoreTests",

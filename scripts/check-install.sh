@@ -24,11 +24,16 @@ check grep -q -- "-Wl,-rpath,\$(pkg-config --variable=libdir ldredis)" "$marks/o
 desc="the installed library is stripped (no .symtab) and still exports the C API"
 check sh -c "! readelf -S '$prefix/lib/libldredis.so.$version' | grep -q '\.symtab' && nm -D --defined-only '$prefix/lib/libldredis.so.$version' | grep -q ' T ldredis_store_get\$'"
 installed=$(cd "$prefix" && find . \( -type f -o -type l \) | sort | tr '\n' ' ')
-expected="./include/ldredis.h ./lib/libldredis.so ./lib/libldredis.so.1 ./lib/libldredis.so.$version ./lib/pkgconfig/ldredis.pc ./lib/unrelated.so "
-desc="install writes the library, its two symlinks, the header and ldredis.pc"
+expected="./bin/ldredis ./include/ldredis.h ./lib/libldredis.so ./lib/libldredis.so.1 ./lib/libldredis.so.$version ./lib/pkgconfig/ldredis.pc ./lib/unrelated.so ./share/man/man1/ldredis.1 "
+desc="install writes the library, its two symlinks, the header, ldredis.pc, the ldredis command and its man page"
 check test "$installed" = "$expected"
 desc="the symlinks point at the versioned library"
 check test "$(readlink "$prefix/lib/libldredis.so.1")" = "libldredis.so.$version" -a "$(readlink "$prefix/lib/libldredis.so")" = "libldredis.so.$version"
+
+desc="the installed ldredis command runs without libldredis.so (the core and Swift runtime are linked in)"
+check test "$("$prefix/bin/ldredis" --version)" = "ldredis $version" -a -z "$(ldd "$prefix/bin/ldredis" | grep -e libldredis -e libswift)"
+desc="its man page is valid troff that man renders"
+check test -n "$(MANWIDTH=80 man -l "$prefix/share/man/man1/ldredis.1" 2>/dev/null | grep -F 'ldredis - look at')"
 
 cat > "$prefix/app.c" <<'C'
 #include <ldredis.h>

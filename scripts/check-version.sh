@@ -59,6 +59,10 @@ agree "Sources/CBridge/Library+C.swift versionString" \
   "$(sed -n -E 's/^private let versionString: StaticString = "(.*)"$/\1/p' \
      Sources/CBridge/Library+C.swift)"
 
+agree "Sources/ldredis-cli/Version.swift ldredisVersion" \
+  "$(sed -n -E 's/^let ldredisVersion = "(.*)"$/\1/p' Sources/ldredis-cli/Version.swift)"
+agree "man/ldredis.1 .TH" "$(sed -n -E 's/^\.TH LDREDIS 1 "[^"]*" "ldredis ([^"]*)".*$/\1/p' man/ldredis.1)"
+
 agree "bindings/python/ldredis/__init__.py __version__" \
   "$(sed -n -E 's/^__version__ = "(.*)"$/\1/p' bindings/python/ldredis/__init__.py)"
 # What `pip install bindings/python` would record: pyproject.toml's dynamic version is the
@@ -111,6 +115,8 @@ agree "SONAME" "$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')"
   "libldredis.so.$major"
 agree "pkg-config --modversion ldredis" \
   "$(PKG_CONFIG_PATH="$stage/lib/pkgconfig" pkg-config --modversion ldredis 2>&1)"
+
+agree "the staged ldredis command: ldredis --version" "$("$stage/bin/ldredis" --version 2>&1)" "ldredis $version"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ldredis-version.XXXXXX")
 trap 'rm -rf "$work"' EXIT

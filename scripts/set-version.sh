@@ -41,6 +41,10 @@ rewrite include/ldredis.h '^#define LDREDIS_VERSION_STRING ' \
   -e "s/^(#define LDREDIS_VERSION_STRING )\"[^\"]*\"\$/\\1\"$version\"/"
 rewrite Sources/CBridge/Library+C.swift '^private let versionString: StaticString = ' \
   -e "s/^(private let versionString: StaticString = )\"[^\"]*\"/\\1\"$version\"/"
+rewrite Sources/ldredis-cli/Version.swift '^let ldredisVersion = ' \
+  -e "s/^(let ldredisVersion = )\"[^\"]*\"/\\1\"$version\"/"
+rewrite man/ldredis.1 '^\.TH LDREDIS 1 ' \
+  -e "s/^(\\.TH LDREDIS 1 \"[^\"]*\" \"ldredis )[^\"]*\"/\\1$version\"/"
 rewrite bindings/python/ldredis/__init__.py '^__version__ = ' \
   -e "s/^(__version__ = )\"[^\"]*\"/\\1\"$version\"/"
 rewrite bindings/lua/ldredis.lua '^local _M = \{ _VERSION = ' \
