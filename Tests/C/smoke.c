@@ -1489,6 +1489,58 @@ static void test_logs(void)
 
 /* LDREDIS_KIND_FEATURES and "flags" are one kind (PREFIX:features); LDREDIS_KIND_SEGMENTS is
    PREFIX:segments. */
+/* Sentinel settings: argument errors, an inconsistent configuration refused by store_new, and a
+   store whose sentinels are all dead: the operation fails as an outage naming the master and
+   the sentinel tried (the real Sentinel cases run in the Swift, Python and Lua suites). */
+static void test_sentinel_config(void)
+{
+    ldredis_config *cfg = NULL;
+    ldredis_store *store = NULL;
+    char *value = NULL, *out = NULL;
+    size_t len = 0;
+    const char *message;
+
+    printf("# Sentinel configuration\n");
+    check_status(ldredis_config_add_sentinel(NULL, "127.0.0.1:26379"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "add_sentinel(NULL cfg)");
+    if (!check_status(ldredis_config_new(&cfg), LDREDIS_OK, "config_new"))
+        return;
+    check_status(ldredis_config_add_sentinel(cfg, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "add_sentinel(NULL address)");
+    check_status(ldredis_config_add_sentinel(cfg, "127.0.0.1:99999"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "add_sentinel(port 99999)");
+    check_status(ldredis_config_set_sentinel_master(cfg, "two words"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_sentinel_master(\"two words\")");
+    check_status(ldredis_config_set_sentinel_auth(NULL, NULL, "pw"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "set_sentinel_auth(NULL cfg)");
+    check_status(ldredis_config_add_sentinel(cfg, "127.0.0.1:1"), LDREDIS_OK, "add_sentinel(127.0.0.1:1)");
+    check_status(ldredis_store_new(&store, cfg), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "store_new with a sentinel and no master name");
+    message = ldredis_last_error();
+    check(message != NULL && strstr(message, "master name") != NULL, "  ... says so: %s",
+          message ? message : "(null)");
+    check(store == NULL, "  ... *out stays NULL");
+    check_status(ldredis_config_set_sentinel_master(cfg, "ldmaster"), LDREDIS_OK, "set_sentinel_master");
+    check_status(ldredis_config_set_sentinel_auth(cfg, NULL, "sentinel-Secret-1"), LDREDIS_OK,
+                 "set_sentinel_auth");
+    ldredis_config_set_connect_timeout_ms(cfg, 500);
+    ldredis_config_set_cache_ttl_ms(cfg, 0);
+    if (check_status(ldredis_store_new(&store, cfg), LDREDIS_OK, "store_new with a dead sentinel")) {
+        check_connection_error(ldredis_store_get(&value, &len, store, "features", "f"), "get");
+        message = ldredis_last_error();
+        check(message != NULL && strstr(message, "ldmaster") && strstr(message, "127.0.0.1:1"),
+              "  ... names the master and the sentinel: %s", message ? message : "(null)");
+        check(message != NULL && strstr(message, "sentinel-Secret") == NULL, "  ... no password");
+        if (check_status(ldredis_store_describe(&out, &len, store), LDREDIS_OK, "describe")) {
+            check(strstr(out, "\"mode\":\"sentinel\"") && strstr(out, "\"sentinel_master\":\"ldmaster\"") &&
+                  strstr(out, "sentinel-Secret") == NULL, "  ... describe: %s", out);
+            ldredis_free(out);
+        }
+        ldredis_store_free(store);
+    }
+    ldredis_config_free(cfg);
+}
+
 static void test_kind_names(const char *url)
 {
     static const char item[] = "{\"key\":\"k\",\"version\":1}";
@@ -2209,6 +2261,7 @@ int main(void)
         test_kind_names(url);
     }
     test_unreachable();
+    test_sentinel_config();
     test_logs();
     test_fail_fast();
 
