@@ -90,6 +90,20 @@ final class SentinelFixture: @unchecked Sendable {
         throw TestFailure("could not start redis-sentinel")
     }
 
+    /// Stops one sentinel (by pid); the others keep watching.
+    func stopSentinel(port: Int) {
+        guard let k = sentinelPorts.firstIndex(of: port) else { return }
+        Subprocess.stop(sentinelPIDs[k])
+        sentinelPIDs.remove(at: k)
+        sentinelPorts.remove(at: k)
+    }
+
+    /// The sentinel a client subscribes on (Sentinel has no PUBSUB: its client list shows the
+    /// subscriber), if any.
+    func subscribedSentinel() -> Int? {
+        sentinelPorts.first { ((try? sentinelCLI($0, "CLIENT", "LIST")) ?? "").contains("cmd=subscribe") }
+    }
+
     /// `host:port` of each sentinel.
     var sentinelAddresses: [String] { sentinelPorts.map { "127.0.0.1:\($0)" } }
 

@@ -180,10 +180,7 @@ final class SentinelTests {
         let s = try store(try f.configuration(prefix: prefix))
         try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 1)]))
         #expect(describe(s).contains("\"master\":\"127.0.0.1:\(f.master.port)\""))
-        // (Sentinel has no PUBSUB command: its client list shows the subscriber.)
-        try f.waitUntil("the store's subscription is in place") {
-            f.sentinelPorts.contains { ((try? f.sentinelCLI($0, "CLIENT", "LIST")) ?? "").contains("cmd=subscribe") }
-        }
+        try f.waitUntil("the store's subscription is in place") { f.subscribedSentinel() != nil }
         try f.failover()
         // No operation ran: only the event can have moved the store.
         try f.waitUntil("the store follows the switch", seconds: 10) {
@@ -207,6 +204,23 @@ final class SentinelTests {
         }
     }
 
+    @Test("the sentinel the store subscribed on goes away: it subscribes on another and still learns the switch from the event")
+    func resubscribesWhenItsSentinelDies() throws {
+        let f = try SentinelFixture()
+        let s = try store(try f.configuration(prefix: Fixture.uniquePrefix("resub")))
+        #expect(try s.upsert(kind: "features", key: "a", item: Fixture.item("a", 1)) == .applied)
+        var first: Int?
+        try f.waitUntil("the store's subscription is in place") { first = f.subscribedSentinel(); return first != nil }
+        f.stopSentinel(port: first ?? 0)
+        try f.waitUntil("the store subscribed on another sentinel", seconds: 20) { f.subscribedSentinel() != nil }
+        let errorsBefore = s.core.counters.errors
+        try f.failover()
+        try f.waitUntil("the store follows the switch", seconds: 10) {
+            describe(s).contains("\"master\":\"127.0.0.1:\(f.replica.port)\"")
+        }
+        #expect(s.core.counters.errors == errorsBefore, "learned from the event, not from a failed operation")
+    }
+
     @Test("the master killed with SIGKILL: errors while Sentinel promotes the replica, then the new master serves; infinite cache writes the outage's writes back")
     func masterKilled() throws {
         let f = try SentinelFixture()
@@ -224,6 +238,20 @@ final class SentinelTests {
         }
         #expect(try s.upsert(kind: "features", key: "after", item: Fixture.item("after", 1)) == .applied)
         #expect(describe(s).contains("\"master\":\"127.0.0.1:\(f.replica.port)\""))
+        // The old master comes back (empty) and Sentinel makes it a replica: the store never
+        // sends it anything (replicated writes arrive as HSETs, never as the store's EVALSHA;
+        // the store's reads would be HGETs).
+        try f.master.restart()
+        try f.waitUntil("the restarted old master is a replica") {
+            ((try? f.master.cli("ROLE")) ?? "").hasPrefix("slave")
+        }
+        try f.master.cli("CONFIG", "RESETSTAT")
+        for k in 0..<20 {
+            #expect(try s.upsert(kind: "features", key: "back\(k)", item: Fixture.item("back\(k)", 1)) == .applied)
+            _ = try s.get(kind: "features", key: "back\(k)")
+        }
+        #expect(try f.master.calls("evalsha") == 0)
+        #expect(try f.master.calls("hget") == 0)
     }
 
     @Test("Sentinel over TLS: sentinels, master and replica TLS-only; discovery, operations and a failover")
