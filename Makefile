@@ -52,7 +52,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 SWIFT_CLI_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-stdlib \
 	-Xswiftc -experimental-hermetic-seal-at-link
 
-.PHONY: all lib cli test-cli deps build-deps wheel rock test-packaging install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
+.PHONY: all lib cli bench-sentinel test-cli deps build-deps wheel rock test-packaging install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
 
 all: lib cli
 
@@ -187,3 +187,8 @@ bench: deps stage
 
 bench-quick: deps stage
 	LDREDIS_STAGE=$(STAGE) bash bench/run.sh --quick
+
+# Ten Sentinel failovers under upserts: Sentinel's switch time, what ldredis adds, writes lost.
+bench-sentinel: deps stage
+	LDREDIS_LIBRARY=$(STAGE)/lib/libldredis.so PYTHONPATH=bindings/python \
+	  bash scripts/with-sentinel.sh python3 bench/sentinel/failover.py 10

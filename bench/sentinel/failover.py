@@ -129,10 +129,9 @@ def main() -> int:
                != b":1\r\n"]
     store.close()
     if missing:
-        for k in missing[:3] + missing[-3:]:
-            print(k, where[k][0], f"{where[k][1] - t0:.3f}", where[k][2])
-        print("switches at", [f"{e - t0:.3f}" for e in watcher.events], "final", master)
-        print("missing, e.g.:", missing[:5], "...", missing[-5:], "of", len(acked), "first acked", acked[:3])
+        for k in missing[:5]:
+            print(f"lost: {k}, acknowledged by {where[k][0]} at {where[k][1] - t0:.3f} s "
+                  f"(replicas known then: {where[k][2]})")
     print(f"\n{rounds} failovers, {len(acked)} upserts acknowledged, {failed} failed")
     print(f"median from SENTINEL FAILOVER: +switch-master {statistics.median(sentinel_ms):.0f} ms, "
           f"first upsert on the new master {statistics.median(ldredis_ms):.0f} ms")
