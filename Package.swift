@@ -21,6 +21,10 @@ let package = Package(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Flag evaluation: no Redis, no hiredis, no OpenSSL; fed by EvaluationDataSource.
+        .target(
+            name: "LDEvaluation"
+        ),
         .target(
             name: "LDRedisCore",
             dependencies: ["CHiredis", "COpenSSL"]
@@ -33,6 +37,10 @@ let package = Package(
         .testTarget(
             name: "LDRedisCoreTests",
             dependencies: ["LDRedisCore"]
+        ),
+        .testTarget(
+            name: "LDEvaluationTests",
+            dependencies: ["LDEvaluation"]
         ),
     ],
     swiftLanguageModes: [.v6]
