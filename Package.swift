@@ -27,11 +27,11 @@ let package = Package(
         ),
         .target(
             name: "LDRedisCore",
-            dependencies: ["CHiredis", "COpenSSL"]
+            dependencies: ["CHiredis", "COpenSSL", "LDEvaluation"]
         ),
         .target(
             name: "CBridge",
-            dependencies: ["LDRedisCore"],
+            dependencies: ["LDRedisCore", "LDEvaluation"],
             exclude: ["ldredis.map"]   // the linker version script (see Makefile)
         ),
         .testTarget(
