@@ -40,7 +40,8 @@ public struct Evaluator<Source: EvaluationDataSource>: Sendable {
             var d = EvaluationDetail(value: nil, variationIndex: nil,
                                      reason: .error(error.errorKind == "MALFORMED_FLAG" ? .malformedFlag : .exception))
             d.failure = error
-            return (d, [])
+            // The SDK keeps the prerequisites recorded before the failure.
+            return (d, state.prerequisites)
         }
     }
 
