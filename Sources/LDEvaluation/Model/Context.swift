@@ -144,7 +144,9 @@ public struct Context: Sendable {
 
     /// An old-style user (no `kind`), as LaunchDarkly's SDKs read it: kind `user`; `key` a string
     /// (may be empty); the built-in string attributes; `anonymous`; `custom` members as top-level
-    /// attributes (the built-ins win); `privateAttributeNames` a list of strings.
+    /// attributes (except `key`, `kind`, `name`, `anonymous`, `_meta`; as the Go SDK reads
+    /// them, a custom member and a built-in of the same name: the later one in the JSON wins);
+    /// `privateAttributeNames` a list of strings.
     private static func oldUser(_ props: JSONObject) -> Context {
         guard case .string(let key)? = props["key"] else { return typeError("key") }
         var attributes = JSONObject()
@@ -158,8 +160,7 @@ public struct Context: Sendable {
                 guard case .object(let custom) = value else { return typeError("custom") }
                 for j in 0..<custom.count where !custom.values[j].isNull {
                     let cn = custom.keys[j]
-                    if cn == "key" || cn == "kind" || cn == "name" || cn == "anonymous" || cn == "_meta" || cn.isEmpty
-                        || oldUserStringAttributes.contains(cn) { continue }
+                    if cn == "key" || cn == "kind" || cn == "name" || cn == "anonymous" || cn == "_meta" || cn.isEmpty { continue }
                     attributes.set(cn, custom.values[j])
                 }
             case "anonymous":
