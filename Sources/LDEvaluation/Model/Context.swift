@@ -2,12 +2,20 @@
 /// SDKs accept (`{"kind":"user","key":…}`, `{"kind":"multi","org":{…},…}`) or from an old-style
 /// user (`{"key":…, "name":…, "custom":{…}}`, no `kind`). An invalid context carries its error.
 public struct Context: Sendable {
-    public struct Single: Sendable {
+    public final class Single: Sendable {
         public let kind: String
         public let key: String
         public let name: String?
         public let anonymous: Bool
         let attributes: JSONObject?
+
+        init(kind: String, key: String, name: String?, anonymous: Bool, attributes: JSONObject?) {
+            self.kind = kind
+            self.key = key
+            self.name = name
+            self.anonymous = anonymous
+            self.attributes = attributes
+        }
 
         /// Python's `Context.get(name)`: the built-ins `key`, `kind`, `name`, `anonymous`, then
         /// the attributes.
