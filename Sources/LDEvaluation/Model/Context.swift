@@ -25,6 +25,7 @@ public struct Context: Sendable {
             case "kind": return .string(kind)
             case "name": return name.map { .string($0) }
             case "anonymous": return .bool(anonymous)
+            case "_meta": return nil
             default: return attributes?[attribute]
             }
         }
@@ -110,9 +111,11 @@ public struct Context: Sendable {
     }
 
     /// One kind's properties, as the SDK's builder takes them (`_meta` checked and skipped).
+    /// The attributes are the properties themselves: `get` answers the built-ins first and
+    /// never `_meta`, and a null attribute reads as absent, as the SDK drops it.
     private static func single(_ props: JSONObject, kind: String) -> Result<Single, Invalid> {
         var key = "", name: String? = nil, anonymous = false, k = kind
-        var attributes = JSONObject()
+        var custom = false
         for i in 0..<props.count {
             let name_ = props.keys[i], value = props.values[i]
             switch name_ {
@@ -139,13 +142,13 @@ public struct Context: Sendable {
                 guard case .bool(let b) = value else { return .failure(Invalid(typeError("anonymous"))) }
                 anonymous = b
             default:
-                if value.isNull { attributes.remove(name_) } else { attributes.set(name_, value) }
+                custom = true
             }
         }
         if let e = validateKind(k) { return .failure(Invalid(Context(error: e))) }
         if key.isEmpty { return .failure(Invalid(Context(error: "context key must not be None or empty"))) }
         return .success(Single(kind: k, key: key, name: name, anonymous: anonymous,
-                               attributes: attributes.count == 0 ? nil : attributes))
+                               attributes: custom ? props : nil))
     }
 
     static let oldUserStringAttributes: Set<String> = ["name", "firstName", "lastName", "email", "country", "avatar", "ip"]
