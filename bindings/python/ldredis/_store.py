@@ -33,6 +33,8 @@ StatusListener = Callable[[bool, bool], None]
 #: A file path.
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
+_evaluate = lib.ldredis_evaluate
+
 _UPSERT_MODES = {"auto": 0, "script": 1, "watch": 2}
 
 # Every open store, so that the interpreter's exit closes them (no status callback may enter a
@@ -653,15 +655,15 @@ class Store:
 
     def evaluate_raw(self, flag_key: str, context: ContextInput, default: Any = None) -> bytes:
         """``ldredis_evaluate``: the evaluation detail as JSON bytes."""
-        k = _cstr(flag_key, "flag_key")
+        k = flag_key.encode("utf-8") if type(flag_key) is str and "\0" not in flag_key else _cstr(flag_key, "flag_key")
         ctx = context_bytes(context)
-        dflt = _json.dumps(default)
+        dflt = b"null" if default is None else _json.dumps(default)
         out, n = c_void_p(), c_size_t()
         h = self._enter()
         try:
-            lib.ldredis_evaluate(byref(out), byref(n), h, k, ctx, len(ctx), dflt, len(dflt))
+            _evaluate(byref(out), byref(n), h, k, ctx, len(ctx), dflt, len(dflt))
         finally:
-            self._leave()
+            self._calls.pop()
         return take_bytes(out, n.value)
 
     def evaluate(self, flag_key: str, context: ContextInput, default: Any = None) -> EvaluationDetail:
