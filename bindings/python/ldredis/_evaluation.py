@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Union
 
+import json as _stdjson
+import re
+
 from . import _json
 
-__all__ = ["EvaluationDetail", "ContextInput", "context_bytes"]
+# orjson reads integers beyond 64 bits as floats; the evaluator keeps them exact (as Python's
+# json does), so text with such a number is read with the standard library.
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def loads_exact(data: bytes) -> Any:
+    """JSON bytes to Python values, integers of any size kept exact."""
+    if _LONG_NUMBER.search(data):
+        return _stdjson.loads(data)
+    return _json.loads(data)
+
+__all__ = ["EvaluationDetail", "ContextInput", "context_bytes", "loads_exact"]
 
 #: A LaunchDarkly context: a dict ({"kind": "user", "key": ...}, a multi-kind context, or an
 #: old-style user), JSON text, or the SDK's ``ldclient.Context`` (anything with ``to_dict()``).
@@ -40,7 +54,7 @@ class EvaluationDetail:
 
     @classmethod
     def from_json(cls, data: bytes) -> "EvaluationDetail":
-        d = _json.loads(data)
+        d = loads_exact(data)
         return cls(d.get("value"), d.get("variationIndex"), d.get("reason"))
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _json
-from ._evaluation import ContextInput, EvaluationDetail, context_bytes
+from ._evaluation import ContextInput, EvaluationDetail, context_bytes, loads_exact
 from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError
 from ._lib import STATUS_FN, lib, take_bytes
 
@@ -694,7 +694,7 @@ class Store:
             lib.ldredis_all_flags_state(byref(out), byref(n), h, ctx, len(ctx), options)
         finally:
             self._leave()
-        result: Dict[str, Any] = _json.loads(take_bytes(out, n.value))
+        result: Dict[str, Any] = loads_exact(take_bytes(out, n.value))
         return result
 
 
