@@ -242,3 +242,17 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(String(decoding: invalid.json, as: UTF8.self), #"{"$flagsState":{},"$valid":false}"#)
     }
 }
+
+final class ContextMemoTests: XCTestCase {
+    func testSameBytesGiveTheSameParsedContextOnThisThread() throws {
+        let a = Array(#"{"kind":"user","key":"memo-1"}"#.utf8), b = Array(#"{"kind":"user","key":"memo-2"}"#.utf8)
+        let c1 = try a.withUnsafeBufferPointer { try ContextMemo.context($0) }
+        let c2 = try a.withUnsafeBufferPointer { try ContextMemo.context($0) }
+        XCTAssertTrue(c1.contexts[0] === c2.contexts[0])
+        let c3 = try b.withUnsafeBufferPointer { try ContextMemo.context($0) }
+        XCTAssertEqual(c3.contexts[0].key, "memo-2")
+        let c4 = try a.withUnsafeBufferPointer { try ContextMemo.context($0) }
+        XCTAssertEqual(c4.contexts[0].key, "memo-1")
+        XCTAssertThrowsError(try Array("{".utf8).withUnsafeBufferPointer { try ContextMemo.context($0) })
+    }
+}
