@@ -1004,9 +1004,10 @@ local function encode(v, out)
         if v ~= v or v == math.huge or v == -math.huge then error("ldredis: cannot encode " .. tostring(v) .. " as JSON", 0) end
         out[#out + 1] = (v % 1 == 0 and v > -2 ^ 53 and v < 2 ^ 53) and str_format("%d", v) or str_format("%.17g", v)
     elseif t == "string" then
-        out[#out + 1] = '"' .. v:gsub('[%c"\\]', function(c)
-            return str_format("\\u%04x", str_byte(c))
-        end) .. '"'
+        if str_find(v, '[%c"\\]') then
+            v = v:gsub('[%c"\\]', function(c) return str_format("\\u%04x", str_byte(c)) end)
+        end
+        out[#out + 1] = '"' .. v .. '"'
     elseif t == "table" then
         local n = #v
         local is_array = n > 0
@@ -1040,15 +1041,16 @@ local function encode(v, out)
     end
 end
 
+--- The JSON null sentinel for defaults and contexts (a Lua nil cannot sit in a table):
+--- lua-cjson's null when it is there, so both encoders agree.
+_M.null = cjson and cjson.null or setmetatable({}, { __tostring = function() return "null" end })
+
 --- JSON text for a Lua value (what evaluate sends for tables and defaults).
 function _M.encode_json(v)
     local out = {}
     encode(v, out)
     return concat(out)
 end
-
---- The JSON null sentinel for defaults and contexts (a Lua nil cannot sit in a table).
-_M.null = _M.null or setmetatable({}, { __tostring = function() return "null" end })
 
 -- A JSON reader for evaluation details (any JSON value; null becomes _M.null inside tables
 -- and nil at the top of a value).
