@@ -192,3 +192,8 @@ bench-quick: deps stage
 bench-sentinel: deps stage
 	LDREDIS_LIBRARY=$(STAGE)/lib/libldredis.so PYTHONPATH=bindings/python \
 	  bash scripts/with-sentinel.sh python3 bench/sentinel/failover.py 10
+
+# Only the flag evaluation benchmark (bench/eval/run.sh; also part of bench and bench-quick).
+.PHONY: bench-eval
+bench-eval: stage
+	LDREDIS_STAGE=$(STAGE) bash bench/eval/run.sh

@@ -26,6 +26,7 @@ from ._errors import (
     RedisTimeoutError,
     UnavailableError,
 )
+from ._evaluation import EvaluationDetail
 from ._lib import path as library_path
 from ._lib import version as library_version
 from ._store import FEATURES, SEGMENTS, JSONInput, Kind, KindName, Status, StatusListener, Store
@@ -35,6 +36,7 @@ __version__ = "1.0.0"
 
 __all__ = [
     "Store",
+    "EvaluationDetail",
     "Status",
     "StatusListener",
     "Kind",

@@ -15,8 +15,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Final, List, Literal, Mapping, Optional, Protocol, Sequence, Union
 
 from . import _json
-from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError
-from ._lib import LOG_FN, STATUS_FN, lib, take_bytes
+from ._evaluation import ContextInput, EvaluationDetail, context_bytes, loads_exact
+from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError, error_for
+from ._lib import LOG_FN, STATUS_FN, last_error, lib, take_bytes
 
 
 __all__ = ["Store", "Status", "StatusListener", "Kind", "KindName", "FEATURES", "SEGMENTS",
@@ -52,6 +53,21 @@ JSONInput = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
 StatusListener = Callable[[bool, bool], None]
 #: A file path.
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+# ldredis_evaluate without the errcheck wrapper (the status is checked inline: one Python
+# call less per evaluation), and per-thread output cells with their byref()s made once.
+_evaluate = lib["ldredis_evaluate"]
+_evaluate.restype = c_int
+_evaluate.argtypes = lib.ldredis_evaluate.argtypes
+_eval_cells = threading.local()
+
+
+def _cells() -> Any:
+    cells = getattr(_eval_cells, "cells", None)
+    if cells is None:
+        out, n = c_void_p(), c_size_t()
+        cells = _eval_cells.cells = (out, n, byref(out), byref(n))
+    return cells
 
 _UPSERT_MODES = {"auto": 0, "script": 1, "watch": 2}
 
@@ -696,6 +712,54 @@ class Store:
         if rc == NOT_FOUND:
             return None
         result: Dict[str, bool] = _json.loads(take_bytes(out, n.value))
+        return result
+
+    # ---- Flag evaluation --------------------------------------------------------------------
+
+    def evaluate_raw(self, flag_key: str, context: ContextInput, default: Any = None) -> bytes:
+        """``ldredis_evaluate``: the evaluation detail as JSON bytes."""
+        k = flag_key.encode("utf-8") if type(flag_key) is str and "\0" not in flag_key else _cstr(flag_key, "flag_key")
+        ctx = context_bytes(context)
+        dflt = b"null" if default is None else _json.dumps(default)
+        out, n, out_ref, n_ref = _cells()
+        h = self._enter()
+        try:
+            rc = _evaluate(out_ref, n_ref, h, k, ctx, len(ctx), dflt, len(dflt))
+        finally:
+            self._calls.pop()
+        if rc < 0:
+            raise error_for(rc, last_error())
+        return take_bytes(out, n.value)
+
+    def evaluate(self, flag_key: str, context: ContextInput, default: Any = None) -> EvaluationDetail:
+        """Evaluates a flag for a context as the LaunchDarkly SDKs' ``variation_detail`` does,
+        from the store's data (through its cache). Sends no analytics events. Evaluation
+        failures are details with an ERROR reason (the default is served); the message of an
+        EXCEPTION is in ``ldredis._lib.last_error()``.
+
+        :raises InvalidArgumentError: the context is not JSON.
+        """
+        return EvaluationDetail.from_json(self.evaluate_raw(flag_key, context, default))
+
+    def all_flags_state(
+        self,
+        context: ContextInput,
+        with_reasons: bool = False,
+        client_side_only: bool = False,
+        details_only_for_tracked_flags: bool = False,
+    ) -> Dict[str, Any]:
+        """Every flag for a context, as the SDKs' ``all_flags_state(...).to_json_dict()``:
+        ``{"flagKey": value, ..., "$flagsState": {...}, "$valid": True}``."""
+        ctx = context_bytes(context)
+        options = (1 if with_reasons else 0) | (2 if client_side_only else 0) | (
+            4 if details_only_for_tracked_flags else 0)
+        out, n = c_void_p(), c_size_t()
+        h = self._enter()
+        try:
+            lib.ldredis_all_flags_state(byref(out), byref(n), h, ctx, len(ctx), options)
+        finally:
+            self._leave()
+        result: Dict[str, Any] = loads_exact(take_bytes(out, n.value))
         return result
 
 
