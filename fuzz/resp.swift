@@ -86,7 +86,7 @@ private func converse(_ payload: UnsafeRawBufferPointer, commands: Int) {
     let start = Deadline.now()
     let timeoutMs: Int64 = 2_000
     let deadline = Deadline.after(milliseconds: timeoutMs)
-    guard let connection = try? RedisConnection.open(config, deadline: deadline) else { return }
+    guard let connection = try? RedisConnection.open(.node(config), redactor: Redactor(config), deadline: deadline) else { return }
     let peer = accept(server.fd, nil, nil)
     guard peer >= 0 else { connection.close(); return }
     defer { close(peer) }

@@ -19,6 +19,23 @@ targets=("$@")
 out=build/fuzz
 mkdir -p "$out"
 mapfile -t core < <(find Sources/LDRedisCore -name '*.swift' | sort)
+mapfile -t evaluation < <(find Sources/LDEvaluation -name '*.swift' | sort)
+
+# LDEvaluation, which the core imports: a static module of its own, built once for every
+# target (with the same sanitizers).
+build_evaluation() {
+  local lib="$out/libLDEvaluation.a"
+  if [ -f "$lib" ] && [ -z "$(find "${evaluation[@]}" -newer "$lib" -print -quit)" ]; then
+    return 0
+  fi
+  swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -module-name LDEvaluation \
+    -emit-library -static -emit-module -emit-module-path "$out/LDEvaluation.swiftmodule" \
+    "${evaluation[@]}" -o "$lib" > "$out/LDEvaluation.build.log" 2>&1
+}
+if ! build_evaluation; then
+  echo "fuzz.sh: LDEvaluation BUILD FAILED (log: $out/LDEvaluation.build.log)" >&2
+  exit 1
+fi
 
 # Extra libFuzzer flags per target. resp: a small allocation limit, so a header that makes the
 # reply parser allocate far more than the input (hiredis reserves an array's slots up front)
@@ -33,11 +50,12 @@ flags_for() {
 build() {
   local t=$1 bin="$out/$1"
   rm -f "$bin.failed"
-  if [ -x "$bin" ] && [ -z "$(find "${core[@]}" "fuzz/$t.swift" Sources/CHiredis Sources/COpenSSL -newer "$bin" -print -quit)" ]; then
+  if [ -x "$bin" ] && [ -z "$(find "${core[@]}" "fuzz/$t.swift" Sources/CHiredis Sources/COpenSSL "$out/libLDEvaluation.a" -newer "$bin" -print -quit)" ]; then
     return 0
   fi
   swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O \
-    -module-name "fuzz_$t" -I Sources/CHiredis -I Sources/COpenSSL -lhiredis -lssl -lcrypto \
+    -module-name "fuzz_$t" -I Sources/CHiredis -I Sources/COpenSSL -I "$out" -L "$out" -lLDEvaluation \
+    -lhiredis -lssl -lcrypto \
     "${core[@]}" "fuzz/$t.swift" -o "$bin.tmp" > "$out/$t.build.log" 2>&1 \
     && mv -f "$bin.tmp" "$bin" || { rm -f "$bin.tmp"; touch "$bin.failed"; }
 }

@@ -25,6 +25,23 @@ struct FuzzRegressionTests {
         }
     }
 
+    // fuzz/url: in `rediss-sentinel://d/Y\u{94}n:SECRET@` the user info came after a '/', so the
+    // master name took "Y…n:SECRET@", and describe showed it.
+    @Test("a sentinel URL whose user info follows the hosts is refused without repeating it")
+    func sentinelUserInfoAfterTheHosts() {
+        let secret = "Qz7-secret-Wv9"
+        for url in ["rediss-sentinel://d/Y\u{94}n:\(secret)@", "redis-sentinel://h1,h2/master:\(secret)@x",
+                    "redis-sentinel://h1/m%40:\(secret)"] {
+            var config = StoreConfiguration()
+            do {
+                try config.setURL(url)
+                Issue.record("accepted \(url): \(config.redactedDescription)")
+            } catch {
+                #expect(!error.description.contains(secret), "the error shows the password: \(error)")
+            }
+        }
+    }
+
     @Test("URL separators are found by bytes, whatever follows them")
     func separatorsBeforeCombiningMarks() throws {
         let u = try RedisURL(parsing: "redis://user:pw@\u{301}h:6380/2")

@@ -82,7 +82,16 @@ public struct RedisURL: Equatable, Sendable {
             guard let name = parts.first, !name.isEmpty, parts.count <= 2 else {
                 throw StoreError.invalidArgument("malformed redis-sentinel:// URL: expected redis-sentinel://host:port[,host:port…]/master-name[/db]")
             }
-            sentinelMaster = try RedisURL.percentDecoded(name, what: "master name")
+            // An '@' after the hosts is user info in the wrong place (a password with an
+            // unencoded '/'): refused, and not repeated, since it may hold the password.
+            guard !name.contains(UInt8(ascii: "@")) else {
+                throw StoreError.invalidArgument("malformed redis-sentinel:// URL: '@' after the hosts (user info goes before them; percent-encode a '/' in a password as %2F)")
+            }
+            let master = try RedisURL.percentDecoded(name, what: "master name")
+            guard master.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "@") }) else {
+                throw StoreError.invalidArgument("malformed redis-sentinel:// URL: the master name must have no spaces, control characters or '@'")
+            }
+            sentinelMaster = master
             if parts.count == 2, !parts[parts.startIndex + 1].isEmpty {
                 database = try RedisURL.databaseNumber(parts[parts.startIndex + 1])
             }
