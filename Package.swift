@@ -39,7 +39,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ldredis-cli",
-            dependencies: ["LDRedisCore"]
+            dependencies: ["LDRedisCore", "LDEvaluation"]
         ),
         .testTarget(
             name: "LDRedisCoreTests",

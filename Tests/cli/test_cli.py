@@ -79,10 +79,43 @@ def test_usage_errors_exit_64_on_stderr():
         assert r.stdout == b"", args
 
 
-def test_eval_is_not_available_in_this_build(server):
-    r = ldredis("eval", "alpha", "--context", '{"key":"u"}', env=url_env(server))
-    assert r.returncode == 1
-    assert b"not available in this build" in r.stderr
+def test_eval_matches_the_sdk(server):
+    """eval gives the SDK's variation_detail for flags the SDK wrote: a target match, the
+    fallthrough, an off flag, a missing flag (exit 1) and bad JSON (exit 64)."""
+    from ldclient import Context, LDClient, Config
+    from ldclient.feature_store import CacheConfig
+    sdk_init(server)
+    client = LDClient(Config("sdk-key", feature_store=sdk_store(server), use_ldd=True,
+                             send_events=False))
+    try:
+        for flag, context in (("alpha", {"kind": "user", "key": "u1"}),
+                              ("alpha", {"kind": "user", "key": "someone"}),
+                              ("beta", {"kind": "user", "key": "u1"})):
+            r = ldredis("eval", flag, "--context", json.dumps(context), "--json", env=url_env(server))
+            assert r.returncode == 0, (flag, r.stderr)
+            got = json.loads(r.stdout)
+            want = client.variation_detail(flag, Context.from_dict(context), None)
+            assert got["value"] == want.value, (flag, context, got)
+            assert got.get("variationIndex") == want.variation_index, (flag, context, got)
+            assert got["reason"] == want.reason, (flag, context, got)
+    finally:
+        client.close()
+    missing = ldredis("eval", "nosuch", "--context", '{"key":"u"}', "--default", '"d"', "--json",
+                      env=url_env(server))
+    assert missing.returncode == 1
+    assert json.loads(missing.stdout) == {"value": "d", "reason": {"kind": "ERROR",
+                                                                   "errorKind": "FLAG_NOT_FOUND"}}
+    assert b"nosuch" in missing.stderr
+    bad = ldredis("eval", "alpha", "--context", "{not json", env=url_env(server))
+    assert bad.returncode == 64 and b"--context" in bad.stderr
+    assert ldredis("eval", "alpha", env=url_env(server)).returncode == 64
+
+
+def test_eval_with_redis_down_exits_2():
+    r = ldredis("eval", "alpha", "--context", '{"key":"u"}', "--timeout", "500",
+                env={"LDREDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert b"EXCEPTION" in r.stderr
 
 
 # --- status ---------------------------------------------------------------------------------
