@@ -145,6 +145,7 @@ _SIGNATURES = {
     "ldredis_config_add_sentinel": (c_int, [c_void_p, c_char_p], True),
     "ldredis_config_set_sentinel_master": (c_int, [c_void_p, c_char_p], True),
     "ldredis_config_set_sentinel_auth": (c_int, [c_void_p, c_char_p, c_char_p], True),
+    "ldredis_config_add_cluster_node": (c_int, [c_void_p, c_char_p], True),
     # Store
     "ldredis_store_new": (c_int, [_void_pp, c_void_p], True),
     "ldredis_store_free": (None, [c_void_p], False),
