@@ -631,7 +631,7 @@ local OPTIONS = {
     tls = "boolean", tls_ca_file = "string", tls_cert_file = "string", tls_key_file = "string",
     tls_server_name = "string", tls_verify = "boolean",
     sentinels = "table", sentinel_master = "string", sentinel_username = "string",
-    sentinel_password = "string",
+    sentinel_password = "string", cluster_nodes = "table",
 }
 
 -- The string options passed to the library as C strings (a NUL would silently cut them).
@@ -689,6 +689,13 @@ local function apply(cfg, opts)
         opts.sentinels ~= nil and function()
             for _, address in ipairs(opts.sentinels) do
                 local rc = C.ldredis_config_add_sentinel(cfg, address)
+                if rc ~= 0 then return rc end
+            end
+            return 0
+        end,
+        opts.cluster_nodes ~= nil and function()
+            for _, address in ipairs(opts.cluster_nodes) do
+                local rc = C.ldredis_config_add_cluster_node(cfg, address)
                 if rc ~= 0 then return rc end
             end
             return 0
@@ -786,6 +793,10 @@ end
 ---   (the name the sentinels know the master by), sentinel_username / sentinel_password (the
 ---   sentinels' own credentials); or a "redis-sentinel://h1:26379,h2/master[/db]" url. The
 ---   store asks the sentinels for the master and follows failovers.
+---   Redis Cluster: cluster_nodes (a list of seed "host:port", port 6379 when omitted), or a
+---   "redis-cluster://h1:7000,h2:7001" url (rediss-cluster:// over TLS; database 0 only). Keys
+---   carry the hash tag {ld}. ("{ld}.PREFIX:features" ...), as go-server-sdk-redis-go-redis
+---   names them; the store follows MOVED/ASK, resharding and failovers.
 --- Does not connect (the first operation does), so it succeeds while Redis is down.
 --- Returns the store, or nil, err, status.
 function _M.open(opts)
@@ -821,10 +832,12 @@ function _M.open(opts)
                 _M.ERR_INVALID_ARGUMENT
         end
     end
-    for k, address in pairs(opts.sentinels or {}) do
-        if type(k) ~= "number" or type(address) ~= "string" or has_nul(address) then
-            return nil, "invalid argument: sentinels must be a list of \"host:port\" strings",
-                _M.ERR_INVALID_ARGUMENT
+    for _, list in ipairs({ "sentinels", "cluster_nodes" }) do
+        for k, address in pairs(opts[list] or {}) do
+            if type(k) ~= "number" or type(address) ~= "string" or has_nul(address) then
+                return nil, "invalid argument: " .. list .. " must be a list of \"host:port\" strings",
+                    _M.ERR_INVALID_ARGUMENT
+            end
         end
     end
     for _, name in ipairs(STRING_OPTIONS) do
