@@ -125,6 +125,16 @@ inner() {
     echo '{"env": {"skipped": true}, "notes": ["luajit is not installed: Lua cases skipped"], "series": {}}' \
       > "$raw/lua.json"
   fi
+  log "C: Redis Cluster (3 masters + 3 replicas, scripts/redis-cluster.sh) vs this server"
+  cluster_dir=$work/cluster-$mode
+  if cluster_url=$(bash "$root/scripts/redis-cluster.sh" start "$cluster_dir"); then
+    "$work/ldbench" cluster "$LDREDIS_URL" "$cluster_url" "$work" "$big" "$mode" > "$raw/cluster.json" ||
+      { bash "$root/scripts/redis-cluster.sh" stop "$cluster_dir"; return 1; }
+    bash "$root/scripts/redis-cluster.sh" stop "$cluster_dir"
+  else
+    echo '{"env": {"skipped": true}, "notes": ["could not start a Redis Cluster: cluster cases skipped"], "series": {}}' \
+      > "$raw/cluster.json"
+  fi
   redis-server --version > "$raw/redis-version.txt"
 }
 export -f inner log

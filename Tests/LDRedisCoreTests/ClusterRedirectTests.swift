@@ -170,6 +170,19 @@ struct ClusterRedirectTests {
         #expect(s.counters.slotMapRefreshes >= 2)
     }
 
+    @Test("every batch sent through a routed session is counted as a round trip in the stats")
+    func roundTripsCounted() throws {
+        let port = Box(0)
+        let a = try Self.node(owner: { port.value }) { _ in RESP.item("x", 1) }
+        port.mutate { $0 = a.port }
+        let s = try Self.store(seeds: [a.port])
+        defer { s.close() }
+        for _ in 0..<3 { _ = try s.get(kind: "features", key: "x") }
+        // 3 HGETs, and the slot map asked once (CLUSTER SHARDS).
+        #expect(a.commands.filter { $0.name == "HGET" }.count == 3)
+        #expect(s.counters.roundTrips == 4, "\(s.counters.roundTrips)")
+    }
+
     #if DEBUG
     @Test("debug builds refuse to send a key of another slot: an error, and nothing reaches the node")
     func slotCheck() throws {

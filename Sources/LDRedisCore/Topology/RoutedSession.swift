@@ -25,15 +25,23 @@ final class RoutedSession: RedisSession {
     }
 
     func pipeline(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) -> [RedisReply] {
+        // The inner session's own pipeline counts the round trip in the stats; a batch behind
+        // an ASKING goes as send + receive.
+        guard asking || askingReplyOwed else {
+            guard isCurrent() else { try refuseStale() }
+            return try routed(inner.pipeline(commands, deadline: deadline))
+        }
         try send(commands, deadline: deadline)
         return try receive(commands.commandCount, deadline: deadline)
     }
 
+    private func refuseStale() throws(StoreError) -> Never {
+        refusedStale = true
+        throw StoreError.unavailable("Redis at \(server) is no longer the server for these keys (the topology changed)")
+    }
+
     func send(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) {
-        guard isCurrent() else {
-            refusedStale = true
-            throw StoreError.unavailable("Redis at \(server) is no longer the server for these keys (the topology changed)")
-        }
+        guard isCurrent() else { try refuseStale() }
         if asking {
             var prefix = CommandEncoder()
             prefix.command("ASKING")
@@ -53,6 +61,11 @@ final class RoutedSession: RedisSession {
                 throw StoreError.redis("Redis at \(server) refused ASKING: \(message)")
             }
         }
+        return try routed(replies)
+    }
+
+    /// The replies, unless one says the command reached the wrong server (recorded, thrown).
+    private func routed(_ replies: [RedisReply]) throws(StoreError) -> [RedisReply] {
         for reply in replies {
             guard let message = reply.errorMessage else { continue }
             let kind = ReplyError(message: message)
