@@ -79,7 +79,8 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
             let result = Result { () throws(StoreError) -> T in
                 try pool.withSession { (session, deadline) throws(StoreError) -> T in
                     started = true
-                    let routed = RoutedSession(session, server: endpoint, asking: asking != nil) { [self] in
+                    let routed = RoutedSession(session, server: endpoint, asking: asking != nil,
+                                               counters: settings.counters) { [self] in
                         lock.withLock { generation == seen }
                     }
                     // Also when the body kept the error as a value (the init's failure).

@@ -17,31 +17,30 @@ final class RoutedSession: RedisSession {
     /// True when the session refused to send because its server is no longer current.
     private(set) var refusedStale = false
 
-    init(_ inner: RedisSession, server: RedisEndpoint, asking: Bool = false, isCurrent: @escaping () -> Bool) {
+    /// Where `pipeline` counts its round trips (it sends and receives through the inner
+    /// session's `send`/`receive`, which do not).
+    private let counters: StoreCounters?
+
+    init(_ inner: RedisSession, server: RedisEndpoint, asking: Bool = false, counters: StoreCounters? = nil,
+         isCurrent: @escaping () -> Bool) {
         self.inner = inner
         self.server = server
         self.asking = asking
+        self.counters = counters
         self.isCurrent = isCurrent
     }
 
     func pipeline(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) -> [RedisReply] {
-        // The inner session's own pipeline counts the round trip in the stats; a batch behind
-        // an ASKING goes as send + receive.
-        guard asking || askingReplyOwed else {
-            guard isCurrent() else { try refuseStale() }
-            return try routed(inner.pipeline(commands, deadline: deadline))
-        }
         try send(commands, deadline: deadline)
+        counters?.roundTrip()
         return try receive(commands.commandCount, deadline: deadline)
     }
 
-    private func refuseStale() throws(StoreError) -> Never {
-        refusedStale = true
-        throw StoreError.unavailable("Redis at \(server) is no longer the server for these keys (the topology changed)")
-    }
-
     func send(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) {
-        guard isCurrent() else { try refuseStale() }
+        guard isCurrent() else {
+            refusedStale = true
+            throw StoreError.unavailable("Redis at \(server) is no longer the server for these keys (the topology changed)")
+        }
         if asking {
             var prefix = CommandEncoder()
             prefix.command("ASKING")
@@ -61,11 +60,6 @@ final class RoutedSession: RedisSession {
                 throw StoreError.redis("Redis at \(server) refused ASKING: \(message)")
             }
         }
-        return try routed(replies)
-    }
-
-    /// The replies, unless one says the command reached the wrong server (recorded, thrown).
-    private func routed(_ replies: [RedisReply]) throws(StoreError) -> [RedisReply] {
         for reply in replies {
             guard let message = reply.errorMessage else { continue }
             let kind = ReplyError(message: message)
