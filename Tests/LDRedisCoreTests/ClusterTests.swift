@@ -171,11 +171,14 @@ final class ClusterTests {
         return (acked, failed, failedAfter, longest)
     }
 
-    @Test("resharding the {ld} slot during reads and upserts: ASK and MOVED followed, no operation fails, no acknowledged write lost", arguments: [Int64(0), -1])
-    func resharding(cacheTTL: Int64) throws {
+    @Test("resharding the {ld} slot during reads and upserts: ASK and MOVED followed, no operation fails, no acknowledged write lost",
+          arguments: [(Int64(0), UpsertMode.auto), (-1, .auto), (0, .watch)])
+    func resharding(cacheTTL: Int64, mode: UpsertMode) throws {
         let f = try ClusterFixture()
         let prefix = Fixture.uniquePrefix("rs")
-        let s = try store(try f.configuration(prefix: prefix, cacheTTL: cacheTTL))
+        var c = try f.configuration(prefix: prefix, cacheTTL: cacheTTL)
+        c.upsertMode = mode
+        let s = try store(c)
         try s.initialize(Fixture.dataSet(features: [Fixture.item("k0", 0)], segments: [Fixture.item("s", 1)]))
         let source = try f.owner()
         guard let target = try f.otherMasters(than: source).first else { throw TestFailure("no other master") }
@@ -183,7 +186,7 @@ final class ClusterTests {
             usleep(200_000)
             try f.migrate(to: target, pauseMicroseconds: 300_000)
         }
-        print("resharding (cache ttl \(cacheTTL)): \(failed) failed operations, longest \(Int(longest)) ms, moved \(s.core.counters.movedRedirects), ask \(s.core.counters.askRedirects), map refreshes \(s.core.counters.slotMapRefreshes)")
+        print("resharding (cache ttl \(cacheTTL), \(mode)): \(failed) failed operations, longest \(Int(longest)) ms, moved \(s.core.counters.movedRedirects), ask \(s.core.counters.askRedirects), map refreshes \(s.core.counters.slotMapRefreshes)")
         #expect(failed == 0)
         #expect(try f.owner() === target)
         #expect(s.core.counters.askRedirects >= 1)

@@ -9,7 +9,8 @@ import Glibc
 /// An operation is run again, on the right node, only when a reply says nothing was done
 /// (`RoutedSession.signal`) or the session refused to send because the map changed:
 /// - `MOVED`: the slot's owner is updated at once and the map refreshed (rate-limited);
-/// - `ASK`: `ASKING` and the operation on the node named, for this attempt only;
+/// - `ASK`: the operation on the node named, `ASKING` before each of its commands, for this
+///   attempt only;
 /// - `TRYAGAIN`, `CLUSTERDOWN`, `LOADING`, `MASTERDOWN`: again after a short backoff;
 /// - a node that cannot be connected to: the map is refreshed from the others and the
 ///   operation goes to the new owner if there is one.
@@ -79,8 +80,9 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
             let result = Result { () throws(StoreError) -> T in
                 try pool.withSession { (session, deadline) throws(StoreError) -> T in
                     started = true
-                    let routed = RoutedSession(session, server: endpoint, asking: asking != nil,
-                                               counters: settings.counters) { [self] in
+                    // After ASK: ASKING before each command of the attempt (`AskingSession`).
+                    let node: RedisSession = asking != nil ? AskingSession(session, server: endpoint) : session
+                    let routed = RoutedSession(node, server: endpoint, counters: settings.counters) { [self] in
                         lock.withLock { generation == seen }
                     }
                     // Also when the body kept the error as a value (the init's failure).

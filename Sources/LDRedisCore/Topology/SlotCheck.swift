@@ -7,7 +7,7 @@ enum SlotCheck {
     /// What is wrong with `commands` routed by `slot`: a key of another slot, or a command the
     /// check does not know; nil when every key is in `slot`.
     static func problem(_ commands: CommandEncoder, slot: Int) -> String? {
-        var reader = Reader(bytes: commands.buffer)
+        var reader = RESPCommandReader(bytes: commands.buffer)
         while !reader.atEnd {
             guard let arguments = reader.command() else { return "the commands are not well-formed RESP" }
             guard let name = arguments.first.map({ String(decoding: $0, as: UTF8.self).uppercased() }) else {
@@ -37,40 +37,5 @@ enum SlotCheck {
             return 3..<(3 + n)
         }
         return nil
-    }
-
-    /// Reads RESP arrays of bulk strings.
-    private struct Reader {
-        let bytes: [UInt8]
-        var offset = 0
-
-        var atEnd: Bool { offset >= bytes.count }
-
-        mutating func command() -> [ArraySlice<UInt8>]? {
-            guard let count = header(UInt8(ascii: "*")) else { return nil }
-            var arguments: [ArraySlice<UInt8>] = []
-            for _ in 0..<count {
-                guard let length = header(UInt8(ascii: "$")), length <= bytes.count - offset - 2 else { return nil }
-                arguments.append(bytes[offset..<(offset + length)])
-                offset += length + 2
-            }
-            return arguments
-        }
-
-        /// `<marker><decimal>\r\n`: the number.
-        private mutating func header(_ marker: UInt8) -> Int? {
-            guard offset < bytes.count, bytes[offset] == marker else { return nil }
-            offset += 1
-            var n = 0
-            var digits = 0
-            while offset < bytes.count, bytes[offset] >= UInt8(ascii: "0"), bytes[offset] <= UInt8(ascii: "9"), digits < 12 {
-                n = n * 10 + Int(bytes[offset] - UInt8(ascii: "0"))
-                offset += 1
-                digits += 1
-            }
-            guard digits > 0, offset + 1 < bytes.count, bytes[offset] == 0x0D, bytes[offset + 1] == 0x0A else { return nil }
-            offset += 2
-            return n
-        }
     }
 }
