@@ -111,6 +111,32 @@ final class ClusterTests {
         #expect(b.core.counters.movedRedirects == 0)
     }
 
+    @Test("a cluster with a password: the URL's password on every node (map and data), never shown; a wrong one named without the secret")
+    func password() throws {
+        let f = try ClusterFixture(password: "cluster-Secret-42")
+        let prefix = Fixture.uniquePrefix("pw")
+        let s = try store(try f.configuration(prefix: prefix))
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 1)]))
+        #expect(try s.upsert(kind: "features", key: "a", item: Fixture.item("a", 2)) == .applied)
+        #expect(try s.get(kind: "features", key: "a")?.header.version == 2)
+        #expect(try f.clusterCLI("HGET", "{ld}.\(prefix):features", "a").contains("\"version\":2"))
+        let d = s.describeText
+        #expect(d.contains("redis-cluster://:xxxxx@"), "\(d)")
+        #expect(!d.contains("cluster-Secret-42"))
+        #expect(d.contains("\"master\":\"127.0.0.1:\(try f.owner().port)\""), "\(d)")
+        // A wrong password is named without the secret.
+        var wrong = try f.configuration(prefix: prefix)
+        try wrong.setURL("redis-cluster://:wrong-Password-7@\(f.address(f.nodes[0]))")
+        let w = try store(wrong)
+        do {
+            _ = try w.get(kind: "features", key: "a")
+            Issue.record("a wrong password was accepted")
+        } catch {
+            #expect(error.description.contains("127.0.0.1:\(f.nodes[0].port)"), "\(error)")
+            #expect(!error.description.contains("wrong-Password"), "\(error)")
+        }
+    }
+
     @Test("no seed reachable is unavailable, naming every seed tried")
     func noSeed() throws {
         let dead = [RedisServer.unusedPort(), RedisServer.unusedPort()]
