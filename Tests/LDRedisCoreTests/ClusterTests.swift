@@ -173,7 +173,10 @@ final class ClusterTests {
     /// Reads and upserts in a loop while `disrupt` runs: what was acknowledged, the failed
     /// operations (and those that failed after `disrupt` returned), the longest time an
     /// operation took.
-    func loadThrough(_ s: CachingStore, _ disrupt: @escaping @Sendable () throws -> Void) throws
+    /// With `initializing`, each step also initializes that store (another prefix: the same
+    /// slot), a multi-key transaction; the last version it acknowledged is `acked[-1]`.
+    func loadThrough(_ s: CachingStore, initializing other: CachingStore? = nil,
+                     _ disrupt: @escaping @Sendable () throws -> Void) throws
         -> (acked: [Int: Int64], failed: Int, failedAfter: Int, longestMilliseconds: Double) {
         var acked: [Int: Int64] = [:]
         var failed = 0, failedAfter = 0
@@ -187,6 +190,10 @@ final class ClusterTests {
                 }
                 _ = try s.get(kind: "features", key: "k\(k)")
                 _ = try s.all(kind: "segments")
+                if let other {
+                    try other.initialize(Fixture.dataSet(features: [Fixture.item("i", Int64(n))], segments: [Fixture.item("s", 1)]))
+                    acked[-1] = Int64(n)
+                }
             } catch {
                 failed += 1
                 if disrupted { failedAfter += 1 }
@@ -208,7 +215,11 @@ final class ClusterTests {
         try s.initialize(Fixture.dataSet(features: [Fixture.item("k0", 0)], segments: [Fixture.item("s", 1)]))
         let source = try f.owner()
         guard let target = try f.otherMasters(than: source).first else { throw TestFailure("no other master") }
-        let (acked, failed, _, longest) = try loadThrough(s) {
+        // Another store (another prefix, the same slot) initializes in the loop: MULTI/EXEC
+        // over several keys while they move (TRYAGAIN until all are on the target).
+        let otherPrefix = Fixture.uniquePrefix("rsi")
+        let other = try store(try f.configuration(prefix: otherPrefix, cacheTTL: cacheTTL))
+        let (acked, failed, _, longest) = try loadThrough(s, initializing: other) {
             usleep(200_000)
             try f.migrate(to: target, pauseMicroseconds: 300_000)
         }
@@ -217,8 +228,13 @@ final class ClusterTests {
         #expect(try f.owner() === target)
         #expect(s.core.counters.askRedirects >= 1)
         #expect(s.core.counters.movedRedirects >= 1)
-        for (k, v) in acked {
+        for (k, v) in acked where k >= 0 {
             #expect(try f.cli(target, "HGET", "{ld}.\(prefix):features", "k\(k)").contains("\"version\":\(v)}"), "k\(k)")
+        }
+        if let v = acked[-1] {
+            #expect(try f.cli(target, "HGET", "{ld}.\(otherPrefix):features", "i").contains("\"version\":\(v)}"))
+        } else {
+            Issue.record("no init was acknowledged")
         }
         #expect(s.describeText.contains("\"master\":\"127.0.0.1:\(target.port)\""), "\(s.describeText)")
         #expect(try f.cli(source, "DBSIZE") == "0")
