@@ -660,6 +660,15 @@ end
 local INTEGER_OPTIONS = { port = 2 ^ 31 - 1, database = 2 ^ 31 - 1, pool_size = 2 ^ 31 - 1,
                           cache_capacity = 2 ^ 53 }
 
+-- add(cfg, address) for each address of a list, stopping at the first the library refuses.
+local function add_each(cfg, list, add)
+    for _, address in ipairs(list) do
+        local rc = add(cfg, address)
+        if rc ~= 0 then return rc end
+    end
+    return 0
+end
+
 -- Applies the options in order, stopping at the first the library refuses (its status, with
 -- ldredis_last_error() describing it).
 local function apply(cfg, opts)
@@ -687,18 +696,10 @@ local function apply(cfg, opts)
             return C.ldredis_config_set_tls_verify(cfg, opts.tls_verify and 1 or 0)
         end,
         opts.sentinels ~= nil and function()
-            for _, address in ipairs(opts.sentinels) do
-                local rc = C.ldredis_config_add_sentinel(cfg, address)
-                if rc ~= 0 then return rc end
-            end
-            return 0
+            return add_each(cfg, opts.sentinels, C.ldredis_config_add_sentinel)
         end,
         opts.cluster_nodes ~= nil and function()
-            for _, address in ipairs(opts.cluster_nodes) do
-                local rc = C.ldredis_config_add_cluster_node(cfg, address)
-                if rc ~= 0 then return rc end
-            end
-            return 0
+            return add_each(cfg, opts.cluster_nodes, C.ldredis_config_add_cluster_node)
         end,
         opts.sentinel_master ~= nil and function()
             return C.ldredis_config_set_sentinel_master(cfg, opts.sentinel_master)

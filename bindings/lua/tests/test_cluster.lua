@@ -11,12 +11,7 @@ local DATA = '{"flags":{"f1":{"key":"f1","version":1,"on":true}},'
 local root = assert(os.getenv("LDREDIS_HEADER"), "LDREDIS_HEADER is not set"):match("^(.*)/include/[^/]*$")
 local SCRIPT = root .. "/scripts/redis-cluster.sh"
 
-local function sh(command)
-    local p = assert(io.popen(command .. " 2>&1"))
-    local out = p:read("*a")
-    p:close()
-    return (out:gsub("\n$", ""))
-end
+local sh = H.shell
 
 -- One cluster for the file, started by the first test that needs it.
 local cluster
