@@ -4,7 +4,7 @@
     python3 bench/report.py --raw DIR --out DIR [--command CMD] [--started ISO] [--elapsed S]
                             [--note TEXT ...]
 
-DIR (raw) holds c.json, mem.json, tls.json, py.json, lua.json, cluster.json and redis-version.txt, as bench/run.sh
+DIR (raw) holds c.json, mem.json, tls.json, py.json, lua.json, cluster.json, reshard.json and redis-version.txt, as bench/run.sh
 writes them. Writes OUT/latest.md (the tables), OUT/latest.json (everything, ratios included)
 and OUT/ratios.svg (a bar chart of the target ratios, hand-written SVG: no dependency), and
 prints the Markdown on stdout. Every ratio compares two measurements of the same run; the
@@ -71,6 +71,7 @@ class Run:
         self.py = load(os.path.join(raw, "py.json"))
         self.lua = load(os.path.join(raw, "lua.json"))
         self.cluster = load(os.path.join(raw, "cluster.json"))
+        self.reshard = load(os.path.join(raw, "reshard.json"))
         try:
             with open(os.path.join(raw, "redis-version.txt"), encoding="utf-8") as f:
                 self.redis_version = f.read().strip()
@@ -170,13 +171,20 @@ def handshake_runs(run: Run) -> List[Dict[str, Any]]:
 
 
 def reported(run: Run) -> List[str]:
-    """The TLS figures reported without a goal: store creation + first operation, and the
-    handshakes per N gets."""
+    """The figures reported without a goal: store creation + first operation over TLS,
+    resharding under load (Redis Cluster), and the TLS handshakes per N gets."""
     lines = []
     a, b = run.cs("ld_open_first_tls"), run.cs("ld_open_first")
     if a is not None:
         lines.append(f"Store creation + first get over TLS (a full handshake): {fmt_ns(a)} median "
                      f"(plain TCP: {fmt_ns(b)}).")
+    rs = run.reshard
+    if "operations" in rs:
+        st = rs.get("stats", {})
+        lines.append(f"Resharding the {{ld}} slot to another master during {rs['seconds']:g} s of upserts and gets "
+                     f"(cache off): {rs['operations']:,} operations, {rs['failed']} failed, the longest took "
+                     f"{rs['longest_ms']:.1f} ms (MOVED {st.get('redirects_moved', '?')}, ASK "
+                     f"{st.get('redirects_ask', '?')}).")
     hs = handshake_runs(run)
     if hs:
         parts = [f"{h['connections']} with {h['threads']} thread{'s' if h['threads'] != 1 else ''}"
@@ -572,7 +580,7 @@ def main() -> int:
         f.write(md)
     with open(os.path.join(args.out, "latest.json"), "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "targets": tg, "reported": reported(run), "tls_handshakes": handshake_runs(run),
-                   "c": run.c, "cluster": run.cluster, "memory": run.mem, "tls": run.tls, "python": run.py, "lua": run.lua},
+                   "c": run.c, "cluster": run.cluster, "reshard": run.reshard, "memory": run.mem, "tls": run.tls, "python": run.py, "lua": run.lua},
                   f, indent=1)
         f.write("\n")
     quick = bool(run.c.get("env", {}).get("quick"))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# redis-cluster.sh start DIR   |   redis-cluster.sh stop DIR
+# redis-cluster.sh start DIR   |   redis-cluster.sh stop DIR   |   redis-cluster.sh reshard DIR SLOT
 # start: a throwaway Redis Cluster of 3 masters and 3 replicas on free loopback ports
 #   (cluster-enabled, no persistence, node timeout 1000 ms), files in DIR (created), made with
 #   redis-cli --cluster create ... --cluster-replicas 1 --cluster-yes; waits until every node
@@ -7,12 +7,15 @@
 #   holds their pids, DIR/ports their ports. On failure it stops what it
 #   started and exits 1.
 # stop: stops exactly the processes in DIR/pids (TERM, then KILL) and removes DIR.
+# reshard: moves SLOT from its master to another master, as redis-cli --cluster reshard does:
+#   CLUSTER SETSLOT IMPORTING on the target, MIGRATING on the source, MIGRATE of its keys 10 at a
+#   time, then SETSLOT NODE on every master; prints "SOURCE_PORT TARGET_PORT".
 # For the Python and Lua cluster tests (the Swift tests start their own: ClusterFixture).
 set -u
 cmd=${1-}
 dir=${2-}
-if [ -z "$dir" ] || { [ "$cmd" != start ] && [ "$cmd" != stop ]; }; then
-  echo "usage: redis-cluster.sh start|stop DIR" >&2
+if [ -z "$dir" ] || { [ "$cmd" != start ] && [ "$cmd" != stop ] && [ "$cmd" != reshard ]; }; then
+  echo "usage: redis-cluster.sh start|stop DIR, or reshard DIR SLOT" >&2
   exit 2
 fi
 
@@ -30,6 +33,49 @@ stop_all() {
 if [ "$cmd" = stop ]; then
   stop_all
   rm -rf "$dir"
+  exit 0
+fi
+
+if [ "$cmd" = reshard ]; then
+  slot=${3-}
+  cli() { local port=$1; shift; redis-cli -h 127.0.0.1 -p "$port" "$@"; }
+  first=$(head -n 1 "$dir/ports")
+  # CLUSTER NODES: id host:port@bus flags master ... slots; the masters, and the slot's owner.
+  nodes=$(cli "$first" cluster nodes)
+  source=""; target=""; source_id=""; target_id=""; masters=()
+  while read -r id address flags _ _ _ _ _ slots; do
+    case "$flags" in *master*) ;; *) continue ;; esac
+    port=${address%@*}; port=${port##*:}
+    masters+=("$port")
+    owns=0
+    for range in $slots; do
+      low=${range%-*}; high=${range#*-}
+      case "$low$high" in *[!0-9]*) continue ;; esac
+      if [ "$slot" -ge "$low" ] && [ "$slot" -le "$high" ]; then owns=1; fi
+    done
+    if [ "$owns" = 1 ]; then source=$port; source_id=$id
+    elif [ -z "$target" ]; then target=$port; target_id=$id; fi
+  done <<< "$nodes"
+  if [ -z "$source" ] || [ -z "$target" ]; then
+    echo "redis-cluster.sh: no master owns slot $slot, or no other master" >&2
+    exit 1
+  fi
+  cli "$target" cluster setslot "$slot" importing "$source_id" > /dev/null || exit 1
+  cli "$source" cluster setslot "$slot" migrating "$target_id" > /dev/null || exit 1
+  while true; do
+    keys=$(cli "$source" cluster getkeysinslot "$slot" 10)
+    [ -z "$keys" ] && break
+    # shellcheck disable=SC2086
+    cli "$source" migrate 127.0.0.1 "$target" "" 0 5000 keys $keys > /dev/null || exit 1
+  done
+  cli "$target" cluster setslot "$slot" node "$target_id" > /dev/null || exit 1
+  cli "$source" cluster setslot "$slot" node "$target_id" > /dev/null || exit 1
+  for port in "${masters[@]}"; do
+    if [ "$port" != "$source" ] && [ "$port" != "$target" ]; then
+      cli "$port" cluster setslot "$slot" node "$target_id" > /dev/null || exit 1
+    fi
+  done
+  echo "$source $target"
   exit 0
 fi
 

@@ -1227,6 +1227,45 @@ static int cmd_cluster(const char *url, const char *cluster_url, const char *dir
     return 0;
 }
 
+/* ---- reshard: upserts and gets on a cluster store, cache off, for SECONDS, while the caller
+   moves the {ld} slot to another master (scripts/redis-cluster.sh reshard): the operations,
+   those that failed, and the longest one (the stall the migration caused). */
+
+static int cmd_reshard(const char *cluster_url, const char *dir, double seconds) {
+    dataset_t d1k;
+    load_dataset(&d1k, dir, 1000);
+    ldredis_store *st = ld_open_at(cluster_url, NULL, "benchrs", 0, LDREDIS_UPSERT_SCRIPT, 4);
+    ld_check(ldredis_store_init_json(st, d1k.doc, d1k.doc_len), "init benchrs");
+    long ops = 0, failed = 0;
+    double longest = 0;
+    uint64_t start = now_ns();
+    char item[600];
+    for (long n = 1; (double)(now_ns() - start) / 1e9 < seconds; n++) {
+        const item_t *it = &d1k.items[(size_t)n % d1k.n_flags];
+        int len = snprintf(item, sizeof item, "{\"key\":\"%.*s\",\"version\":%ld}", (int)it->key_len, it->key, 1000000 + n);
+        char *out = NULL;
+        size_t out_len = 0;
+        int updated = 0;
+        uint64_t t0 = now_ns();
+        if (ldredis_store_upsert(&updated, st, "features", it->key, item, (size_t)len) != LDREDIS_OK) failed++;
+        uint64_t t1 = now_ns();
+        if (ldredis_store_get(&out, &out_len, st, "features", it->key) != LDREDIS_OK) failed++;
+        uint64_t t2 = now_ns();
+        ldredis_free(out);
+        ops += 2;
+        if ((double)(t1 - t0) / 1e6 > longest) longest = (double)(t1 - t0) / 1e6;
+        if ((double)(t2 - t1) / 1e6 > longest) longest = (double)(t2 - t1) / 1e6;
+    }
+    char *stats = NULL;
+    size_t stats_len = 0;
+    ld_check(ldredis_store_stats_json(&stats, &stats_len, st), "stats");
+    printf("{\"seconds\": %.1f, \"operations\": %ld, \"failed\": %ld, \"longest_ms\": %.1f, \"stats\": %.*s}\n",
+           seconds, ops, failed, longest, (int)stats_len, stats);
+    ldredis_free(stats);
+    ldredis_store_free(st);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 7 && strcmp(argv[1], "one") == 0)
         return cmd_one(argv[2], argv[3], atoi(argv[4]), argv[5], atol(argv[6]));
@@ -1235,6 +1274,7 @@ int main(int argc, char **argv) {
     if (argc == 6 && strcmp(argv[1], "run") == 0)
         return cmd_run(argv[2], argv[3], atoi(argv[4]), strcmp(argv[5], "quick") == 0);
     if (argc == 5 && strcmp(argv[1], "mem") == 0) return cmd_mem(argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[1], "reshard") == 0) return cmd_reshard(argv[2], argv[3], atof(argv[4]));
     if (argc == 7 && strcmp(argv[1], "cluster") == 0)
         return cmd_cluster(argv[2], argv[3], argv[4], atoi(argv[5]), strcmp(argv[6], "quick") == 0);
     if (argc == 6 && strcmp(argv[1], "handshakes") == 0)
@@ -1246,6 +1286,7 @@ int main(int argc, char **argv) {
                     "                                               get_off_tls open_first_tls)\n"
                     "       ldbench threads URL DATADIR hit|off|raw|spin THREADS SECONDS\n"
                     "       ldbench handshakes URL DATADIR N THREADS\n"
-                    "       ldbench cluster URL CLUSTER_URL DATADIR INIT_N quick|full\n");
+                    "       ldbench cluster URL CLUSTER_URL DATADIR INIT_N quick|full\n"
+                    "       ldbench reshard CLUSTER_URL DATADIR SECONDS\n");
     return 2;
 }
