@@ -12,13 +12,26 @@ final class ClusterFixture: @unchecked Sendable {
     static let ldSlot = 8805
     private(set) var nodes: [RedisServer] = []
 
-    init(password: String? = nil) throws {
+    /// The cluster's TLS (`tls-cluster yes`: clients, the bus and replication over TLS), if any.
+    private(set) var tls = false
+
+    init(password: String? = nil, tls: Bool = false) throws {
         self.password = password
+        self.tls = tls
         var arguments = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                          "--cluster-node-timeout", "1000", "--repl-diskless-sync-delay", "0",
                          "--cluster-replica-validity-factor", "0"]
         if let password { arguments += ["--requirepass", password, "--masterauth", password] }
-        for _ in 0..<6 { nodes.append(try RedisServer(arguments: arguments)) }
+        if tls {
+            // The bus and replication are TLS connections between nodes, and the bus always asks
+            // for a client certificate: the nodes present the test client's.
+            let certs = try TLSCertificates.shared()
+            arguments += ["--tls-cluster", "yes", "--tls-replication", "yes",
+                          "--tls-client-cert-file", certs.client.cert, "--tls-client-key-file", certs.client.key]
+        }
+        for _ in 0..<6 {
+            nodes.append(tls ? try TLSRedisServer.start(arguments: arguments) : try RedisServer(arguments: arguments))
+        }
         var create = ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" } + ["--cluster-replicas", "1", "--cluster-yes"]
         if let password { create = ["--no-auth-warning", "-a", password] + create }
         _ = try nodes[0].cli(create)
@@ -52,7 +65,9 @@ final class ClusterFixture: @unchecked Sendable {
     }
 
     /// The nodes not killed.
-    var liveNodes: [RedisServer] { nodes.filter { RedisServer.ping(port: $0.port) } }
+    var liveNodes: [RedisServer] {
+        nodes.filter { tls ? ((try? cli($0, "PING")) ?? "") == "PONG" : RedisServer.ping(port: $0.port) }
+    }
 
     func address(_ node: RedisServer) -> String { "127.0.0.1:\(node.port)" }
 
@@ -96,7 +111,11 @@ final class ClusterFixture: @unchecked Sendable {
     func configuration(prefix: String, seeds: [String]? = nil, cacheTTL: Int64 = 0) throws -> StoreConfiguration {
         var c = StoreConfiguration()
         for s in seeds ?? nodes.map(address) { try c.addClusterNode(s) }
-        if let password { try c.setURL("redis-cluster://:\(password)@\(address(nodes[0]))") }
+        if let password { try c.setURL("\(tls ? "rediss" : "redis")-cluster://:\(password)@\(address(nodes[0]))") }
+        if tls {
+            c.tlsOverride = true
+            c.tlsCAFile = try TLSCertificates.shared().caFile
+        }
         c.setPrefix(prefix)
         c.cacheTTLMilliseconds = cacheTTL
         try c.setOperationTimeout(milliseconds: 2_000)

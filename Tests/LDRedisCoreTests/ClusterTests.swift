@@ -137,6 +137,31 @@ final class ClusterTests {
         }
     }
 
+    @Test("a TLS cluster (tls-cluster yes, TLS ports only): every node over TLS with the store's CA, the announced IPs checked against the certificate's")
+    func tlsCluster() throws {
+        let f = try ClusterFixture(tls: true)
+        let prefix = Fixture.uniquePrefix("tls")
+        let s = try store(try f.configuration(prefix: prefix))
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("a", 1)]))
+        #expect(try s.upsert(kind: "features", key: "a", item: Fixture.item("a", 2)) == .applied)
+        #expect(try s.get(kind: "features", key: "a")?.header.version == 2)
+        #expect(try f.clusterCLI("HGET", "{ld}.\(prefix):features", "a").contains("\"version\":2"))
+        let d = s.describeText
+        #expect(d.contains("\"tls\":\"on\""), "\(d)")
+        #expect(d.contains("\"master\":\"127.0.0.1:\(try f.owner().port)\""), "\(d)")
+        // A server name the certificate does not hold fails every node's handshake.
+        var wrongName = try f.configuration(prefix: prefix)
+        wrongName.tlsServerName = "not-in-the-certificate.example"
+        let w = try store(wrongName)
+        do {
+            _ = try w.get(kind: "features", key: "a")
+            Issue.record("a wrong server name was accepted")
+        } catch {
+            #expect(error.isOutage, "\(error)")
+            #expect(error.description.contains("not-in-the-certificate.example"), "\(error)")
+        }
+    }
+
     @Test("no seed reachable is unavailable, naming every seed tried")
     func noSeed() throws {
         let dead = [RedisServer.unusedPort(), RedisServer.unusedPort()]
