@@ -4,7 +4,7 @@
     python3 bench/report.py --raw DIR --out DIR [--command CMD] [--started ISO] [--elapsed S]
                             [--note TEXT ...]
 
-DIR (raw) holds c.json, mem.json, tls.json, py.json, lua.json and redis-version.txt, as bench/run.sh
+DIR (raw) holds c.json, mem.json, tls.json, py.json, lua.json, cluster.json, reshard.json and redis-version.txt, as bench/run.sh
 writes them. Writes OUT/latest.md (the tables), OUT/latest.json (everything, ratios included)
 and OUT/ratios.svg (a bar chart of the target ratios, hand-written SVG: no dependency), and
 prints the Markdown on stdout. Every ratio compares two measurements of the same run; the
@@ -70,6 +70,8 @@ class Run:
         self.tls = load(os.path.join(raw, "tls.json"))
         self.py = load(os.path.join(raw, "py.json"))
         self.lua = load(os.path.join(raw, "lua.json"))
+        self.cluster = load(os.path.join(raw, "cluster.json"))
+        self.reshard = load(os.path.join(raw, "reshard.json"))
         try:
             with open(os.path.join(raw, "redis-version.txt"), encoding="utf-8") as f:
                 self.redis_version = f.read().strip()
@@ -95,6 +97,9 @@ class Run:
 
     def ls(self, name: str, field: str = "median") -> Optional[float]:
         return self._get(self.lua, "series", name, field)
+
+    def cls(self, name: str, field: str = "median") -> Optional[float]:
+        return self._get(self.cluster, "series", name, field)
 
     def round_ratio_range(self, doc: Dict[str, Any], num: str, den: str) -> Optional[Tuple[float, float]]:
         a = doc.get("series", {}).get(num, {}).get("round_medians")
@@ -128,6 +133,10 @@ def targets(run: Run) -> List[Dict[str, Any]]:
         (f"C init, {init_n:,} flags", "ldredis init ÷ raw hiredis pipelined init (time)", div(run.cs("ld_init"), run.cs("raw_init")), "<=", 1.3),
         ("C get, cache off, over TLS", "ldredis get over TLS ÷ the same over plain TCP, in turn (time)",
          div(run.cs("ld_get_off_tls"), run.cs("ld_get_off_paired")), "<=", 1.3),
+        ("C get, cache off, Redis Cluster", "cluster get ÷ standalone get, in turn (time)",
+         div(run.cls("cluster_get_off"), run.cls("standalone_get_off")), "<=", 1.15),
+        (f"C init, {run.cluster.get('env', {}).get('init_flags', init_n):,} flags, Redis Cluster",
+         "cluster init ÷ standalone init, in turn (time)", div(run.cls("cluster_init"), run.cls("standalone_init")), "<=", 1.2),
         ("C get, cache hit, 2 threads", "2-thread ops/s ÷ 1-thread ops/s", div(run.ct("ld_get_hit_t2"), run.ct("ld_get_hit_t1")), ">=", 1.6),
         ("Python get, cache off", "SDK time ÷ ldredis time", div(run.ps("sdk_get_off"), run.ps("ld_get_off")), ">=", 5),
         ("Python get, cache off, over TLS", "SDK time ÷ ldredis time, both over TLS, in turn",
@@ -162,13 +171,20 @@ def handshake_runs(run: Run) -> List[Dict[str, Any]]:
 
 
 def reported(run: Run) -> List[str]:
-    """The TLS figures reported without a goal: store creation + first operation, and the
-    handshakes per N gets."""
+    """The figures reported without a goal: store creation + first operation over TLS,
+    resharding under load (Redis Cluster), and the TLS handshakes per N gets."""
     lines = []
     a, b = run.cs("ld_open_first_tls"), run.cs("ld_open_first")
     if a is not None:
         lines.append(f"Store creation + first get over TLS (a full handshake): {fmt_ns(a)} median "
                      f"(plain TCP: {fmt_ns(b)}).")
+    rs = run.reshard
+    if "operations" in rs:
+        st = rs.get("stats", {})
+        lines.append(f"Resharding the {{ld}} slot to another master during {rs['seconds']:g} s of upserts and gets "
+                     f"(cache off): {rs['operations']:,} operations, {rs['failed']} failed, the longest took "
+                     f"{rs['longest_ms']:.1f} ms (MOVED {st.get('redirects_moved', '?')}, ASK "
+                     f"{st.get('redirects_ask', '?')}).")
     hs = handshake_runs(run)
     if hs:
         parts = [f"{h['connections']} with {h['threads']} thread{'s' if h['threads'] != 1 else ''}"
@@ -393,7 +409,10 @@ def markdown(run: Run, tg: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
         L.append("Not measured: " + "; ".join(run.mem.get("notes", [])))
     L.append("")
 
-    notes = list(meta.get("notes", [])) + run.py.get("notes", []) + run.lua.get("notes", []) + run.c.get("notes", [])
+    L += cluster_section(run)
+
+    notes = (list(meta.get("notes", [])) + run.py.get("notes", []) + run.lua.get("notes", []) + run.c.get("notes", [])
+             + run.cluster.get("notes", []))
     if notes:
         L.append("## Notes")
         L.append("")
@@ -402,6 +421,29 @@ def markdown(run: Run, tg: List[Dict[str, Any]], meta: Dict[str, Any]) -> str:
     L.append("How to read this, and what each case does: [bench/README.md](../README.md).")
     L.append("")
     return "\n".join(L)
+
+
+def cluster_section(run: Run) -> List[str]:
+    """The same store on a Redis Cluster (3 masters + 3 replicas on loopback) and on the
+    standalone server, measured in turn."""
+    L = ["## Redis Cluster: the same store through redis-cluster:// and through the standalone server", ""]
+    if not run.cluster.get("series"):
+        return L + ["Not measured: no cluster in this run.", ""]
+    pairs = [
+        ("get, cache off: cluster ÷ standalone (in turn, op by op)", "cluster_get_off", "standalone_get_off"),
+        (f"init {run.cluster.get('env', {}).get('init_flags', '?'):,} flags: cluster ÷ standalone (in turn)"
+         if isinstance(run.cluster.get("env", {}).get("init_flags"), int) else "init", "cluster_init", "standalone_init"),
+    ]
+    L += md_table(["C, ldredis", "cluster median", "p99", "standalone median", "p99", "ratio (medians)",
+                   "ratio (p99s)", "per-round ratio range"], pair_rows(run, run.cluster, pairs, invert=False))
+    L.append("")
+    L.append("A cluster of 3 masters and 3 replicas (`scripts/redis-cluster.sh`, `cluster-enabled yes`, no "
+             "persistence) beside the standalone server, on loopback; the cluster store's keys are "
+             "`{ld}.benchcl:…`, all in the slot of `{ld}`, so every operation goes to that slot's master. "
+             "The ratio is what cluster mode costs: ldredis's routing and Redis's own cluster-enabled "
+             "command path.")
+    L.append("")
+    return L
 
 
 def tls_section(run: Run) -> List[str]:
@@ -538,7 +580,7 @@ def main() -> int:
         f.write(md)
     with open(os.path.join(args.out, "latest.json"), "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "targets": tg, "reported": reported(run), "tls_handshakes": handshake_runs(run),
-                   "c": run.c, "memory": run.mem, "tls": run.tls, "python": run.py, "lua": run.lua},
+                   "c": run.c, "cluster": run.cluster, "reshard": run.reshard, "memory": run.mem, "tls": run.tls, "python": run.py, "lua": run.lua},
                   f, indent=1)
         f.write("\n")
     quick = bool(run.c.get("env", {}).get("quick"))

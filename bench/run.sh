@@ -125,6 +125,23 @@ inner() {
     echo '{"env": {"skipped": true}, "notes": ["luajit is not installed: Lua cases skipped"], "series": {}}' \
       > "$raw/lua.json"
   fi
+  log "C: Redis Cluster (3 masters + 3 replicas, scripts/redis-cluster.sh) vs this server"
+  cluster_dir=$work/cluster-$mode
+  if cluster_url=$(bash "$root/scripts/redis-cluster.sh" start "$cluster_dir"); then
+    "$work/ldbench" cluster "$LDREDIS_URL" "$cluster_url" "$work" "$big" "$mode" > "$raw/cluster.json" ||
+      { bash "$root/scripts/redis-cluster.sh" stop "$cluster_dir"; return 1; }
+    log "C: resharding the {ld} slot under upserts and gets"
+    "$work/ldbench" reshard "$cluster_url" "$work" 4 > "$raw/reshard.json" &
+    bench_pid=$!
+    sleep 1.5
+    moved=$(bash "$root/scripts/redis-cluster.sh" reshard "$cluster_dir" 8805) || moved="failed"
+    wait "$bench_pid" || { bash "$root/scripts/redis-cluster.sh" stop "$cluster_dir"; return 1; }
+    printf '%s\n' "$moved" > "$raw/reshard-nodes.txt"
+    bash "$root/scripts/redis-cluster.sh" stop "$cluster_dir"
+  else
+    echo '{"env": {"skipped": true}, "notes": ["could not start a Redis Cluster: cluster cases skipped"], "series": {}}' \
+      > "$raw/cluster.json"
+  fi
   redis-server --version > "$raw/redis-version.txt"
 }
 export -f inner log

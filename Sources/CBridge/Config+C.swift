@@ -195,3 +195,9 @@ public func ldredis_config_set_sentinel_auth(_ cfg: OpaquePointer?, _ username: 
     }
 }
 
+// MARK: Cluster
+
+@_cdecl("ldredis_config_add_cluster_node")
+public func ldredis_config_add_cluster_node(_ cfg: OpaquePointer?, _ hostPort: UnsafePointer<CChar>?) -> Int32 {
+    set(cfg) { (c) throws(StoreError) in try c.addClusterNode(string(hostPort, "host_port")) }
+}

@@ -78,6 +78,7 @@ struct api_table {
     int (*config_add_sentinel)(ldredis_config *, const char *);
     int (*config_set_sentinel_master)(ldredis_config *, const char *);
     int (*config_set_sentinel_auth)(ldredis_config *, const char *, const char *);
+    int (*config_add_cluster_node)(ldredis_config *, const char *);
     int (*config_set_tls_ca_file)(ldredis_config *, const char *);
     int (*config_set_tls_cert_file)(ldredis_config *, const char *);
     int (*config_set_tls_key_file)(ldredis_config *, const char *);
@@ -133,6 +134,7 @@ static const struct api_table api = {
     ldredis_config_add_sentinel,
     ldredis_config_set_sentinel_master,
     ldredis_config_set_sentinel_auth,
+    ldredis_config_add_cluster_node,
     ldredis_config_set_tls_ca_file,
     ldredis_config_set_tls_cert_file,
     ldredis_config_set_tls_key_file,

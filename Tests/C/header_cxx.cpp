@@ -74,6 +74,7 @@ EXPECT_TYPE(ldredis_config_set_tls_verify, int (*)(ldredis_config *, int));
 EXPECT_TYPE(ldredis_config_add_sentinel, int (*)(ldredis_config *, const char *));
 EXPECT_TYPE(ldredis_config_set_sentinel_master, int (*)(ldredis_config *, const char *));
 EXPECT_TYPE(ldredis_config_set_sentinel_auth, int (*)(ldredis_config *, const char *, const char *));
+EXPECT_TYPE(ldredis_config_add_cluster_node, int (*)(ldredis_config *, const char *));
 EXPECT_TYPE(ldredis_config_set_tls_ca_file, int (*)(ldredis_config *, const char *));
 EXPECT_TYPE(ldredis_config_set_tls_cert_file, int (*)(ldredis_config *, const char *));
 EXPECT_TYPE(ldredis_config_set_tls_key_file, int (*)(ldredis_config *, const char *));
@@ -143,6 +144,7 @@ static const any_function functions[] = {
     reinterpret_cast<any_function>(&ldredis_config_add_sentinel),
     reinterpret_cast<any_function>(&ldredis_config_set_sentinel_master),
     reinterpret_cast<any_function>(&ldredis_config_set_sentinel_auth),
+    reinterpret_cast<any_function>(&ldredis_config_add_cluster_node),
     reinterpret_cast<any_function>(&ldredis_config_set_tls_ca_file),
     reinterpret_cast<any_function>(&ldredis_config_set_tls_cert_file),
     reinterpret_cast<any_function>(&ldredis_config_set_tls_key_file),

@@ -1313,6 +1313,54 @@ static void test_auth_redacted(const char *url)
     }
 }
 
+/* Redis Cluster settings: argument errors, a non-zero database refused by store_new, and a
+   store whose one seed is dead: the operation fails as an outage naming the node; describe
+   shows the mode and the {ld}. key names (the real cluster cases run in the Swift, Python and
+   Lua suites). */
+static void test_cluster_config(void)
+{
+    ldredis_config *cfg = NULL;
+    ldredis_store *store = NULL;
+    char *value = NULL, *out = NULL;
+    size_t len = 0;
+    const char *message;
+
+    printf("# Redis Cluster configuration\n");
+    check_status(ldredis_config_add_cluster_node(NULL, "127.0.0.1:7000"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "add_cluster_node(NULL cfg)");
+    if (!check_status(ldredis_config_new(&cfg), LDREDIS_OK, "config_new"))
+        return;
+    check_status(ldredis_config_add_cluster_node(cfg, NULL), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "add_cluster_node(NULL address)");
+    check_status(ldredis_config_add_cluster_node(cfg, "127.0.0.1:0"), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "add_cluster_node(port 0)");
+    check_status(ldredis_config_add_cluster_node(cfg, "127.0.0.1:1"), LDREDIS_OK, "add_cluster_node(127.0.0.1:1)");
+    check_status(ldredis_config_set_database(cfg, 3), LDREDIS_OK, "set_database(3)");
+    check_status(ldredis_store_new(&store, cfg), LDREDIS_ERR_INVALID_ARGUMENT,
+                 "store_new with a cluster node and database 3");
+    message = ldredis_last_error();
+    check(message != NULL && strstr(message, "database") != NULL, "  ... says so: %s",
+          message ? message : "(null)");
+    check(store == NULL, "  ... *out stays NULL");
+    check_status(ldredis_config_set_database(cfg, 0), LDREDIS_OK, "set_database(0)");
+    ldredis_config_set_prefix(cfg, "smoke-cluster");
+    ldredis_config_set_connect_timeout_ms(cfg, 500);
+    ldredis_config_set_cache_ttl_ms(cfg, 0);
+    if (check_status(ldredis_store_new(&store, cfg), LDREDIS_OK, "store_new with a dead cluster node")) {
+        check_connection_error(ldredis_store_get(&value, &len, store, "features", "f"), "get");
+        message = ldredis_last_error();
+        check(message != NULL && strstr(message, "127.0.0.1:1") != NULL, "  ... names the node: %s",
+              message ? message : "(null)");
+        if (check_status(ldredis_store_describe(&out, &len, store), LDREDIS_OK, "describe")) {
+            check(strstr(out, "\"mode\":\"cluster\"") &&
+                  strstr(out, "\"features_key\":\"{ld}.smoke-cluster:features\""), "  ... describe: %s", out);
+            ldredis_free(out);
+        }
+        ldredis_store_free(store);
+    }
+    ldredis_config_free(cfg);
+}
+
 /* Nothing listens on 127.0.0.1:1. available says 0, every other operation fails, the status
    turns unavailable once (one listener call), and nothing shows the URL's password. */
 static void test_unreachable(void)
@@ -2275,6 +2323,7 @@ int main(void)
     test_sentinel_config();
     test_logs();
     test_fail_fast();
+    test_cluster_config();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -1169,6 +1169,103 @@ static int cmd_handshakes(const char *url, const char *dir, long n, int t) {
     return 0;
 }
 
+/* ---- cluster: the same store on a Redis Cluster and on the standalone server -----------------
+   ldredis_store_get (cache off) and ldredis_store_init_json through a redis-cluster:// URL (keys
+   {ld}.benchcl:..., routed to the master of the {ld} slot) and through the standalone URL,
+   measured in turn op by op (run_pair_block), so the ratio is what cluster mode costs: the
+   routing, and Redis's own cluster-enabled command path. */
+
+static int cmd_cluster(const char *url, const char *cluster_url, const char *dir, int init_n, int quick) {
+    int rounds = quick ? 2 : 9, get_samples = quick ? 200 : 3000, init_samples = quick ? 1 : 4;
+    g_url = url;
+    parse_url(url);
+    dataset_t d1k, dinit;
+    load_dataset(&d1k, dir, 1000);
+    load_dataset(&dinit, dir, init_n);
+    ldredis_store *sa = ld_open_at(url, NULL, "benchcl", 0, LDREDIS_UPSERT_SCRIPT, 16);
+    ldredis_store *cl = ld_open_at(cluster_url, NULL, "benchcl", 0, LDREDIS_UPSERT_SCRIPT, 16);
+    ldredis_store *sa_init = ld_open_at(url, NULL, "benchclinit", 0, LDREDIS_UPSERT_SCRIPT, 1);
+    ldredis_store *cl_init = ld_open_at(cluster_url, NULL, "benchclinit", 0, LDREDIS_UPSERT_SCRIPT, 1);
+    ld_check(ldredis_store_init_json(sa, d1k.doc, d1k.doc_len), "init standalone");
+    ld_check(ldredis_store_init_json(cl, d1k.doc, d1k.doc_len), "init cluster");
+    get_ctx gs = {sa, NULL, &d1k, NULL, 0}, gc = {cl, NULL, &d1k, NULL, 0};
+    init_ctx is = {.ld = sa_init, .d = &dinit}, ic = {.ld = cl_init, .d = &dinit};
+    enum { C_GET, S_GET, C_INIT, S_INIT, N };
+    series_t s[N];
+    series_init(&s[C_GET], "cluster_get_off", "ldredis_store_get, cache off, Redis Cluster", 1, rounds);
+    series_init(&s[S_GET], "standalone_get_off", "ldredis_store_get, cache off, standalone, in turn", 1, rounds);
+    series_init(&s[C_INIT], "cluster_init", "ldredis_store_init_json, all data, Redis Cluster", 1, rounds);
+    series_init(&s[S_INIT], "standalone_init", "ldredis_store_init_json, all data, standalone, in turn", 1, rounds);
+    size_t counter = 0, init_counter = 0;
+    /* Warm-up: connections open, caches of the CPU and the servers filled. */
+    run_pair_block(&s[C_GET], ld_get_op, &gc, &s[S_GET], ld_get_op, &gs, 200, &counter);
+    run_pair_block(&s[C_INIT], ld_init_op, &ic, &s[S_INIT], ld_init_op, &is, 1, &init_counter);
+    for (int k = 0; k < N; k++) s[k].n = 0;
+    for (int r = 0; r < rounds; r++) {
+        size_t from[N];
+        for (int k = 0; k < N; k++) from[k] = s[k].n;
+        run_pair_block(&s[C_GET], ld_get_op, &gc, &s[S_GET], ld_get_op, &gs, get_samples, &counter);
+        run_pair_block(&s[C_INIT], ld_init_op, &ic, &s[S_INIT], ld_init_op, &is, init_samples, &init_counter);
+        for (int k = 0; k < N; k++) series_end_round(&s[k], from[k]);
+    }
+    char *stats = NULL, *describe = NULL;
+    size_t stats_len = 0, describe_len = 0;
+    ld_check(ldredis_store_stats_json(&stats, &stats_len, cl), "stats");
+    ld_check(ldredis_store_describe(&describe, &describe_len, cl), "describe");
+    printf("{\n  \"env\": {\"quick\": %s, \"rounds\": %d, \"init_flags\": %zu, \"init_json_bytes\": %zu},\n",
+           quick ? "true" : "false", rounds, dinit.n_flags, dinit.doc_len);
+    printf("  \"cluster_store_stats\": %.*s,\n  \"cluster_store\": %.*s,\n  \"series\": {\n",
+           (int)stats_len, stats, (int)describe_len, describe);
+    for (int k = 0; k < N; k++) print_series(stdout, &s[k], k == N - 1);
+    printf("  }\n}\n");
+    ldredis_free(stats);
+    ldredis_free(describe);
+    ldredis_store_free(sa);
+    ldredis_store_free(cl);
+    ldredis_store_free(sa_init);
+    ldredis_store_free(cl_init);
+    return 0;
+}
+
+/* ---- reshard: upserts and gets on a cluster store, cache off, for SECONDS, while the caller
+   moves the {ld} slot to another master (scripts/redis-cluster.sh reshard): the operations,
+   those that failed, and the longest one (the stall the migration caused). */
+
+static int cmd_reshard(const char *cluster_url, const char *dir, double seconds) {
+    dataset_t d1k;
+    load_dataset(&d1k, dir, 1000);
+    ldredis_store *st = ld_open_at(cluster_url, NULL, "benchrs", 0, LDREDIS_UPSERT_SCRIPT, 4);
+    ld_check(ldredis_store_init_json(st, d1k.doc, d1k.doc_len), "init benchrs");
+    long ops = 0, failed = 0;
+    double longest = 0;
+    uint64_t start = now_ns();
+    char item[600];
+    for (long n = 1; (double)(now_ns() - start) / 1e9 < seconds; n++) {
+        const item_t *it = &d1k.items[(size_t)n % d1k.n_flags];
+        int len = snprintf(item, sizeof item, "{\"key\":\"%.*s\",\"version\":%ld}", (int)it->key_len, it->key, 1000000 + n);
+        char *out = NULL;
+        size_t out_len = 0;
+        int updated = 0;
+        uint64_t t0 = now_ns();
+        if (ldredis_store_upsert(&updated, st, "features", it->key, item, (size_t)len) != LDREDIS_OK) failed++;
+        uint64_t t1 = now_ns();
+        if (ldredis_store_get(&out, &out_len, st, "features", it->key) != LDREDIS_OK) failed++;
+        uint64_t t2 = now_ns();
+        ldredis_free(out);
+        ops += 2;
+        if ((double)(t1 - t0) / 1e6 > longest) longest = (double)(t1 - t0) / 1e6;
+        if ((double)(t2 - t1) / 1e6 > longest) longest = (double)(t2 - t1) / 1e6;
+    }
+    char *stats = NULL;
+    size_t stats_len = 0;
+    ld_check(ldredis_store_stats_json(&stats, &stats_len, st), "stats");
+    printf("{\"seconds\": %.1f, \"operations\": %ld, \"failed\": %ld, \"longest_ms\": %.1f, \"stats\": %.*s}\n",
+           seconds, ops, failed, longest, (int)stats_len, stats);
+    ldredis_free(stats);
+    ldredis_store_free(st);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 7 && strcmp(argv[1], "one") == 0)
         return cmd_one(argv[2], argv[3], atoi(argv[4]), argv[5], atol(argv[6]));
@@ -1177,6 +1274,9 @@ int main(int argc, char **argv) {
     if (argc == 6 && strcmp(argv[1], "run") == 0)
         return cmd_run(argv[2], argv[3], atoi(argv[4]), strcmp(argv[5], "quick") == 0);
     if (argc == 5 && strcmp(argv[1], "mem") == 0) return cmd_mem(argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[1], "reshard") == 0) return cmd_reshard(argv[2], argv[3], atof(argv[4]));
+    if (argc == 7 && strcmp(argv[1], "cluster") == 0)
+        return cmd_cluster(argv[2], argv[3], argv[4], atoi(argv[5]), strcmp(argv[6], "quick") == 0);
     if (argc == 6 && strcmp(argv[1], "handshakes") == 0)
         return cmd_handshakes(argv[2], argv[3], atol(argv[4]), atoi(argv[5]));
     fprintf(stderr, "usage: ldbench run URL DATADIR INIT_N quick|full\n"
@@ -1185,6 +1285,8 @@ int main(int argc, char **argv) {
                     "                                               init raw_init upsert raw_evalsha open_first\n"
                     "                                               get_off_tls open_first_tls)\n"
                     "       ldbench threads URL DATADIR hit|off|raw|spin THREADS SECONDS\n"
-                    "       ldbench handshakes URL DATADIR N THREADS\n");
+                    "       ldbench handshakes URL DATADIR N THREADS\n"
+                    "       ldbench cluster URL CLUSTER_URL DATADIR INIT_N quick|full\n"
+                    "       ldbench reshard CLUSTER_URL DATADIR SECONDS\n");
     return 2;
 }

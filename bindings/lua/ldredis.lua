@@ -136,6 +136,10 @@ void ldredis_config_free(ldredis_config *cfg);
                     give them; the credentials, database and TLS (rediss-sentinel://) are the
                     master's (and its replicas'); the sentinels' own credentials are set with
                     ldredis_config_set_sentinel_auth.
+     redis-cluster://[[username][:password]@]host[:port][,host[:port]...]
+                    Redis Cluster: seed nodes (port 6379 by default), as
+                    ldredis_config_add_cluster_node gives them (rediss-cluster:// over TLS; a
+                    cluster has only database 0, so no database may follow).
    User info may be percent-encoded. A password, username or database set with their own
    setters overrides the URL's, whichever is called first; so does ldredis_config_set_tls.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (NULL, malformed URL, unknown scheme, bad
@@ -279,6 +283,35 @@ int ldredis_config_set_sentinel_master(ldredis_config *cfg, const char *name);
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (cfg is NULL). */
 int ldredis_config_set_sentinel_auth(ldredis_config *cfg, const char *username, const char *password);
 
+/* ---- Redis Cluster ----
+   With at least one seed node the store runs in cluster mode. Every key carries the hash tag
+   {ld}. in front of the prefix, as go-server-sdk-redis-go-redis names them in cluster mode:
+   {ld}.PREFIX:features, {ld}.PREFIX:segments, {ld}.PREFIX:$inited,
+   {ld}.PREFIX:big_segment_include:HASH ... so all of a store's keys are in one slot (the slot
+   of "ld", 8805) and data is shared in place with that store; init stays one MULTI/EXEC and an
+   upsert one script call. The store asks the seeds, then the nodes they name, in order (dead
+   ones skipped; a replica answers too) for the slot map (CLUSTER SHARDS, or CLUSTER SLOTS
+   before Redis 7), keeps one pool of connections per node and sends every operation to the
+   slot's master. It follows MOVED (the map is refreshed, at most every 100 ms) and ASK (ASKING
+   on the node named, for that attempt), and retries TRYAGAIN, CLUSTERDOWN and LOADING after a
+   short backoff, all within the operation timeout; an operation is sent again only when the
+   reply says nothing was done. A master that fails is an outage (as with one server) that
+   ends when the cluster has promoted its replica: the map is asked again of the other nodes
+   after connection errors and in the store's poll while unavailable; with the infinite cache
+   the outage's writes are written back to the new master. describe shows "mode":"cluster",
+   "cluster_nodes" (the seeds), "slot" and "master" (the current owner of the slot) and the {ld}.
+   key names; stats count "redirects_moved", "redirects_ask" and "slot_map_refreshes".
+   No node reachable is LDREDIS_ERR_UNAVAILABLE from the operations, naming the nodes tried;
+   cluster nodes together with sentinels is LDREDIS_ERR_INVALID_ARGUMENT from
+   ldredis_store_new. */
+
+/* Adds a seed node of a Redis Cluster ("host:port", "[v6addr]:port"); call once per seed (one
+   reachable seed suffices). With at least one seed the store runs in cluster mode: it ignores
+   the URL's host, port and database (a cluster has only db 0: a non-zero db is
+   LDREDIS_ERR_INVALID_ARGUMENT from ldredis_store_new), keeps its credentials and TLS, and uses
+   the {ld}. key names. */
+int ldredis_config_add_cluster_node(ldredis_config *cfg, const char *host_port);
+
 /* ---- Logs ----
    A store logs what the LaunchDarkly SDKs log about their store: when it starts (INFO, with
    the server, the prefix and the cache mode), when Redis becomes unavailable (WARN, with the
@@ -328,7 +361,7 @@ int ldredis_config_set_upsert_mode(ldredis_config *cfg, int mode);
    opened by the first operations, so a store can be created while Redis is down.
    *out receives the store (free it with ldredis_store_free).
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT (out is NULL, unusable TLS files, an
-   inconsistent Sentinel configuration). */
+   inconsistent Sentinel configuration, cluster nodes with a non-zero database). */
 int ldredis_store_new(ldredis_store **out, const ldredis_config *cfg);
 
 /* Closes the store's connections, removes its status listener (waiting for a running callback
@@ -703,7 +736,7 @@ local OPTIONS = {
     tls = "boolean", tls_ca_file = "string", tls_cert_file = "string", tls_key_file = "string",
     tls_server_name = "string", tls_verify = "boolean",
     sentinels = "table", sentinel_master = "string", sentinel_username = "string",
-    sentinel_password = "string",
+    sentinel_password = "string", cluster_nodes = "table",
     log = "function", log_level = "string",
 }
 
@@ -733,6 +766,15 @@ end
 local INTEGER_OPTIONS = { port = 2 ^ 31 - 1, database = 2 ^ 31 - 1, pool_size = 2 ^ 31 - 1,
                           cache_capacity = 2 ^ 53 }
 
+-- add(cfg, address) for each address of a list, stopping at the first the library refuses.
+local function add_each(cfg, list, add)
+    for _, address in ipairs(list) do
+        local rc = add(cfg, address)
+        if rc ~= 0 then return rc end
+    end
+    return 0
+end
+
 -- Applies the options in order, stopping at the first the library refuses (its status, with
 -- ldredis_last_error() describing it).
 local function apply(cfg, opts)
@@ -760,11 +802,10 @@ local function apply(cfg, opts)
             return C.ldredis_config_set_tls_verify(cfg, opts.tls_verify and 1 or 0)
         end,
         opts.sentinels ~= nil and function()
-            for _, address in ipairs(opts.sentinels) do
-                local rc = C.ldredis_config_add_sentinel(cfg, address)
-                if rc ~= 0 then return rc end
-            end
-            return 0
+            return add_each(cfg, opts.sentinels, C.ldredis_config_add_sentinel)
+        end,
+        opts.cluster_nodes ~= nil and function()
+            return add_each(cfg, opts.cluster_nodes, C.ldredis_config_add_cluster_node)
         end,
         opts.sentinel_master ~= nil and function()
             return C.ldredis_config_set_sentinel_master(cfg, opts.sentinel_master)
@@ -862,6 +903,10 @@ end
 ---   (the name the sentinels know the master by), sentinel_username / sentinel_password (the
 ---   sentinels' own credentials); or a "redis-sentinel://h1:26379,h2/master[/db]" url. The
 ---   store asks the sentinels for the master and follows failovers.
+---   Redis Cluster: cluster_nodes (a list of seed "host:port", port 6379 when omitted), or a
+---   "redis-cluster://h1:7000,h2:7001" url (rediss-cluster:// over TLS; database 0 only). Keys
+---   carry the hash tag {ld}. ("{ld}.PREFIX:features" ...), as go-server-sdk-redis-go-redis
+---   names them; the store follows MOVED/ASK, resharding and failovers.
 --- Does not connect (the first operation does), so it succeeds while Redis is down.
 --- Returns the store, or nil, err, status.
 function _M.open(opts)
@@ -897,10 +942,12 @@ function _M.open(opts)
                 _M.ERR_INVALID_ARGUMENT
         end
     end
-    for k, address in pairs(opts.sentinels or {}) do
-        if type(k) ~= "number" or type(address) ~= "string" or has_nul(address) then
-            return nil, "invalid argument: sentinels must be a list of \"host:port\" strings",
-                _M.ERR_INVALID_ARGUMENT
+    for _, list in ipairs({ "sentinels", "cluster_nodes" }) do
+        for k, address in pairs(opts[list] or {}) do
+            if type(k) ~= "number" or type(address) ~= "string" or has_nul(address) then
+                return nil, "invalid argument: " .. list .. " must be a list of \"host:port\" strings",
+                    _M.ERR_INVALID_ARGUMENT
+            end
         end
     end
     for _, name in ipairs(STRING_OPTIONS) do

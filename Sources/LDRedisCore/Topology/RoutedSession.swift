@@ -19,15 +19,22 @@ final class RoutedSession: RedisSession {
     /// True once a batch with a write was sent (see `CommandEncoder.hasWrite`).
     private(set) var wrote = false
 
-    init(_ inner: RedisSession, server: RedisEndpoint, asking: Bool = false, isCurrent: @escaping () -> Bool) {
+    /// Where `pipeline` counts its round trips (it sends and receives through the inner
+    /// session's `send`/`receive`, which do not).
+    private let counters: StoreCounters?
+
+    init(_ inner: RedisSession, server: RedisEndpoint, asking: Bool = false, counters: StoreCounters? = nil,
+         isCurrent: @escaping () -> Bool) {
         self.inner = inner
         self.server = server
         self.asking = asking
+        self.counters = counters
         self.isCurrent = isCurrent
     }
 
     func pipeline(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) -> [RedisReply] {
         try send(commands, deadline: deadline)
+        counters?.roundTrip()
         return try receive(commands.commandCount, deadline: deadline)
     }
 

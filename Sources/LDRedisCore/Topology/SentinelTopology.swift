@@ -61,7 +61,7 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
             var refusedStale = false
             do throws(StoreError) {
                 return try pool.withSession { (session, deadline) throws(StoreError) in
-                    let routed = RoutedSession(session, server: pool.target.endpoint) { [self] in
+                    let routed = RoutedSession(session, server: pool.target.endpoint, counters: settings.counters) { [self] in
                         lock.withLock { generation == seen }
                     }
                     do throws(StoreError) {

@@ -13,7 +13,9 @@ enum Topologies {
             try topology.start()
             return topology
         case .cluster:
-            throw StoreError.invalidArgument("Redis Cluster is not supported yet")
+            let topology = ClusterTopology(settings: settings)
+            if let error = settings.tlsSetupError { throw error }
+            return topology
         }
     }
 }

@@ -105,6 +105,7 @@ local function shell(command)
     p:close()
     return (out:gsub("\n$", ""))
 end
+H.shell = shell
 
 -- redis-cli with the connection arguments given, then the command's arguments quoted.
 local function redis_cli(connection, ...)

@@ -158,6 +158,7 @@ _SIGNATURES = {
     "ldredis_config_set_sentinel_auth": (c_int, [c_void_p, c_char_p, c_char_p], True),
     "ldredis_config_set_logger": (c_int, [c_void_p, LOG_FN, c_void_p, c_int], True),
     "ldredis_config_set_log_queue": (c_int, [c_void_p, c_int], True),
+    "ldredis_config_add_cluster_node": (c_int, [c_void_p, c_char_p], True),
     # Store
     "ldredis_store_new": (c_int, [_void_pp, c_void_p], True),
     "ldredis_store_free": (None, [c_void_p], False),

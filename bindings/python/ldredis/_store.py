@@ -258,6 +258,9 @@ class Store:
       finds the master through Redis Sentinel (``rediss-sentinel://`` over TLS; the
       credentials, database and TLS are the master's), like ``sentinels`` and
       ``sentinel_master``.
+      ``redis-cluster://[[user][:password]@]host[:port][,host[:port]...]`` uses a Redis
+      Cluster through these seed nodes (``rediss-cluster://`` over TLS; database 0 only), like
+      ``cluster_nodes``.
     :param prefix: key prefix (keys are ``PREFIX:features`` ...); None or "" means
       ``launchdarkly``.
     :param cache_ttl: seconds the in-process cache (inside libldredis) keeps results: ``0``
@@ -301,6 +304,13 @@ class Store:
     :param sentinel_master: the name the sentinels know the master by.
     :param sentinel_username: ACL username of the sentinels themselves (None: password only).
     :param sentinel_password: password of the sentinels themselves (their ``requirepass``).
+    :param cluster_nodes: Redis Cluster: ``"host:port"`` addresses of seed nodes (port 6379 when
+      omitted; one reachable seed suffices); the URL's host, port and database are then
+      ignored (a cluster has only database 0: another ``database`` is refused) and its
+      credentials and TLS kept. Keys carry the hash tag ``{ld}.`` (``{ld}.PREFIX:features``
+      ...), as go-server-sdk-redis-go-redis names them in cluster mode, so the data is shared
+      with it; the store follows MOVED/ASK, resharding and failovers, and describe() shows the
+      current master of the ``{ld}`` slot.
     :raises InvalidArgumentError: for a setting the library refuses (message says which); a
       TLS file that is missing, unreadable or not PEM, or a key that does not match the
       certificate (read here, when the store is created); a ``tls_*`` file or server name
@@ -339,6 +349,7 @@ class Store:
         sentinel_master: Optional[str] = None,
         sentinel_username: Optional[str] = None,
         sentinel_password: Optional[str] = None,
+        cluster_nodes: Optional[Sequence[str]] = None,
     ) -> None:
         self._handle = None  # first, so that __del__ after a failed __init__ is quiet
         self._calls: List[None] = []  # one entry per call in progress (see _enter)
@@ -398,6 +409,10 @@ class Store:
                     None if sentinel_username is None else _cstr(sentinel_username, "sentinel_username"),
                     None if sentinel_password is None else _cstr(sentinel_password, "sentinel_password"),
                 )
+            if isinstance(cluster_nodes, (str, bytes)):
+                raise TypeError("ldredis: cluster_nodes must be a list of \"host:port\" strings, not one string")
+            for address in cluster_nodes or ():
+                lib.ldredis_config_add_cluster_node(cfg, _cstr(address, "cluster node address"))
             # The library's log lines go to logging.getLogger("ldredis"), filtered there.
             lib.ldredis_config_set_logger(cfg, _log_callback, None, 0)
             handle = c_void_p()
