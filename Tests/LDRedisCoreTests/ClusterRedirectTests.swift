@@ -40,6 +40,49 @@ struct ClusterRedirectTests {
         return try RedisFeatureStore(configuration: c)
     }
 
+    /// A master with one replica (ROLE) whose WAIT reports `acknowledged` replicas.
+    static func masterWithReplica(acknowledged: Int, owner: @escaping @Sendable () -> Int) throws -> FakeRedisServer {
+        try Self.node(owner: owner) { command in
+            switch command.name {
+            case "MULTI": return RESP.status("OK")
+            case "EXEC": return RESP.array([RESP.integer(0), RESP.integer(1), RESP.integer(0), RESP.status("OK")])
+            case "ROLE": return RESP.array([RESP.bulk("master"), RESP.integer(10),
+                                            RESP.array([RESP.array([RESP.bulk("127.0.0.1"), RESP.bulk("1"), RESP.bulk("10")])])])
+            case "WAIT": return RESP.integer(acknowledged)
+            default: return RESP.status("QUEUED")
+            }
+        }
+    }
+
+    @Test("a write is acknowledged once a replica has it (WAIT 1); a master whose replica never confirms fails the write within the timeout")
+    func writesWaitForAReplica() throws {
+        let port = Box(0)
+        let good = try Self.masterWithReplica(acknowledged: 1) { port.value }
+        port.mutate { $0 = good.port }
+        let s = try Self.store(seeds: [good.port])
+        defer { s.close() }
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
+        #expect(good.commands.map(\.name).suffix(2) == ["ROLE", "WAIT"])
+        // The replica count is known now: the next write waits without asking ROLE again.
+        try s.initialize(Fixture.dataSet(features: [Fixture.item("f", 2)]))
+        #expect(good.commands.map(\.name).suffix(2) == ["EXEC", "WAIT"])
+        #expect(good.commands.filter { $0.name == "WAIT" }.allSatisfy { $0.arguments.count == 3 && $0.arguments[1] == "1" })
+
+        let lonely = Box(0)
+        let bad = try Self.masterWithReplica(acknowledged: 0) { lonely.value }
+        lonely.mutate { $0 = bad.port }
+        let t = try Self.store(seeds: [bad.port], timeout: 300)
+        defer { t.close() }
+        do {
+            try t.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
+            Issue.record("a write no replica confirmed was acknowledged")
+        } catch {
+            #expect(error.isOutage, "\(error)")
+            #expect(error.description.contains("replica"), "\(error)")
+        }
+        #expect(bad.commands.filter { $0.name == "WAIT" }.count >= 2, "waited in slices")
+    }
+
     @Test("MOVED back and forth between two nodes ends with an error within the operation timeout")
     func movedLoop() throws {
         let ports = Box<[Int]>([0, 0])
@@ -145,7 +188,9 @@ struct ClusterRedirectTests {
         let s = try Self.store(seeds: [a.port])
         defer { s.close() }
         try s.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
-        #expect(b.commands.map(\.name) == ["MULTI", "DEL", "HSET", "DEL", "SET", "EXEC"])
+        // After the write, ROLE: does the owner have a replica to wait for (ReplicaWait)? This
+        // scripted node answers ROLE as it answers anything: no replica, no WAIT.
+        #expect(b.commands.map(\.name) == ["MULTI", "DEL", "HSET", "DEL", "SET", "EXEC", "ROLE"])
         #expect(b.commands.allSatisfy { $0.arguments.count < 2 || $0.arguments[1].hasPrefix("{ld}.fake:") })
         #expect(s.counters.movedRedirects == 1)
     }

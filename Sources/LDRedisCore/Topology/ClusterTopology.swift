@@ -51,6 +51,8 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
     private var closed = false
     /// One refresh at a time.
     private let refreshing = Lock()
+    /// Writes wait for a replica of the slot's master (see `ReplicaWait`).
+    private let replicaWait = ReplicaWait()
 
     init(settings: TransportSettings) {
         self.settings = settings
@@ -90,7 +92,14 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
                         signal = routed.signal
                         refusedStale = routed.refusedStale
                     }
-                    return try body(checked(routed), min(deadline, operationEnd))
+                    let end = min(deadline, operationEnd)
+                    let value = try body(checked(routed), end)
+                    if routed.wrote {
+                        // An ASK target is not the owner: its replicas are asked each time.
+                        try replicaWait.confirm(routed, server: endpoint, generation: asking == nil ? seen : Int.min + 1,
+                                                deadline: end)
+                    }
+                    return value
                 }
             }
             asking = nil
@@ -240,7 +249,15 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
     }
 
     func maintain(available: Bool) {
-        guard !available || lock.withLock({ suspect }) else { return }
+        guard !available || lock.withLock({ suspect }) else {
+            // The owner's replicas (for the writes' wait); a replica now is a stale map.
+            guard let (_, pool, seen) = try? locked({ () throws(StoreError) -> (RedisEndpoint, ConnectionPool, Int)? in
+                guard let owner else { return nil }
+                return (owner, try poolLocked(owner), generation)
+            }), let role = ReplicaWait.role(of: pool) else { return }
+            if role.isMaster { replicaWait.set(role.replicas, generation: seen) } else { markSuspect(seen) }
+            return
+        }
         try? refresh()
     }
 
@@ -349,6 +366,7 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
         [("mode", "cluster"),
          ("cluster_nodes", seedList),
          ("slot", String(slot)),
-         ("master", currentOwner?.description ?? "")]
+         ("master", currentOwner?.description ?? ""),
+         ("master_replicas", String(replicaWait.replicas(generation: lock.withLock { generation })))]
     }
 }

@@ -16,12 +16,8 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
     private var generation = 0
     /// Set when something suggests the master moved: the next operation asks the sentinels.
     private var suspect = true
-    /// Replicas connected to the master, from its `ROLE` (at discovery, at a switch, every poll,
-    /// and after each write while it is 0). While there are any, a write is acknowledged only
-    /// once a replica has it (`WAIT 1`): Sentinel promotes only replicas, so an acknowledged
-    /// write survives the failover, and a master demoted behind the store's back (its replica
-    /// promoted away) cannot confirm a write it would lose.
-    private var replicaCount = 0
+    /// Writes wait for a replica of the master (see `ReplicaWait`).
+    private let replicaWait = ReplicaWait()
     private var closed = false
     /// One discovery at a time; others wait for its result.
     private let discovery = Lock()
@@ -67,7 +63,7 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
                     do throws(StoreError) {
                         let value = try body(routed, deadline)
                         if routed.wrote {
-                            try confirmReplicated(routed, server: pool.target.endpoint, seen: seen, deadline: deadline)
+                            try replicaWait.confirm(routed, server: pool.target.endpoint, generation: seen, deadline: deadline)
                         }
                         return value
                     } catch {
@@ -93,38 +89,6 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
             }
         }
     }
-
-    /// After a write: `WAIT 1` within what is left of the operation's time, so a replica has
-    /// it. A master with no replica known is asked for its `ROLE` first (one more round trip
-    /// while it has none): a replica that attached since the last poll is waited for at once.
-    private func confirmReplicated(_ session: RoutedSession, server: RedisEndpoint, seen: Int,
-                                   deadline: Deadline) throws(StoreError) {
-        if lock.withLock({ replicaCount }) == 0 {
-            var role = CommandEncoder()
-            role.command("ROLE")
-            let reply = try session.pipeline(role, deadline: deadline).first
-            let count = SentinelTopology.replicas(inRole: reply)
-            lock.withLock { if generation == seen { replicaCount = count } }
-            if count == 0 { return }
-        }
-        // In slices, so that a switch learned meanwhile ends the wait at once: the session then
-        // refuses to send, and the operation runs again on the new master (every write of
-        // the store is version-checked or a replacement: running it again is safe).
-        let started = Deadline.now()
-        while true {
-            let left = Int64(bitPattern: deadline.nanoseconds &- Deadline.now().nanoseconds) / 1_000_000
-            guard left > 0 else { break }
-            var wait = CommandEncoder()
-            wait.command("WAIT", "1", String(min(left, SentinelTopology.waitSliceMilliseconds)))
-            let reply = try session.pipeline(wait, deadline: deadline)
-            if case .integer(let acknowledged)? = reply.first, acknowledged >= 1 { return }
-        }
-        let waited = Int64(bitPattern: Deadline.now().nanoseconds &- started.nanoseconds) / 1_000_000
-        throw StoreError.unavailable("Redis at \(server) did not confirm the write on a replica within \(waited) ms (WAIT 1): a failover may be under way, and the write may be lost")
-    }
-
-    /// How long one `WAIT` may block before the store checks for a switch.
-    static let waitSliceMilliseconds: Int64 = 50
 
     /// The master's pool and its generation; asks the sentinels first when the master is
     /// unknown or suspect.
@@ -246,32 +210,19 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
             if current == nil { pool.close() }
             throw StoreError.unavailable("Redis at \(address) is a \(first), not a master")
         }
-        switchMaster(to: pool, replicas: SentinelTopology.replicas(inRole: role))
-    }
-
-    /// The number of replicas in a master's `ROLE` reply (0 when it cannot be read: `ROLE`
-    /// refused by an ACL, say; writes then are not waited for).
-    private static func replicas(inRole role: RedisReply?) -> Int {
-        guard case .array(let parts)? = role, parts.count >= 3, case .array(let replicas) = parts[2] else { return 0 }
-        return replicas.count
+        switchMaster(to: pool, replicas: ReplicaWait.replicas(inRole: role))
     }
 
     /// Every poll: the master's `ROLE` (its replicas; and a master that says it is a replica
     /// now is suspect).
     private func refreshRole() {
-        guard let (pool, seen) = lock.withLock({ master.map { ($0, generation) } }) else { return }
-        let role: RedisReply?? = try? pool.withSession { (session, deadline) throws(StoreError) -> RedisReply? in
-            var command = CommandEncoder()
-            command.command("ROLE")
-            return try session.pipeline(command, deadline: deadline).first
-        }
-        guard let found = role, let role = found else { return }
-        if case .array(let parts) = role, let first = parts.first?.text, first != "master" {
+        guard let (pool, seen) = lock.withLock({ master.map { ($0, generation) } }),
+              let role = ReplicaWait.role(of: pool) else { return }
+        if role.isMaster {
+            replicaWait.set(role.replicas, generation: seen)
+        } else {
             markSuspect(seen)
-            return
         }
-        let count = SentinelTopology.replicas(inRole: role)
-        lock.withLock { if generation == seen { replicaCount = count } }
     }
 
     /// Makes `address` the master (from a `+switch-master` event: Sentinel just promoted it),
@@ -286,12 +237,15 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
         let old: ConnectionPool? = lock.withLock {
             suspect = false
             discoveries += 1
-            replicaCount = replicas
-            guard master !== pool else { return nil }
+            guard master !== pool else {
+                replicaWait.set(replicas, generation: generation)
+                return nil
+            }
             if closed { return pool }
             let old = master
             master = pool
             generation += 1
+            replicaWait.set(replicas, generation: generation)
             if old != nil { settings.counters?.failover() }
             return old
         }
@@ -303,7 +257,7 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
          ("sentinels", sentinelOrder.map(\.description).joined(separator: ",")),
          ("sentinel_master", masterName),
          ("master", currentMaster?.description ?? ""),
-         ("master_replicas", String(lock.withLock { replicaCount }))]
+         ("master_replicas", String(replicaWait.replicas(generation: lock.withLock { generation })))]
     }
 }
 
