@@ -23,12 +23,22 @@ public enum JSONWriter {
         appendString(text.utf8, to: &out)
     }
 
-    /// Writes `text` as a JSON string literal at `base + at`, which has room for 6 bytes per
-    /// byte of text plus 2; returns the offset after it.
-    static func writeString(_ text: String, to base: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+    /// Writes an item key as a JSON string literal at `base + at`, which has room for 6 bytes
+    /// per byte of key plus 2; returns the offset after it. The key is Redis's field, bytes
+    /// that need not be UTF-8: they are written as `String(decoding:as: UTF8.self)` reads them
+    /// (each ill-formed sequence a U+FFFD), as every item key handed out is such a String.
+    static func writeKey(_ key: UnsafeRawBufferPointer, to base: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+        if key.allSatisfy({ $0 < 0x80 }) { return writeEscaped(key, to: base, at: start) }
+        var text = String(decoding: key, as: UTF8.self)
+        return text.withUTF8 { writeEscaped(UnsafeRawBufferPointer($0), to: base, at: start) }
+    }
+
+    /// Writes UTF-8 `text` as a JSON string literal at `base + at` (room: 6 bytes per byte
+    /// plus 2); returns the offset after it.
+    private static func writeEscaped(_ text: UnsafeRawBufferPointer, to base: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
         var n = start
         base[n] = UInt8(ascii: "\""); n += 1
-        for b in text.utf8 {
+        for b in text {
             switch b {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
                 base[n] = UInt8(ascii: "\\"); base[n + 1] = b; n += 2

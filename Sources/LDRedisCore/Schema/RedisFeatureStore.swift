@@ -149,6 +149,30 @@ public final class RedisFeatureStore: @unchecked Sendable {
         return KindItems(items: items, skippedMalformed: skipped)
     }
 
+    /// The JSON object `{key: item, ...}` of a kind's live items (`HGETALL PREFIX:kind`), in a
+    /// malloc'd, NUL-terminated buffer the caller frees: what `AllJSON.encodeMalloced` makes of
+    /// `all`, byte for byte, with the same values skipped and counted, but built while the
+    /// reply arrives: each value is checked where the parser holds it and copied once, into
+    /// the buffer returned.
+    public func allJSON(kind: String) throws(StoreError) -> (pointer: UnsafeMutablePointer<UInt8>, count: Int) {
+        let kind = try DataKind.name(kind)
+        var command = CommandEncoder()
+        command.command("HGETALL", key(for: kind))
+        let sink = AllJSON.HashSink()
+        let other = try client.withSession { (session, deadline) throws(StoreError) in
+            try session.streamArray(command, deadline: deadline, into: sink)
+        }
+        if let other {
+            if let message = other.errorMessage {
+                throw ReplyError.storeError(message, replyingTo: "HGETALL")
+            }
+            throw StoreError.redis("unexpected reply to HGETALL")
+        }
+        if sink.skipped > 0 { lock.withLock { malformedSkipped += sink.skipped } }
+        guard let result = sink.writer.finish() else { throw StoreError.internal("out of memory") }
+        return result
+    }
+
     /// Whether anyone initialized this prefix (`EXISTS PREFIX:$inited`).
     public func isInitialized() throws(StoreError) -> Bool {
         var command = CommandEncoder()
