@@ -25,7 +25,7 @@ public enum AllJSON {
 
     /// The object being written: `{`, then `"key":json` per item, comma-separated, into a
     /// malloc'd buffer that grows by doubling; `finish` closes it and hands the buffer over.
-    final class Writer {
+    class Writer {
         private var base: UnsafeMutablePointer<UInt8>?
         private var capacity = 0
         private var count = 0
@@ -42,7 +42,7 @@ public enum AllJSON {
 
         /// Appends `"key":json`; the key is written as a JSON string (the bytes of the item key
         /// as Redis holds them, as `String(decoding:as: UTF8.self)` reads them), the item as is.
-        func append(key: UnsafeRawBufferPointer, json: UnsafeRawBufferPointer) {
+        final func append(key: UnsafeRawBufferPointer, json: UnsafeRawBufferPointer) {
             // An upper bound: a key byte escapes to at most 6 bytes ("\u00XX"), or is a
             // replacement character (3 bytes) when it is not UTF-8.
             let (k, overflowK) = key.count.multipliedReportingOverflow(by: 6)
@@ -57,7 +57,7 @@ public enum AllJSON {
         }
 
         /// Closes the object (NUL-terminated) and hands the buffer over; nil when out of memory.
-        func finish() -> (pointer: UnsafeMutablePointer<UInt8>, count: Int)? {
+        final func finish() -> (pointer: UnsafeMutablePointer<UInt8>, count: Int)? {
             guard reserve(2), let base else { return nil }
             base[count] = UInt8(ascii: "}")
             base[count + 1] = 0
@@ -65,9 +65,14 @@ public enum AllJSON {
             return (base, count + 1)
         }
 
+        /// Out of memory: `finish` returns nil.
+        final func fail() {
+            failed = true
+        }
+
         /// Room for `extra` more bytes; false (for good) when out of memory.
         @discardableResult
-        private func reserve(_ extra: Int) -> Bool {
+        private final func reserve(_ extra: Int) -> Bool {
             guard !failed else { return false }
             let (needed, overflow) = count.addingReportingOverflow(extra)
             guard !overflow else { failed = true; return false }
@@ -85,20 +90,32 @@ public enum AllJSON {
     /// checked where it lies in the reply buffer (`ItemParser.parseStored`), a live item is
     /// written to the object at once, a tombstone left out, a value that is not an item (or a
     /// pair with a non-string element) skipped and counted.
-    final class HashSink: ArrayReplySink {
-        let writer = Writer()
+    final class HashSink: Writer, ArrayReplySink {
         private(set) var skipped = 0
-        private var key: [UInt8] = []
+        /// The pending field, in a buffer reused for every key (no allocation per item).
+        private var key: UnsafeMutableRawPointer?
+        private var keyCapacity = 0
+        private var keyCount = 0
         private var keyIsBulk = false
         private var expectingValue = false
 
+        deinit { free(key) }
+
         func element(_ bulk: UnsafeRawBufferPointer?) {
             guard expectingValue else {
-                // A field: kept (in a buffer reused for every key) until its value arrives.
+                // A field: kept until its value arrives (the parser's buffer moves on).
                 expectingValue = true
                 keyIsBulk = bulk != nil
-                key.removeAll(keepingCapacity: true)
-                if let bulk { key.append(contentsOf: bulk) }
+                keyCount = 0
+                guard let bulk, let source = bulk.baseAddress, bulk.count > 0 else { return }
+                if bulk.count > keyCapacity {
+                    guard let grown = realloc(key, bulk.count) else { keyIsBulk = false; fail(); return }
+                    key = grown
+                    keyCapacity = bulk.count
+                }
+                guard let buffer = key else { return }
+                memcpy(buffer, source, bulk.count)
+                keyCount = bulk.count
                 return
             }
             expectingValue = false
@@ -108,7 +125,7 @@ public enum AllJSON {
                 return
             }
             if header.deleted { return }
-            key.withUnsafeBytes { writer.append(key: $0, json: bulk) }
+            append(key: UnsafeRawBufferPointer(start: key, count: keyCount), json: bulk)
         }
     }
 }

@@ -91,6 +91,14 @@ struct JSONScanner {
     /// token, no closure captures): this is the hot path of init, all and get.
     @discardableResult
     mutating func skipValue() throws(Failure) -> Range<Int> {
+        var none = NoMembers()
+        return try skipValue(observing: &none)
+    }
+
+    /// `skipValue`, telling `observer` about each member of the value when it is an object
+    /// (its name, and where its value starts), in order, as the scan reaches them.
+    @discardableResult
+    mutating func skipValue<Observer: MemberObserver>(observing observer: inout Observer) throws(Failure) -> Range<Int> {
         skipWhitespace()
         let start = index
         guard let p = bytes.baseAddress else { throw fail("unexpected end of JSON") }
@@ -98,6 +106,7 @@ struct JSONScanner {
         let room = JSONScanner.maximumDepth - depth
         var i = index
         var message: String?
+        var name = 0..<0
         var inObject: UInt64 = 0     // bit k: container k (k < 64) is an object
         var deeper: [Bool] = []      // containers 64 and up (rare)
         var level = 0
@@ -125,8 +134,9 @@ struct JSONScanner {
                     }
                     level &+= 1
                     if isObject {
-                        i = JSONScanner.memberName(bytes, p, n, i, &message)
+                        i = JSONScanner.memberName(bytes, p, n, i, &name, &message)
                         if message != nil { break scan }
+                        if level == 1 { observer.member(bytes, name: name, value: JSONScanner.skipSpace(p, n, i)) }
                     }
                 case 0x22:
                     i = JSONScanner.string(bytes, p, n, i, &message)
@@ -157,8 +167,9 @@ struct JSONScanner {
                 if c == 0x2C {
                     i &+= 1
                     if object {
-                        i = JSONScanner.memberName(bytes, p, n, JSONScanner.skipSpace(p, n, i), &message)
+                        i = JSONScanner.memberName(bytes, p, n, JSONScanner.skipSpace(p, n, i), &name, &message)
                         if message != nil { break scan }
+                        if level == 1 { observer.member(bytes, name: name, value: JSONScanner.skipSpace(p, n, i)) }
                     }
                     needValue = true
                 } else if c == (object ? 0x7D : 0x5D) {
@@ -221,10 +232,11 @@ struct JSONScanner {
 
     @inline(__always)
     private static func memberName(_ bytes: UnsafeBufferPointer<UInt8>, _ p: UnsafePointer<UInt8>, _ n: Int,
-                                   _ start: Int, _ message: inout String?) -> Int {
+                                   _ start: Int, _ name: inout Range<Int>, _ message: inout String?) -> Int {
         guard start < n && p[start] == 0x22 else { message = "expected a member name"; return start }
         let end = string(bytes, p, n, start, &message)
         if message != nil { return end }
+        name = (start &+ 1)..<(end &- 1)
         let i = skipSpace(p, n, end)
         guard i < n && p[i] == 0x3A else { message = "expected ':' after a member name"; return i }
         return i &+ 1
@@ -486,4 +498,17 @@ struct JSONScanner {
         for j in 0..<4 { v = v << 4 | (JSONScanner.hexValue(bytes[k + j]) ?? 0) }
         return v
     }
+}
+
+/// Told about the members of the object `JSONScanner.skipValue(observing:)` scans (not those of
+/// objects nested in it), in order: the raw range of each name (between its quotes, validated)
+/// and where its value starts (the value itself is validated by the scan afterwards).
+protocol MemberObserver {
+    mutating func member(_ bytes: UnsafeBufferPointer<UInt8>, name: Range<Int>, value: Int)
+}
+
+/// Observes nothing: plain `skipValue`.
+struct NoMembers: MemberObserver {
+    @inline(__always)
+    func member(_ bytes: UnsafeBufferPointer<UInt8>, name: Range<Int>, value: Int) {}
 }

@@ -169,7 +169,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
             throw StoreError.redis("unexpected reply to HGETALL")
         }
         if sink.skipped > 0 { lock.withLock { malformedSkipped += sink.skipped } }
-        guard let result = sink.writer.finish() else { throw StoreError.internal("out of memory") }
+        guard let result = sink.finish() else { throw StoreError.internal("out of memory") }
         return result
     }
 
