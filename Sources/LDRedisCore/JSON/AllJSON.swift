@@ -32,8 +32,10 @@ public enum AllJSON {
         private var first = true
         private var failed = false
 
-        init() {
-            reserve(2)
+        /// `capacity`: the size expected (more is reserved as needed, by doubling, which
+        /// copies what was written: a good guess saves that).
+        init(capacity: Int = 2) {
+            reserve(max(2, capacity))
             if let base { base[0] = UInt8(ascii: "{") }
             count = 1
         }
@@ -91,6 +93,13 @@ public enum AllJSON {
     /// written to the object at once, a tombstone left out, a value that is not an item (or a
     /// pair with a non-string element) skipped and counted.
     final class HashSink: Writer, ArrayReplySink {
+        /// Written into a buffer of `capacity` bytes at first: the size of the last object made
+        /// for the kind, and an eighth more.
+        init(expecting capacity: Int) {
+            super.init(capacity: capacity.addingReportingOverflow(capacity / 8).partialValue)
+        }
+
+
         private(set) var skipped = 0
         /// The pending field, in a buffer reused for every key (no allocation per item).
         private var key: UnsafeMutableRawPointer?

@@ -17,6 +17,9 @@ public final class RedisFeatureStore: @unchecked Sendable {
     private var scriptRefused = false
     private var scriptSHA = UpsertScript.sha1
     private var malformedSkipped = 0
+    /// The size of the last `allJSON` object of each kind (the first 64 kinds asked for): the
+    /// next one's buffer starts that big.
+    private var allJSONSizes: [String: Int] = [:]
     private var hook: (@Sendable (Int) -> Void)?
 
     /// A store on the configured server(s): one server, the master the sentinels name, or a
@@ -158,7 +161,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
         let kind = try DataKind.name(kind)
         var command = CommandEncoder()
         command.command("HGETALL", key(for: kind))
-        let sink = AllJSON.HashSink()
+        let sink = AllJSON.HashSink(expecting: lock.withLock { allJSONSizes[kind] ?? 0 })
         let other = try client.withSession { (session, deadline) throws(StoreError) in
             try session.streamArray(command, deadline: deadline, into: sink)
         }
@@ -170,6 +173,9 @@ public final class RedisFeatureStore: @unchecked Sendable {
         }
         if sink.skipped > 0 { lock.withLock { malformedSkipped += sink.skipped } }
         guard let result = sink.finish() else { throw StoreError.internal("out of memory") }
+        lock.withLock {
+            if allJSONSizes.count < 64 || allJSONSizes[kind] != nil { allJSONSizes[kind] = result.count }
+        }
         return result
     }
 
