@@ -169,3 +169,45 @@ struct AllJSONStreamTests {
         try Self.expectSame(store, "features")
     }
 }
+
+/// The streamed reply from a server that sends what Redis never would: elements that are not
+/// bulk strings, a nested array, an odd count, a reply cut short.
+@Suite("allJSON against a misbehaving server")
+struct AllJSONFaultTests {
+    static func bulk(_ text: String) -> String { "$\(text.utf8.count)\r\n\(text)\r\n" }
+
+    /// a: an item; an integer field; c: a nested array; d: nil; x: an error element; e: an
+    /// item; f: a field without a value.
+    static let odd = Array(("*13\r\n" + bulk("a") + bulk(#"{"version":1}"#) + ":5\r\n" + bulk(#"{"version":2}"#)
+        + bulk("c") + "*2\r\n" + bulk("x") + bulk("y") + bulk("d") + "$-1\r\n" + bulk("x") + "-ERR no\r\n"
+        + bulk("e") + bulk(#"{"version":3}"#) + bulk("f")).utf8)
+
+    @Test("elements that are not bulk strings are skipped and counted as the item path does")
+    func nonBulkElements() throws {
+        let server = try FakeRedisServer { command in command.name == "HGETALL" ? [.send(Self.odd)] : [] }
+        defer { server.stop() }
+        let store = try RedisFeatureStore(configuration: server.configuration)
+        try AllJSONStreamTests.expectSame(store, "features")
+        let (pointer, count) = try store.allJSON(kind: "features")
+        defer { free(pointer) }
+        #expect(String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+                == #"{"a":{"version":1},"e":{"version":3}}"#)
+    }
+
+    @Test("a reply cut short fails the call; the next one, on a new connection, starts afresh")
+    func cutShort() throws {
+        let full = Array(("*4\r\n" + Self.bulk("a") + Self.bulk(#"{"version":1}"#) + Self.bulk("b") + Self.bulk(#"{"version":2}"#)).utf8)
+        let server = try FakeRedisServer { command in
+            guard command.name == "HGETALL" else { return [] }
+            return command.connection == 0 ? [.send(Array(full[0..<40])), .close] : [.send(full)]
+        }
+        defer { server.stop() }
+        let store = try RedisFeatureStore(configuration: server.configuration)
+        #expect(performing: { free(try store.allJSON(kind: "features").pointer) },
+                throws: { ($0 as? StoreError)?.isConnectionFailure == true })
+        let (pointer, count) = try store.allJSON(kind: "features")
+        defer { free(pointer) }
+        #expect(String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+                == #"{"a":{"version":1},"b":{"version":2}}"#)
+    }
+}

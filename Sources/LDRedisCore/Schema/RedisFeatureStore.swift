@@ -161,9 +161,11 @@ public final class RedisFeatureStore: @unchecked Sendable {
         let kind = try DataKind.name(kind)
         var command = CommandEncoder()
         command.command("HGETALL", key(for: kind))
-        let sink = AllJSON.HashSink(expecting: lock.withLock { allJSONSizes[kind] ?? 0 })
-        let other = try client.withSession { (session, deadline) throws(StoreError) in
-            try session.streamArray(command, deadline: deadline, into: sink)
+        let expected = lock.withLock { allJSONSizes[kind] ?? 0 }
+        // A sink per attempt: a topology that runs the body again starts from nothing.
+        let (sink, other) = try client.withSession { (session, deadline) throws(StoreError) -> (AllJSON.HashSink, RedisReply?) in
+            let sink = AllJSON.HashSink(expecting: expected)
+            return (sink, try session.streamArray(command, deadline: deadline, into: sink))
         }
         if let other {
             if let message = other.errorMessage {
