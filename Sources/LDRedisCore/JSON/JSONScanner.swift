@@ -188,6 +188,12 @@ struct JSONScanner {
 
     @inline(__always)
     private static func skipSpace(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int {
+        // Compact JSON: the next byte is rarely whitespace, and all whitespace is <= 0x20.
+        if start < n && p[start] > 0x20 { return start }
+        return skipSpaceLoop(p, n, start)
+    }
+
+    private static func skipSpaceLoop(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int {
         var i = start
         while i < n {
             let c = p[i]
@@ -342,15 +348,18 @@ struct JSONScanner {
     /// the lowest mark is always exact (borrows only run upward from a marked byte), so
     /// `trailingZeroBitCount / 8` is the offset of the first such byte; 0 when there is none.
     @inline(__always)
+    ///
+    /// Below the first such byte nothing borrows and every result byte is below 0x80: a byte
+    /// that is not a quote or a backslash gives 1 ... 0x7F after the xor (0x00 ... 0x7E after
+    /// the subtraction), one from 0x20 to 0x7F gives 0x00 ... 0x5F; at the first such byte the
+    /// high bit is set by its own term (a subtraction from 0x00, from below 0x20, or the byte's
+    /// own high bit). Higher marks may be inexact; only the lowest is used.
     static func specialBytes(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = w ^ (ones &* 0x22)
         let backslash = w ^ (ones &* 0x5C)
-        let isQuote = (quote &- ones) & ~quote
-        let isBackslash = (backslash &- ones) & ~backslash
-        let isControl = (w &- ones &* 0x20) & ~w
-        return ((isQuote | isBackslash | isControl) | w) & highs
+        return ((quote &- ones) | (backslash &- ones) | (w &- ones &* 0x20) | w) & highs
     }
 
     private mutating func skipUTF8Sequence() throws(Failure) {
