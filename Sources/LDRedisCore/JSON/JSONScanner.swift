@@ -349,17 +349,20 @@ struct JSONScanner {
     /// `trailingZeroBitCount / 8` is the offset of the first such byte; 0 when there is none.
     @inline(__always)
     ///
-    /// Below the first such byte nothing borrows and every result byte is below 0x80: a byte
-    /// that is not a quote or a backslash gives 1 ... 0x7F after the xor (0x00 ... 0x7E after
-    /// the subtraction), one from 0x20 to 0x7F gives 0x00 ... 0x5F; at the first such byte the
-    /// high bit is set by its own term (a subtraction from 0x00, from below 0x20, or the byte's
-    /// own high bit). Higher marks may be inexact; only the lowest is used.
+    /// Below the first such byte nothing borrows and every result byte is below 0x80: an ASCII
+    /// byte that is not a quote or a backslash gives 1 ... 0x7F after either xor (0x00 ... 0x7E
+    /// after the subtraction), one from 0x20 to 0x7F gives 0x00 ... 0x5F after its subtraction.
+    /// At the first such byte a term sets the high bit: a quote or a backslash subtracts 1 from
+    /// 0x00, a control byte 0x20 from less; a non-ASCII byte keeps its high bit through both
+    /// xors and loses it in a subtraction only from exactly 0x80, which cannot happen to both
+    /// (0xA2 and 0xDC). Higher marks may be inexact; only the lowest is used (SpecialBytesTests
+    /// tries every byte at every position).
     static func specialBytes(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = w ^ (ones &* 0x22)
         let backslash = w ^ (ones &* 0x5C)
-        return ((quote &- ones) | (backslash &- ones) | (w &- ones &* 0x20) | w) & highs
+        return ((quote &- ones) | (backslash &- ones) | (w &- ones &* 0x20)) & highs
     }
 
     private mutating func skipUTF8Sequence() throws(Failure) {
