@@ -98,6 +98,26 @@ struct ItemParserTests {
         #expect(stored(#"[{"version":1}]"#) == nil)
     }
 
+    @Test("a stored integer version reads as its Double, exactly as the text of it parses")
+    func integerVersionsAsDoubles() {
+        var g = JSONScannerTests.Generator(state: 0x1D_EC1A)
+        var texts = ["0", "-0", "1", "-1", "999999999999999", "-999999999999999", "1000000000000000",
+                     "9007199254740993", "-9007199254740993", "12345678901234567890", "-98765432109876543210"]
+        for _ in 0..<2_000 {
+            let digits = (0..<(1 + g.below(20))).map { _ in String(g.below(10)) }.joined()
+            let trimmed = String(digits.drop { $0 == "0" })
+            texts.append((g.below(2) == 0 ? "-" : "") + (trimmed.isEmpty ? "0" : trimmed))
+        }
+        for text in texts {
+            guard let d = Double(text), let header = stored(#"{"version":\#(text)}"#) else {
+                Issue.record("\(text) not read")
+                continue
+            }
+            let clamped = d >= 9.223372036854775e18 ? Int64.max : (d <= -9.223372036854775e18 ? Int64.min : Int64(d.rounded(.towardZero)))
+            #expect(header.version == clamped && header.order.bitPattern == d.bitPattern, "\(text)")
+        }
+    }
+
     @Test("decoding member names handles escapes and surrogate pairs")
     func decodeStrings() {
         let text = #""a\"b\\c\/d\n\u00e9\ud83d\ude00""#

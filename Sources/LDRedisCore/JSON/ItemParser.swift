@@ -164,7 +164,14 @@ public enum ItemParser {
             if token.isNegative && value != 0 { throw s.fail("\"version\" must not be negative") }
             return (value, Double(value))
         }
-        // Lenient: the number as a JSON decoder (and the script's cjson) reads it.
+        // Lenient: the number as a JSON decoder (and the script's cjson) reads it. An integer
+        // of up to 15 digits is below 2^53, so exact as a Double: no text, no strtod.
+        let magnitude = token.isNegative ? digits.count - 1 : digits.count
+        if token.isInteger && magnitude <= 15 {
+            var value: Int64 = 0
+            for b in digits where b != UInt8(ascii: "-") { value = value &* 10 &+ Int64(b &- UInt8(ascii: "0")) }
+            return token.isNegative ? (-value, -Double(value)) : (value, Double(value))
+        }
         let text = String(decoding: digits, as: UTF8.self)
         guard let d = Double(text) else { throw s.fail("\"version\" is not a number") }
         let clamped: Int64

@@ -446,9 +446,14 @@ struct JSONScanner {
         return true
     }
 
-    /// Whether `byte` occurs in `range` (memchr).
+    /// Whether `byte` occurs in `range` (a loop for a short range, such as a member name;
+    /// memchr for a long one).
     func contains(_ byte: UInt8, in range: Range<Int>) -> Bool {
         guard let base = bytes.baseAddress, !range.isEmpty else { return false }
+        if range.count <= 48 {
+            for k in range where base[k] == byte { return true }
+            return false
+        }
         return memchr(base + range.lowerBound, Int32(byte), range.count) != nil
     }
 
