@@ -77,6 +77,10 @@ struct AllJSONStreamTests {
         for n in 0..<40 {
             let body = String(repeating: "x", count: n)
             pairs.append((b("boundary-\(n)"), b(#"{"version":\#(n),"s":"\#(body)","t":"\#(body)\"","u":[\#(n),"\#(body)"]}"#)))
+            // Keys with a byte to escape (or not UTF-8) at each position of the first words.
+            for special: [UInt8] in [[0x22], [0x5C], [0x01], [0x7F], [0xC3, 0xA9], [0xFF]] {
+                pairs.append((Array(body.utf8) + special + b("z"), b(#"{"version":\#(n)}"#)))
+            }
         }
         pairs.append((b("large"), b(#"{"version":11,"blob":""# + String(repeating: "abcdefgh", count: 25_000) + #""}"#)))
         for n in 0..<500 {

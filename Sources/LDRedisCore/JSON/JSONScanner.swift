@@ -365,6 +365,22 @@ struct JSONScanner {
         return ((quote &- ones) | (backslash &- ones) | (w &- ones &* 0x20)) & highs
     }
 
+    /// Whether `bytes` holds a quote, a backslash, a control character or non-ASCII: eight
+    /// bytes at a time.
+    static func containsSpecialByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i + 8 <= bytes.count {
+            if specialBytes(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) != 0 { return true }
+            i += 8
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { return true }
+            i += 1
+        }
+        return false
+    }
+
     private mutating func skipUTF8Sequence() throws(Failure) {
         let b0 = bytes[index]
         let length: Int

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Writes JSON text.
 public enum JSONWriter {
     /// Appends `text` as a JSON string literal (quotes included).
@@ -28,6 +30,13 @@ public enum JSONWriter {
     /// that need not be UTF-8: they are written as `String(decoding:as: UTF8.self)` reads them
     /// (each ill-formed sequence a U+FFFD), as every item key handed out is such a String.
     static func writeKey(_ key: UnsafeRawBufferPointer, to base: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+        if !JSONScanner.containsSpecialByte(key) {
+            // Printable ASCII without a quote or a backslash (the usual key): as it is.
+            base[start] = UInt8(ascii: "\"")
+            if let source = key.baseAddress { memcpy(base + start + 1, source, key.count) }
+            base[start + 1 + key.count] = UInt8(ascii: "\"")
+            return start + key.count + 2
+        }
         if key.allSatisfy({ $0 < 0x80 }) { return writeEscaped(key, to: base, at: start) }
         var text = String(decoding: key, as: UTF8.self)
         return text.withUTF8 { writeEscaped(UnsafeRawBufferPointer($0), to: base, at: start) }
