@@ -71,10 +71,7 @@ public func ldredis_store_all_json(_ out: UnsafeMutablePointer<UnsafeMutablePoin
     return cCall { () throws(StoreError) in
         let out = try required(out, "out")
         let kindName = try string(kind, "kind")
-        let items = try withStore(store) { (s) throws(StoreError) in try s.all(kind: kindName) }
-        guard let (pointer, count) = AllJSON.encodeMalloced(items) else {
-            throw StoreError.internal("out of memory")
-        }
+        let (pointer, count) = try withStore(store) { (s) throws(StoreError) in try s.allJSON(kind: kindName) }
         out.pointee = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: CChar.self)
         outLen?.pointee = count
         return LDREDIS_OK

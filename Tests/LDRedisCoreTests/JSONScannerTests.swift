@@ -103,3 +103,28 @@ struct JSONScannerTests {
         #expect(checked > 14_000)
     }
 }
+
+@Suite("JSONScanner.specialBytes: the first byte a string scan must look at")
+struct SpecialBytesTests {
+    static func isSpecial(_ b: UInt8) -> Bool { b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 }
+
+    @Test("the lowest mark is exactly the first quote, backslash, control or non-ASCII byte")
+    func lowestMarkIsExact() {
+        var g = JSONScannerTests.Generator(state: 0x5BEC_1A1B)
+        let plain = (0...255).map(UInt8.init).filter { !Self.isSpecial($0) }
+        for k in 0..<8 {
+            for b in 0...255 {
+                for _ in 0..<8 {
+                    var bytes = (0..<8).map { _ in UInt8(truncatingIfNeeded: g.next()) }   // above k: anything
+                    for j in 0..<k { bytes[j] = plain[g.below(plain.count)] }              // below k: plain
+                    bytes[k] = UInt8(b)
+                    let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+                    let special = JSONScanner.specialBytes(word)
+                    let first = special == 0 ? 8 : special.trailingZeroBitCount / 8
+                    let expected = bytes.firstIndex(where: Self.isSpecial) ?? 8
+                    #expect(first == expected, "bytes \(bytes)")
+                }
+            }
+        }
+    }
+}

@@ -6,6 +6,7 @@
  *   ldbench run URL DATADIR INIT_N quick|full     prints results as JSON on stdout
  *   ldbench mem URL PREFIX TSVFILE                 resident size of a process caching the flags
  *   ldbench one URL DATADIR INIT_N CASE N          one case N times, for perf / callgrind
+ *   ldbench pair URL DATADIR A B ROUNDS SAMPLES    two cases in turn: medians and A / B
  *   ldbench threads URL DATADIR MODE T SECONDS     T threads' ops/s (hit, off, raw, spin)
  *   ldbench handshakes URL DATADIR N T             N gets, cache off, from T threads on one
  *                                                  store (pool 16): JSON with the time taken
@@ -1101,6 +1102,59 @@ static int cmd_one(const char *url, const char *dir, int init_n, const char *whi
     return 0;
 }
 
+/* ---- pair: two cases in turn, op by op, for one ratio ---------------------------------------
+   ldbench pair URL DATADIR CASE_A CASE_B ROUNDS SAMPLES: CASE_A and CASE_B (the cases of `one`
+   that need no per-sample teardown) measured in turn (run_pair_block), ROUNDS rounds of SAMPLES
+   pairs; prints each side's median and p99 and the ratio of the medians, A / B, with the range
+   of the per-round ratios. Quick to run while working on one target, e.g. all_off raw_hgetall. */
+
+static op_fn pair_case(const char *which, bench_env *e, void **ctx) {
+    if (!strcmp(which, "get_off")) { *ctx = &e->g_off; return ld_get_op; }
+    if (!strcmp(which, "raw_hget")) { *ctx = &e->g_off; return raw_hget_op; }
+    if (!strcmp(which, "get_hit")) { *ctx = &e->g_hit; return ld_get_op; }
+    if (!strcmp(which, "all_off")) { *ctx = &e->g_off; return ld_all_op; }
+    if (!strcmp(which, "raw_hgetall")) { *ctx = &e->g_off; return raw_hgetall_op; }
+    die("pair: unknown case %s (get_off raw_hget get_hit all_off raw_hgetall)", which);
+    return NULL;
+}
+
+static void pair_summary(series_t *s, double *median, double *p99) {
+    qsort(s->v, s->n, sizeof(double), cmp_double);
+    *median = quantile_sorted(s->v, s->n, 0.5);
+    *p99 = quantile_sorted(s->v, s->n, 0.99);
+}
+
+static int cmd_pair(const char *url, const char *dir, const char *a, const char *b, int rounds, int samples) {
+    if (rounds < 1 || rounds > 1000 || samples < 1) die("pair: 1 to 1000 rounds, 1 or more samples");
+    bench_env e;
+    env_open(&e, url, dir, 1000);
+    void *ca = NULL, *cb = NULL;
+    op_fn fa = pair_case(a, &e, &ca), fb = pair_case(b, &e, &cb);
+    series_t sa, sb;
+    series_init(&sa, a, a, 1, rounds);
+    series_init(&sb, b, b, 1, rounds);
+    size_t counter = 0;
+    for (int k = 0; k < 3; k++) fa(ca, (size_t)k), fb(cb, (size_t)k); /* warm */
+    double lo = 0, hi = 0;
+    for (int r = 0; r < rounds; r++) {
+        size_t from_a = sa.n, from_b = sb.n;
+        run_pair_block(&sa, fa, ca, &sb, fb, cb, samples, &counter);
+        series_end_round(&sa, from_a);
+        series_end_round(&sb, from_b);
+        double q = sa.round_med[r] / sb.round_med[r];
+        if (r == 0 || q < lo) lo = q;
+        if (r == 0 || q > hi) hi = q;
+    }
+    double ma, pa, mb, pb;
+    pair_summary(&sa, &ma, &pa);
+    pair_summary(&sb, &mb, &pb);
+    printf("%s: median %.1f us, p99 %.1f us\n%s: median %.1f us, p99 %.1f us\n"
+           "%s / %s: %.2f (medians), %.2f (p99s), per-round %.2f - %.2f\n",
+           a, ma / 1e3, pa / 1e3, b, mb / 1e3, pb / 1e3, a, b, ma / mb, pa / pb, lo, hi);
+    env_close(&e);
+    return 0;
+}
+
 static int cmd_threads(const char *url, const char *dir, const char *which, int t, double seconds) {
     g_url = url;
     parse_url(url);
@@ -1269,6 +1323,8 @@ static int cmd_reshard(const char *cluster_url, const char *dir, double seconds)
 int main(int argc, char **argv) {
     if (argc == 7 && strcmp(argv[1], "one") == 0)
         return cmd_one(argv[2], argv[3], atoi(argv[4]), argv[5], atol(argv[6]));
+    if (argc == 8 && strcmp(argv[1], "pair") == 0)
+        return cmd_pair(argv[2], argv[3], argv[4], argv[5], atoi(argv[6]), atoi(argv[7]));
     if (argc == 7 && strcmp(argv[1], "threads") == 0)
         return cmd_threads(argv[2], argv[3], argv[4], atoi(argv[5]), atof(argv[6]));
     if (argc == 6 && strcmp(argv[1], "run") == 0)
@@ -1284,6 +1340,8 @@ int main(int argc, char **argv) {
                     "       ldbench one URL DATADIR INIT_N CASE N   (get_off raw_hget get_hit all_off raw_hgetall\n"
                     "                                               init raw_init upsert raw_evalsha open_first\n"
                     "                                               get_off_tls open_first_tls)\n"
+                    "       ldbench pair URL DATADIR CASE_A CASE_B ROUNDS SAMPLES   (CASE: get_off raw_hget\n"
+                    "                                               get_hit all_off raw_hgetall)\n"
                     "       ldbench threads URL DATADIR hit|off|raw|spin THREADS SECONDS\n"
                     "       ldbench handshakes URL DATADIR N THREADS\n"
                     "       ldbench cluster URL CLUSTER_URL DATADIR INIT_N quick|full\n"

@@ -325,7 +325,7 @@ public final class CachingStore: @unchecked Sendable {
     /// at once, except one read at a time, at most one per poll interval (counted from the
     /// outage and from the end of the previous probe), which goes to Redis as a probe.
     @inline(__always)
-    private func read<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
+    func read<T>(_ operation: () throws(StoreError) -> T) throws(StoreError) -> T {
         guard failFast, !status.isAvailable else { return try tracked(operation) }
         let now = clock()
         let probe: Bool = state.withLock {

@@ -20,11 +20,53 @@ public enum ItemParser {
     /// Parses a value read from Redis, as any SDK may have written it; nil when it is not an
     /// item (not a JSON object, or no numeric `version`). Any JSON number is accepted as the
     /// version: data written by others is read leniently, caller input strictly.
+    /// One pass: the scan validates the whole value while `StoredMembers` reads the top-level
+    /// members it reaches, as `scanItem(strict: false)` would (the same value, accepted or not,
+    /// gives the same header: the fuzzer and JSONScannerTests hold the two to it).
     public static func parseStored(_ json: UnsafeBufferPointer<UInt8>) -> ItemHeader? {
         var scanner = JSONScanner(json)
-        guard let header = try? scanItem(&scanner, strict: false),
-              (try? scanner.expectEnd()) != nil else { return nil }
-        return header
+        scanner.skipWhitespace()
+        guard scanner.current == UInt8(ascii: "{") else { return nil }
+        var members = StoredMembers()
+        guard (try? scanner.skipValue(observing: &members)) != nil, (try? scanner.expectEnd()) != nil,
+              !members.failed, let (version, order) = members.version else { return nil }
+        return ItemHeader(version: version, deleted: members.deleted || members.keyIsDeletedMarker, order: order)
+    }
+
+    /// The top-level members of a stored value that make its header, read leniently.
+    private struct StoredMembers: MemberObserver {
+        var version: (Int64, Double)?
+        var deleted = false
+        var keyIsDeletedMarker = false
+        /// A version that is neither a number nor null: not an item.
+        var failed = false
+
+        mutating func member(_ bytes: UnsafeBufferPointer<UInt8>, name: Range<Int>, value: Int) {
+            var s = JSONScanner(bytes)
+            s.index = value
+            switch memberKind(s, name) {
+            case .version:
+                // The scan validates the value; only its kind and the number are read here.
+                if s.current == UInt8(ascii: "n") {
+                    version = nil
+                } else if s.current == UInt8(ascii: "-") || (s.current >= UInt8(ascii: "0") && s.current <= UInt8(ascii: "9")),
+                          let token = try? s.scanNumber(), let number = try? versionValue(s, token, strict: false) {
+                    version = number
+                } else {
+                    failed = true
+                }
+            case .deleted:
+                deleted = s.current == UInt8(ascii: "t")
+            case .key:
+                if s.current == UInt8(ascii: "\""), let range = try? s.scanString() {
+                    keyIsDeletedMarker = s.rawEquals(range, "$deleted")
+                } else {
+                    keyIsDeletedMarker = false
+                }
+            case .other:
+                break
+            }
+        }
     }
 
     public static func parseStored(_ json: [UInt8]) -> ItemHeader? {
@@ -122,7 +164,14 @@ public enum ItemParser {
             if token.isNegative && value != 0 { throw s.fail("\"version\" must not be negative") }
             return (value, Double(value))
         }
-        // Lenient: the number as a JSON decoder (and the script's cjson) reads it.
+        // Lenient: the number as a JSON decoder (and the script's cjson) reads it. An integer
+        // of up to 15 digits is below 2^53, so exact as a Double: no text, no strtod.
+        let magnitude = token.isNegative ? digits.count - 1 : digits.count
+        if token.isInteger && magnitude <= 15 {
+            var value: Int64 = 0
+            for b in digits where b != UInt8(ascii: "-") { value = value &* 10 &+ Int64(b &- UInt8(ascii: "0")) }
+            return token.isNegative ? (-value, -Double(value)) : (value, Double(value))
+        }
         let text = String(decoding: digits, as: UTF8.self)
         guard let d = Double(text) else { throw s.fail("\"version\" is not a number") }
         let clamped: Int64

@@ -91,6 +91,14 @@ struct JSONScanner {
     /// token, no closure captures): this is the hot path of init, all and get.
     @discardableResult
     mutating func skipValue() throws(Failure) -> Range<Int> {
+        var none = NoMembers()
+        return try skipValue(observing: &none)
+    }
+
+    /// `skipValue`, telling `observer` about each member of the value when it is an object
+    /// (its name, and where its value starts), in order, as the scan reaches them.
+    @discardableResult
+    mutating func skipValue<Observer: MemberObserver>(observing observer: inout Observer) throws(Failure) -> Range<Int> {
         skipWhitespace()
         let start = index
         guard let p = bytes.baseAddress else { throw fail("unexpected end of JSON") }
@@ -98,6 +106,7 @@ struct JSONScanner {
         let room = JSONScanner.maximumDepth - depth
         var i = index
         var message: String?
+        var name = 0..<0
         var inObject: UInt64 = 0     // bit k: container k (k < 64) is an object
         var deeper: [Bool] = []      // containers 64 and up (rare)
         var level = 0
@@ -125,8 +134,9 @@ struct JSONScanner {
                     }
                     level &+= 1
                     if isObject {
-                        i = JSONScanner.memberName(bytes, p, n, i, &message)
+                        i = JSONScanner.memberName(bytes, p, n, i, &name, &message)
                         if message != nil { break scan }
+                        if level == 1 { observer.member(bytes, name: name, value: JSONScanner.skipSpace(p, n, i)) }
                     }
                 case 0x22:
                     i = JSONScanner.string(bytes, p, n, i, &message)
@@ -157,8 +167,9 @@ struct JSONScanner {
                 if c == 0x2C {
                     i &+= 1
                     if object {
-                        i = JSONScanner.memberName(bytes, p, n, JSONScanner.skipSpace(p, n, i), &message)
+                        i = JSONScanner.memberName(bytes, p, n, JSONScanner.skipSpace(p, n, i), &name, &message)
                         if message != nil { break scan }
+                        if level == 1 { observer.member(bytes, name: name, value: JSONScanner.skipSpace(p, n, i)) }
                     }
                     needValue = true
                 } else if c == (object ? 0x7D : 0x5D) {
@@ -177,6 +188,12 @@ struct JSONScanner {
 
     @inline(__always)
     private static func skipSpace(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int {
+        // Compact JSON: the next byte is rarely whitespace, and all whitespace is <= 0x20.
+        if start < n && p[start] > 0x20 { return start }
+        return skipSpaceLoop(p, n, start)
+    }
+
+    private static func skipSpaceLoop(_ p: UnsafePointer<UInt8>, _ n: Int, _ start: Int) -> Int {
         var i = start
         while i < n {
             let c = p[i]
@@ -221,10 +238,11 @@ struct JSONScanner {
 
     @inline(__always)
     private static func memberName(_ bytes: UnsafeBufferPointer<UInt8>, _ p: UnsafePointer<UInt8>, _ n: Int,
-                                   _ start: Int, _ message: inout String?) -> Int {
+                                   _ start: Int, _ name: inout Range<Int>, _ message: inout String?) -> Int {
         guard start < n && p[start] == 0x22 else { message = "expected a member name"; return start }
         let end = string(bytes, p, n, start, &message)
         if message != nil { return end }
+        name = (start &+ 1)..<(end &- 1)
         let i = skipSpace(p, n, end)
         guard i < n && p[i] == 0x3A else { message = "expected ':' after a member name"; return i }
         return i &+ 1
@@ -330,15 +348,37 @@ struct JSONScanner {
     /// the lowest mark is always exact (borrows only run upward from a marked byte), so
     /// `trailingZeroBitCount / 8` is the offset of the first such byte; 0 when there is none.
     @inline(__always)
+    ///
+    /// Below the first such byte nothing borrows and every result byte is below 0x80: an ASCII
+    /// byte that is not a quote or a backslash gives 1 ... 0x7F after either xor (0x00 ... 0x7E
+    /// after the subtraction), one from 0x20 to 0x7F gives 0x00 ... 0x5F after its subtraction.
+    /// At the first such byte a term sets the high bit: a quote or a backslash subtracts 1 from
+    /// 0x00, a control byte 0x20 from less; a non-ASCII byte keeps its high bit through both
+    /// xors and loses it in a subtraction only from exactly 0x80, which cannot happen to both
+    /// (0xA2 and 0xDC). Higher marks may be inexact; only the lowest is used (SpecialBytesTests
+    /// tries every byte at every position).
     static func specialBytes(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = w ^ (ones &* 0x22)
         let backslash = w ^ (ones &* 0x5C)
-        let isQuote = (quote &- ones) & ~quote
-        let isBackslash = (backslash &- ones) & ~backslash
-        let isControl = (w &- ones &* 0x20) & ~w
-        return ((isQuote | isBackslash | isControl) | w) & highs
+        return ((quote &- ones) | (backslash &- ones) | (w &- ones &* 0x20)) & highs
+    }
+
+    /// Whether `bytes` holds a quote, a backslash, a control character or non-ASCII: eight
+    /// bytes at a time.
+    static func containsSpecialByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i + 8 <= bytes.count {
+            if specialBytes(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) != 0 { return true }
+            i += 8
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { return true }
+            i += 1
+        }
+        return false
     }
 
     private mutating func skipUTF8Sequence() throws(Failure) {
@@ -422,9 +462,14 @@ struct JSONScanner {
         return true
     }
 
-    /// Whether `byte` occurs in `range` (memchr).
+    /// Whether `byte` occurs in `range` (a loop for a short range, such as a member name;
+    /// memchr for a long one).
     func contains(_ byte: UInt8, in range: Range<Int>) -> Bool {
         guard let base = bytes.baseAddress, !range.isEmpty else { return false }
+        if range.count <= 48 {
+            for k in range where base[k] == byte { return true }
+            return false
+        }
         return memchr(base + range.lowerBound, Int32(byte), range.count) != nil
     }
 
@@ -486,4 +531,17 @@ struct JSONScanner {
         for j in 0..<4 { v = v << 4 | (JSONScanner.hexValue(bytes[k + j]) ?? 0) }
         return v
     }
+}
+
+/// Told about the members of the object `JSONScanner.skipValue(observing:)` scans (not those of
+/// objects nested in it), in order: the raw range of each name (between its quotes, validated)
+/// and where its value starts (the value itself is validated by the scan afterwards).
+protocol MemberObserver {
+    mutating func member(_ bytes: UnsafeBufferPointer<UInt8>, name: Range<Int>, value: Int)
+}
+
+/// Observes nothing: plain `skipValue`.
+struct NoMembers: MemberObserver {
+    @inline(__always)
+    func member(_ bytes: UnsafeBufferPointer<UInt8>, name: Range<Int>, value: Int) {}
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Writes JSON text.
 public enum JSONWriter {
     /// Appends `text` as a JSON string literal (quotes included).
@@ -23,12 +25,29 @@ public enum JSONWriter {
         appendString(text.utf8, to: &out)
     }
 
-    /// Writes `text` as a JSON string literal at `base + at`, which has room for 6 bytes per
-    /// byte of text plus 2; returns the offset after it.
-    static func writeString(_ text: String, to base: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+    /// Writes an item key as a JSON string literal at `base + at`, which has room for 6 bytes
+    /// per byte of key plus 2; returns the offset after it. The key is Redis's field, bytes
+    /// that need not be UTF-8: they are written as `String(decoding:as: UTF8.self)` reads them
+    /// (each ill-formed sequence a U+FFFD), as every item key handed out is such a String.
+    static func writeKey(_ key: UnsafeRawBufferPointer, to base: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+        if !JSONScanner.containsSpecialByte(key) {
+            // Printable ASCII without a quote or a backslash (the usual key): as it is.
+            base[start] = UInt8(ascii: "\"")
+            if let source = key.baseAddress { memcpy(base + start + 1, source, key.count) }
+            base[start + 1 + key.count] = UInt8(ascii: "\"")
+            return start + key.count + 2
+        }
+        if key.allSatisfy({ $0 < 0x80 }) { return writeEscaped(key, to: base, at: start) }
+        var text = String(decoding: key, as: UTF8.self)
+        return text.withUTF8 { writeEscaped(UnsafeRawBufferPointer($0), to: base, at: start) }
+    }
+
+    /// Writes UTF-8 `text` as a JSON string literal at `base + at` (room: 6 bytes per byte
+    /// plus 2); returns the offset after it.
+    private static func writeEscaped(_ text: UnsafeRawBufferPointer, to base: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
         var n = start
         base[n] = UInt8(ascii: "\""); n += 1
-        for b in text.utf8 {
+        for b in text {
             switch b {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
                 base[n] = UInt8(ascii: "\\"); base[n + 1] = b; n += 2

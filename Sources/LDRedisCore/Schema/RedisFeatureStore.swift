@@ -17,6 +17,9 @@ public final class RedisFeatureStore: @unchecked Sendable {
     private var scriptRefused = false
     private var scriptSHA = UpsertScript.sha1
     private var malformedSkipped = 0
+    /// The size of the last `allJSON` object of each kind (the first 64 kinds asked for): the
+    /// next one's buffer starts that big.
+    private var allJSONSizes: [String: Int] = [:]
     private var hook: (@Sendable (Int) -> Void)?
 
     /// A store on the configured server(s): one server, the master the sentinels name, or a
@@ -147,6 +150,35 @@ public final class RedisFeatureStore: @unchecked Sendable {
         }
         if skipped > 0 { lock.withLock { malformedSkipped += skipped } }
         return KindItems(items: items, skippedMalformed: skipped)
+    }
+
+    /// The JSON object `{key: item, ...}` of a kind's live items (`HGETALL PREFIX:kind`), in a
+    /// malloc'd, NUL-terminated buffer the caller frees: what `AllJSON.encodeMalloced` makes of
+    /// `all`, byte for byte, with the same values skipped and counted, but built while the
+    /// reply arrives: each value is checked where the parser holds it and copied once, into
+    /// the buffer returned.
+    public func allJSON(kind: String) throws(StoreError) -> (pointer: UnsafeMutablePointer<UInt8>, count: Int) {
+        let kind = try DataKind.name(kind)
+        var command = CommandEncoder()
+        command.command("HGETALL", key(for: kind))
+        let expected = lock.withLock { allJSONSizes[kind] ?? 0 }
+        // A sink per attempt: a topology that runs the body again starts from nothing.
+        let (sink, other) = try client.withSession { (session, deadline) throws(StoreError) -> (AllJSON.HashSink, RedisReply?) in
+            let sink = AllJSON.HashSink(expecting: expected)
+            return (sink, try session.streamArray(command, deadline: deadline, into: sink))
+        }
+        if let other {
+            if let message = other.errorMessage {
+                throw ReplyError.storeError(message, replyingTo: "HGETALL")
+            }
+            throw StoreError.redis("unexpected reply to HGETALL")
+        }
+        if sink.skipped > 0 { lock.withLock { malformedSkipped += sink.skipped } }
+        guard let result = sink.finish() else { throw StoreError.internal("out of memory") }
+        lock.withLock {
+            if allJSONSizes.count < 64 || allJSONSizes[kind] != nil { allJSONSizes[kind] = result.count }
+        }
+        return result
     }
 
     /// Whether anyone initialized this prefix (`EXISTS PREFIX:$inited`).

@@ -98,6 +98,18 @@ final class RedisConnection: RedisSession {
         return try receive(commands.commandCount, deadline: deadline)
     }
 
+    /// Streams the elements of the reply from the parser as each arrives (no reply tree, no
+    /// copy of a bulk string), so the caller's work on them overlaps the rest of the transfer.
+    func streamArray(_ command: CommandEncoder, deadline: Deadline, into sink: ArrayReplySink) throws(StoreError) -> RedisReply? {
+        reader.sink = sink
+        defer { reader.sink = nil }
+        guard let reply = try pipeline(command, deadline: deadline).first else {
+            throw StoreError.internal("no reply")
+        }
+        if case .array = reply { return nil }
+        return reply
+    }
+
     func send(_ commands: CommandEncoder, deadline: Deadline) throws(StoreError) {
         guard !isBroken else { throw StoreError.unavailable("the connection to Redis at \(stream.peer) is closed") }
         do throws(StoreError) {

@@ -13,4 +13,34 @@ protocol RedisSession: AnyObject {
     /// Asks for UNWATCH to be sent before the next commands on this connection (for free,
     /// in the same write), so a rejected WATCH upsert costs no extra round trip.
     func unwatchBeforeNextCommand()
+    /// Sends one command whose reply is expected to be an array and hands its elements to
+    /// `sink` as they arrive; returns nil when the reply was an array (every element went to
+    /// the sink), else the reply (an error reply ...), for the caller to judge.
+    func streamArray(_ command: CommandEncoder, deadline: Deadline, into sink: ArrayReplySink) throws(StoreError) -> RedisReply?
+}
+
+/// Takes the elements of an array reply one at a time (`RedisSession.streamArray`).
+protocol ArrayReplySink: AnyObject {
+    /// The next element: its bytes when it is a bulk string (valid during the call only), else
+    /// nil.
+    func element(_ bulk: UnsafeRawBufferPointer?)
+}
+
+extension RedisSession {
+    /// The reply read whole, then handed over element by element (sessions that wrap another
+    /// and test doubles; a connection streams them straight from the parser).
+    func streamArray(_ command: CommandEncoder, deadline: Deadline, into sink: ArrayReplySink) throws(StoreError) -> RedisReply? {
+        guard let reply = try pipeline(command, deadline: deadline).first else {
+            throw StoreError.internal("no reply")
+        }
+        guard case .array(let elements) = reply else { return reply }
+        for element in elements {
+            if case .bulk(let bytes) = element {
+                bytes.withUnsafeBytes { sink.element($0) }
+            } else {
+                sink.element(nil)
+            }
+        }
+        return nil
+    }
 }

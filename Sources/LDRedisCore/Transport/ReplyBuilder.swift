@@ -24,6 +24,8 @@ final class ReplyBuilder {
     private struct OpenAggregate {
         var elements: [RedisReply]
         let count: Int
+        /// Elements handed to the sink instead (the root aggregate, while there is a sink).
+        var streamed = 0
     }
 
     private let redactor: Redactor
@@ -31,6 +33,9 @@ final class ReplyBuilder {
     private var root: RedisReply?
     /// Why the last reply was refused (a cap), for the error message.
     private(set) var refusal: String?
+    /// While set, the elements of a root array go to it as they are parsed (a bulk string as a
+    /// slice of hiredis's buffer, no copy) and the root is returned as an empty array.
+    var sink: ArrayReplySink?
 
     init(redactor: Redactor) {
         self.redactor = redactor
@@ -56,9 +61,23 @@ final class ReplyBuilder {
             root = value
             return
         }
+        if top == 0, let sink {
+            sink.element(nil)
+            streamed()
+            return
+        }
         open[top].elements.append(value)
         if open[top].elements.count == open[top].count {
             place(.array(open.removeLast().elements))
+        }
+    }
+
+    /// Counts an element of the root handed to the sink; closes the root after the last one.
+    private func streamed() {
+        open[0].streamed += 1
+        if open[0].streamed == open[0].count {
+            open.removeLast()
+            root = .array([])
         }
     }
 
@@ -67,7 +86,12 @@ final class ReplyBuilder {
     private func string(_ type: Int32, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer? {
         switch type {
         case REDIS_REPLY_STRING:
-            place(.bulk(Array(bytes)))
+            if open.count == 1, let sink {
+                sink.element(bytes)
+                streamed()
+            } else {
+                place(.bulk(Array(bytes)))
+            }
         case REDIS_REPLY_ERROR:
             place(.error(text(bytes)))
         default:

@@ -29,6 +29,13 @@ final class ReplyReader {
         functions.deallocate()
     }
 
+    /// While set, the elements of a root array reply go to it as they are parsed
+    /// (`ReplyBuilder.sink`).
+    var sink: ArrayReplySink? {
+        get { builder.sink }
+        set { builder.sink = newValue }
+    }
+
     /// Hands received bytes to the parser.
     func feed(_ bytes: UnsafeRawBufferPointer) throws(StoreError) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
