@@ -464,6 +464,48 @@ def test_sentinel_options_url_and_watch(server):
         sentinel.cleanup()
 
 
+def test_cluster_status_verify_ls_and_watch():
+    """--cluster-node / redis-cluster://: the commands work against a real 3+3 cluster (the
+    admin commands go to the node that owns the store's slot, where all its keys are)."""
+    work = tempfile.mkdtemp(prefix="ldredis-cli-cluster-")
+    started = subprocess.run(["bash", os.path.join(ROOT, "scripts", "redis-cluster.sh"), "start",
+                              os.path.join(work, "c")], stdout=subprocess.PIPE, timeout=180)
+    assert started.returncode == 0
+    url = started.stdout.decode().strip().splitlines()[-1]
+    seed = url.split("//", 1)[1].split(",")[0]
+    try:
+        env = {"LDREDIS_URL": url}
+        data = os.path.join(work, "data.json")
+        with open(data, "w") as f:
+            json.dump({"flags": FLAGS, "segments": SEGMENTS}, f)
+        assert ldredis("load", data, env=env).returncode == 0
+        r = ldredis("status", "--json", "--cluster-node", seed)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert json.loads(r.stdout)["flags"] == 2
+        assert ldredis("verify", env=env).returncode == 0
+        assert len(json_lines(ldredis("ls", "--json", env=env).stdout)) == 3
+        assert ldredis("status", "--cluster-node", seed, "--db", "1").returncode == 64
+        proc = subprocess.Popen([CLI, "watch", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=dict({k: v for k, v in os.environ.items() if not k.startswith("LDREDIS_")}, **env))
+        w = Watcher.__new__(Watcher)
+        w.proc, w.buffer = proc, b""
+        w.banner = w._read(proc.stderr, b"watching", 20)
+        try:
+            assert b"keyspace notifications" in w.banner, w.banner
+            host, port = seed.rsplit(":", 1)
+            beta = json.dumps(dict(FLAGS["beta"], version=5), separators=(",", ":"))
+            subprocess.run(["redis-cli", "-c", "-h", host, "-p", port, "HSET",
+                            "{ld}.launchdarkly:features", "beta", beta], check=True,
+                           stdout=subprocess.DEVNULL, timeout=30)
+            change = w.next_change()
+            assert (change["key"], change["old_version"], change["new_version"]) == ("beta", 1, 5)
+        finally:
+            assert w.stop() == 0
+    finally:
+        subprocess.run(["bash", os.path.join(ROOT, "scripts", "redis-cluster.sh"), "stop",
+                        os.path.join(work, "c")], timeout=60)
+
+
 # --- bench ----------------------------------------------------------------------------------
 
 def test_bench_table_and_scratch_prefix_removed(server, redis):

@@ -21,8 +21,11 @@ enum SlotCheck {
         return nil
     }
 
+    /// Commands without keys, served by the node the operation is routed to (the owner of the
+    /// store's slot: `SCAN` there sees every key of the store, all in that slot).
     private static let keyless: Set<String> = ["MULTI", "EXEC", "DISCARD", "UNWATCH", "ASKING", "PING", "SCRIPT",
-                                               "INFO", "CLUSTER", "ROLE", "READONLY", "READWRITE", "ECHO"]
+                                               "INFO", "CLUSTER", "ROLE", "READONLY", "READWRITE", "ECHO",
+                                               "WAIT", "SCAN", "CONFIG", "DBSIZE", "TIME"]
     private static let firstKey: Set<String> = ["GET", "SET", "HGET", "HGETALL", "HSET", "HDEL", "HEXISTS", "HLEN",
                                                 "HKEYS", "SMEMBERS", "SISMEMBER", "SADD", "TYPE"]
     private static let allKeys: Set<String> = ["DEL", "UNLINK", "EXISTS", "WATCH", "MGET"]
@@ -32,6 +35,9 @@ enum SlotCheck {
         if keyless.contains(name) { return 0..<0 }
         if firstKey.contains(name) { return 1..<min(2, arguments.count) }
         if allKeys.contains(name) { return 1..<arguments.count }
+        // MEMORY USAGE key [SAMPLES n]
+        if name == "MEMORY", arguments.count >= 3,
+           String(decoding: arguments[1], as: UTF8.self).uppercased() == "USAGE" { return 2..<3 }
         if name == "EVAL" || name == "EVALSHA", arguments.count >= 3,
            let n = Int(String(decoding: arguments[2], as: UTF8.self)), n >= 0, n <= arguments.count - 3 {
             return 3..<(3 + n)

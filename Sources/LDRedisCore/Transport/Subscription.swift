@@ -6,7 +6,8 @@ public final class Subscription {
     private let reader: ReplyReader
     private var buffer = [UInt8](repeating: 0, count: 16 * 1024)
 
-    /// Connects to the server `store` talks to (the URL's, or the master the sentinels name)
+    /// Connects to the server `store` talks to (the URL's, the master the sentinels name, or the
+    /// cluster node that owns the store's slot, where every key of the store lives)
     /// within the connect timeout and subscribes to `patterns` (glob patterns of channels),
     /// waiting for the server's confirmation within the operation timeout.
     public init(store: RedisFeatureStore, patterns: [String]) throws(StoreError) {
@@ -17,6 +18,13 @@ public final class Subscription {
                 throw StoreError.unavailable("no master is known yet for the sentinels' \(sentinel.watchedMaster)")
             }
             endpoint = master
+        }
+        if let cluster = store.client as? ClusterTopology {
+            if cluster.currentOwner == nil { try cluster.refresh() }
+            guard let owner = cluster.currentOwner else {
+                throw StoreError.unavailable("no node of the cluster owns slot \(cluster.slot) yet")
+            }
+            endpoint = owner
         }
         let target = ConnectionTarget.node(config, endpoint)
         let connectBy = Deadline.after(milliseconds: config.connectTimeoutMilliseconds)
