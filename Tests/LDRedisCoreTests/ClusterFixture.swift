@@ -92,12 +92,16 @@ final class ClusterFixture: @unchecked Sendable {
         throw TestFailure("no master serves slot \(slot)")
     }
 
-    /// The replica of `master`.
+    /// The replica of `master` (the master's view of the cluster may take a moment, on a loaded
+    /// machine, to show it: asked again for up to 20 s).
     func replica(of master: RedisServer) throws -> RedisServer {
         let masterID = try id(master)
-        for line in try clusterNodes(master) where line.count >= 4 && line[3] == masterID {
-            let port = line[1].split(separator: "@")[0].split(separator: ":").last.flatMap { Int($0) }
-            if let node = nodes.first(where: { $0.port == port }) { return node }
+        for _ in 0..<400 {
+            for line in try clusterNodes(master) where line.count >= 4 && line[3] == masterID {
+                let port = line[1].split(separator: "@")[0].split(separator: ":").last.flatMap { Int($0) }
+                if let node = nodes.first(where: { $0.port == port }) { return node }
+            }
+            usleep(50_000)
         }
         throw TestFailure("\(master.port) has no replica")
     }

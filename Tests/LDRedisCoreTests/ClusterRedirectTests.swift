@@ -46,8 +46,7 @@ struct ClusterRedirectTests {
             switch command.name {
             case "MULTI": return RESP.status("OK")
             case "EXEC": return RESP.array([RESP.integer(0), RESP.integer(1), RESP.integer(0), RESP.status("OK")])
-            case "ROLE": return RESP.array([RESP.bulk("master"), RESP.integer(10),
-                                            RESP.array([RESP.array([RESP.bulk("127.0.0.1"), RESP.bulk("1"), RESP.bulk("10")])])])
+            case "INFO": return RESP.bulk("# Replication\r\nrole:master\r\nconnected_slaves:1\r\nslave0:ip=127.0.0.1,port=1,state=online,offset=10,lag=0\r\n")
             case "WAIT": return RESP.integer(acknowledged)
             default: return RESP.status("QUEUED")
             }
@@ -62,8 +61,8 @@ struct ClusterRedirectTests {
         let s = try Self.store(seeds: [good.port])
         defer { s.close() }
         try s.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
-        #expect(good.commands.map(\.name).suffix(2) == ["ROLE", "WAIT"])
-        // The replica count is known now: the next write waits without asking ROLE again.
+        #expect(good.commands.map(\.name).suffix(2) == ["INFO", "WAIT"])
+        // The replica count is known now: the next write waits without asking INFO again.
         try s.initialize(Fixture.dataSet(features: [Fixture.item("f", 2)]))
         #expect(good.commands.map(\.name).suffix(2) == ["EXEC", "WAIT"])
         #expect(good.commands.filter { $0.name == "WAIT" }.allSatisfy { $0.arguments.count == 3 && $0.arguments[1] == "1" })
@@ -188,10 +187,10 @@ struct ClusterRedirectTests {
         let s = try Self.store(seeds: [a.port])
         defer { s.close() }
         try s.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
-        // After the write, ROLE: does the owner have a replica to wait for (ReplicaWait)? This
-        // scripted node answers ROLE as it answers anything: no replica, no WAIT.
-        #expect(b.commands.map(\.name) == ["MULTI", "DEL", "HSET", "DEL", "SET", "EXEC", "ROLE"])
-        #expect(b.commands.allSatisfy { $0.arguments.count < 2 || $0.arguments[1].hasPrefix("{ld}.fake:") })
+        // After the write, INFO replication: does the owner have a replica to wait for
+        // (ReplicaWait)? This scripted node answers it as it answers anything: no WAIT.
+        #expect(b.commands.map(\.name) == ["MULTI", "DEL", "HSET", "DEL", "SET", "EXEC", "INFO"])
+        #expect(b.commands.allSatisfy { $0.name == "INFO" || $0.arguments.count < 2 || $0.arguments[1].hasPrefix("{ld}.fake:") })
         #expect(s.counters.movedRedirects == 1)
     }
 

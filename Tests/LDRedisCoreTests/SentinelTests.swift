@@ -122,6 +122,7 @@ final class SentinelTests {
         }
         thread.start()
         var acked: [Int] = []
+        var ackedBy: [Int: String] = [:]
         var failed = 0
         var n = 0
         while !done.value || n < 50 {
@@ -129,6 +130,10 @@ final class SentinelTests {
             do {
                 if try s.upsert(kind: "features", key: "k\(n)", item: Fixture.item("k\(n)", Int64(n))) == .applied {
                     acked.append(n)
+                    let d = describe(s)
+                    let master = d.split(separator: ",").first { $0.hasPrefix("\"master\":") } ?? "?"
+                    let replicas = d.split(separator: ",").first { $0.hasPrefix("\"master_replicas\":") } ?? "?"
+                    ackedBy[n] = "\(master) \(replicas)"
                 }
                 _ = try s.get(kind: "features", key: "k\(n)")
             } catch {
@@ -141,12 +146,17 @@ final class SentinelTests {
         try f.waitUntil("the store is available on the new master") { s.isAvailable() }
         #expect(try s.upsert(kind: "features", key: "last", item: Fixture.item("last", 1)) == .applied)
         var missing: [Int] = []
-        try f.waitUntil("every acknowledged write is on the new master", seconds: 20) {
-            let stored = Set(((try? newMaster.cli("HKEYS", "\(prefix):features")) ?? "").split(separator: "\n").map(String.init))
-            missing = acked.filter { !stored.contains("k\($0)") }
-            return missing.isEmpty
+        do {
+            try f.waitUntil("every acknowledged write is on the new master", seconds: 20) {
+                let stored = Set(((try? newMaster.cli("HKEYS", "\(prefix):features")) ?? "").split(separator: "\n").map(String.init))
+                missing = acked.filter { !stored.contains("k\($0)") }
+                return missing.isEmpty
+            }
+        } catch {
+            let roles = [f.master, f.replica].map { ((try? $0.cli("ROLE")) ?? "?").split(separator: "\n").first ?? "?" }
+            let by = missing.prefix(3).map { "k\($0) by \(ackedBy[$0] ?? "?")" } + missing.suffix(2).map { "k\($0) by \(ackedBy[$0] ?? "?")" }
+            Issue.record("acknowledged but lost: \(missing) of \(acked.count) (n up to \(n)); \(by); roles now \(roles); failovers \(s.core.counters.failovers); master \(f.master.port), replica \(f.replica.port); \(describe(s))")
         }
-        #expect(missing.isEmpty, "acknowledged but lost: \(missing)")
         return (acked.count, failed, s)
     }
 
@@ -219,6 +229,47 @@ final class SentinelTests {
             describe(s).contains("\"master\":\"127.0.0.1:\(f.replica.port)\"")
         }
         #expect(s.core.counters.errors == errorsBefore, "learned from the event, not from a failed operation")
+    }
+
+    @Test("a master whose replica was promoted away behind the sentinels' back cannot acknowledge a write alone, even after the store's polls saw it without replicas")
+    func splitBrainWriteIsRefused() throws {
+        let f = try SentinelFixture(sentinels: 1)
+        var c = try f.configuration(prefix: Fixture.uniquePrefix("split"))
+        try c.setOperationTimeout(milliseconds: 1_000)
+        let s = try store(c)
+        #expect(try s.upsert(kind: "features", key: "before", item: Fixture.item("before", 1)) == .applied)
+        #expect(describe(s).contains("\"master_replicas\":\"1\""))
+        // The replica leaves (as a promotion would take it): the master now says it has no
+        // replica, while the sentinel still counts it as a healthy replica of the master.
+        try f.replica.cli("REPLICAOF", "NO", "ONE")
+        try f.waitUntil("the master has no replica") {
+            ((try? f.master.cli("INFO", "replication")) ?? "").contains("connected_slaves:0")
+        }
+        // Several polls of the store's ROLE refresh (every 500 ms) go by.
+        usleep(1_500_000)
+        do {
+            _ = try s.upsert(kind: "features", key: "alone", item: Fixture.item("alone", 1))
+            Issue.record("a write only the master has was acknowledged: \(describe(s))")
+        } catch {
+            #expect(error.description.contains("replica"), "\(error)")
+        }
+    }
+
+    @Test("a replica that dies: writes fail until the sentinels count it down, then the master acknowledges alone")
+    func deadReplicaThenWritesResume() throws {
+        let f = try SentinelFixture(sentinels: 1)
+        let c = try f.configuration(prefix: Fixture.uniquePrefix("dead"))
+        let s = try store(c)
+        #expect(try s.upsert(kind: "features", key: "a", item: Fixture.item("a", 1)) == .applied)
+        f.replica.kill9()
+        var version: Int64 = 1
+        try f.waitUntil("writes succeed again once the sentinel counts the replica down", seconds: 30) {
+            version += 1
+            return (try? s.upsert(kind: "features", key: "a", item: Fixture.item("a", version))) == .applied
+        }
+        #expect(describe(s).contains("\"master_replicas\":\"0\""), "\(describe(s))")
+        let flags = try f.sentinelCLI(f.sentinelPorts[0], "SENTINEL", "REPLICAS", SentinelFixture.masterName)
+        #expect(flags.contains("s_down") || flags.contains("disconnected"), "\(flags)")
     }
 
     @Test("the master killed with SIGKILL: errors while Sentinel promotes the replica, then the new master serves; infinite cache writes the outage's writes back")

@@ -261,7 +261,9 @@ int ldredis_config_set_tls_verify(ldredis_config *cfg, int verify);
    database and TLS, which apply to the master. It follows a failover through a subscription to
    +switch-master on one sentinel and by asking again after connection errors and READONLY,
    LOADING or MASTERDOWN replies: the old master's connections are dropped, and nothing is sent
-   to it once the switch is known. Writes during the switch fail with an error (never dropped);
+   to it once the switch is known. A write is acknowledged only once a replica of the master
+   has it (WAIT 1) whenever the master has replicas, so a failover loses no acknowledged write
+   (the same holds in cluster mode). Writes during the switch fail with an error (never dropped);
    with the infinite cache they are written back to the new master (see
    ldredis_config_set_cache_ttl_ms). describe shows "mode":"sentinel", "sentinels",
    "sentinel_master" and "master" (the current address); stats count "failovers".
@@ -298,7 +300,8 @@ int ldredis_config_set_sentinel_auth(ldredis_config *cfg, const char *username, 
    reply says nothing was done. A master that fails is an outage (as with one server) that
    ends when the cluster has promoted its replica: the map is asked again of the other nodes
    after connection errors and in the store's poll while unavailable; with the infinite cache
-   the outage's writes are written back to the new master. describe shows "mode":"cluster",
+   the outage's writes are written back to the new master. A write is acknowledged only once a
+   replica of the slot's master has it (WAIT 1) whenever that master has replicas. describe shows "mode":"cluster",
    "cluster_nodes" (the seeds), "slot" and "master" (the current owner of the slot) and the {ld}.
    key names; stats count "redirects_moved", "redirects_ask" and "slot_map_refreshes".
    No node reachable is LDREDIS_ERR_UNAVAILABLE from the operations, naming the nodes tried;

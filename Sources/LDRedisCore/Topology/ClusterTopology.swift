@@ -225,6 +225,7 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
             if owner != target {
                 owner = target
                 generation += 1
+                replicaWait.learned(0, generation: generation)
             }
             failed.removeAll { $0 == target }
             suspect = true
@@ -255,7 +256,8 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
                 guard let owner else { return nil }
                 return (owner, try poolLocked(owner), generation)
             }), let role = ReplicaWait.role(of: pool) else { return }
-            if role.isMaster { replicaWait.set(role.replicas, generation: seen) } else { markSuspect(seen) }
+            // The owner's own ROLE only raises the count; the slot map lowers it (`apply`).
+            if role.isMaster { replicaWait.raise(role.replicas, generation: seen) } else { markSuspect(seen) }
             return
         }
         try? refresh()
@@ -321,6 +323,8 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
                 owner = master
                 generation += 1
             }
+            // The cluster's word on the owner's healthy replicas (for the writes' wait).
+            replicaWait.confirmedByAuthority(found.onlineReplicas(of: slot), generation: generation)
             suspect = false
             // Pools of nodes that left the cluster: drained (an operation still on one ends).
             let nodes = found.nodes

@@ -3,21 +3,47 @@
 /// only replicas, so an acknowledged write survives them; a master demoted behind the store's
 /// back (its replica promoted away) cannot confirm a write it would lose.
 ///
-/// The number of replicas comes from the master's `ROLE`: set by the topology when it learns a
-/// master (and every poll), and asked again after a write while it is 0, so a replica that
-/// attached since is waited for at once. A master with no replica acknowledges alone (there is
-/// nothing to promote). Counts belong to a topology generation: one measured for an older master
-/// is not used for a newer one.
+/// The number of replicas comes from the master's `INFO replication` when the store learns the
+/// master, and is raised by later ones (every poll, and after a write while it is 0, so a replica that
+/// attached since is waited for at once). It is lowered only on the word of the topology's
+/// authority (the sentinels, the cluster's slot map) that the master has no healthy replica: a
+/// master whose replica was promoted away also says "no replica", and must not be believed. A
+/// master with no replica acknowledges alone (there is nothing to promote). Counts belong to a
+/// topology generation: one measured for an older master is not used for a newer one.
 final class ReplicaWait: @unchecked Sendable {
     /// How long one `WAIT` blocks before the session checks that its master is still current.
     static let sliceMilliseconds: Int64 = 50
+    /// What is kept of the operation's time for the last WAIT's answer.
+    static let marginMilliseconds: Int64 = 25
 
     private let lock = Lock()
     private var count = 0
     private var generation = Int.min
 
-    /// The replicas the master of `generation` has (from its `ROLE`).
-    func set(_ replicas: Int, generation: Int) {
+    /// A new master (`generation` newer than any seen): its replicas as its `INFO replication` says (often 0
+    /// right after a failover, until the old master attaches: writes are then acknowledged
+    /// alone, as there is nothing to promote yet). For the current generation: as `raise`.
+    func learned(_ replicas: Int, generation: Int) {
+        lock.withLock {
+            if generation > self.generation {
+                self.generation = generation
+                count = replicas
+            } else if generation == self.generation {
+                count = max(count, replicas)
+            }
+        }
+    }
+
+    /// The master's own view for the current generation: only ever raises the count. A master
+    /// that lost its replicas says 0, and so does one whose replica was just promoted away
+    /// (split brain): only the topology's authority (`confirmedByAuthority`) may lower it.
+    func raise(_ replicas: Int, generation: Int) {
+        lock.withLock { if generation == self.generation { count = max(count, replicas) } }
+    }
+
+    /// The sentinels (or the cluster's map) say the master has `replicas` healthy replicas:
+    /// sets the count, lower or higher.
+    func confirmedByAuthority(_ replicas: Int, generation: Int) {
         lock.withLock {
             guard generation >= self.generation else { return }
             self.generation = generation
@@ -36,15 +62,17 @@ final class ReplicaWait: @unchecked Sendable {
     /// the new master (every write of the store is version-checked or a replacement).
     func confirm(_ session: RedisSession, server: RedisEndpoint, generation: Int, deadline: Deadline) throws(StoreError) {
         if replicas(generation: generation) == 0 {
-            var role = CommandEncoder()
-            role.command("ROLE")
-            let found = ReplicaWait.replicas(inRole: try session.pipeline(role, deadline: deadline).first)
-            set(found, generation: generation)
+            var info = CommandEncoder()
+            info.command("INFO", "replication")
+            let found = ReplicaWait.replicas(inInfo: try session.pipeline(info, deadline: deadline).first)?.replicas ?? 0
+            raise(found, generation: generation)
             if found == 0 { return }
         }
         let started = Deadline.now()
         while true {
-            let left = Int64(bitPattern: deadline.nanoseconds &- Deadline.now().nanoseconds) / 1_000_000
+            // Each WAIT ends (answering 0) a little before the operation's deadline, so that
+            // the outcome is this message, not a timeout of the reply.
+            let left = Int64(bitPattern: deadline.nanoseconds &- Deadline.now().nanoseconds) / 1_000_000 - ReplicaWait.marginMilliseconds
             guard left > 0 else { break }
             var wait = CommandEncoder()
             wait.command("WAIT", "1", String(min(left, ReplicaWait.sliceMilliseconds)))
@@ -56,24 +84,31 @@ final class ReplicaWait: @unchecked Sendable {
         throw StoreError.unavailable("Redis at \(server) did not confirm the write on a replica within \(waited) ms (WAIT 1): a failover may be under way, and the write may be lost")
     }
 
-    /// The number of replicas in a master's `ROLE` reply (0 when it cannot be read: `ROLE`
-    /// refused by an ACL, say; writes then are not waited for).
-    static func replicas(inRole role: RedisReply?) -> Int {
-        guard case .array(let parts)? = role, parts.count >= 3, parts[0].text == "master",
-              case .array(let replicas) = parts[2] else { return 0 }
-        return replicas.count
+    /// The master and its replicas from `INFO replication`: `role:master` and
+    /// `connected_slaves:N`, which counts every attached replica, also one still in its first
+    /// sync (`ROLE` lists only those "online": a write acknowledged alone while a replica is
+    /// still syncing would be lost if that replica were promoted). nil when unreadable (INFO
+    /// refused by an ACL, say: writes are then not waited for).
+    static func replicas(inInfo reply: RedisReply?) -> (isMaster: Bool, replicas: Int)? {
+        guard let text = reply?.text else { return nil }
+        var isMaster: Bool?
+        var replicas = 0
+        for line in text.split(whereSeparator: \.isNewline) {
+            if line.hasPrefix("role:") { isMaster = line.dropFirst(5) == "master" }
+            if line.hasPrefix("connected_slaves:"), let n = Int(line.dropFirst(17)), n >= 0 { replicas = n }
+        }
+        guard let isMaster else { return nil }
+        return (isMaster, isMaster ? replicas : 0)
     }
 
-    /// The master's `ROLE`, through its pool: the number of replicas, or nil when the server
-    /// says it is not a master (or could not be asked).
+    /// The master's `INFO replication`, through its pool (nil when it could not be asked).
     static func role(of pool: ConnectionPool) -> (isMaster: Bool, replicas: Int)? {
         let reply: RedisReply?? = try? pool.withSession { (session, deadline) throws(StoreError) -> RedisReply? in
             var command = CommandEncoder()
-            command.command("ROLE")
+            command.command("INFO", "replication")
             return try session.pipeline(command, deadline: deadline).first
         }
-        guard let found = reply, let role = found else { return nil }
-        if case .array(let parts) = role, let first = parts.first?.text, first != "master" { return (false, 0) }
-        return (true, replicas(inRole: role))
+        guard let found = reply else { return nil }
+        return replicas(inInfo: found)
     }
 }

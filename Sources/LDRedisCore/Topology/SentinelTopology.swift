@@ -201,28 +201,63 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
     private func confirmAndSwitch(to address: RedisEndpoint) throws(StoreError) {
         let current: ConnectionPool? = lock.withLock { master?.target.endpoint == address ? master : nil }
         let pool = current ?? ConnectionPool(target: .node(config, address), settings: settings)
-        let role: RedisReply? = try pool.withSession { (session, deadline) throws(StoreError) in
-            var command = CommandEncoder()
-            command.command("ROLE")
-            return try session.pipeline(command, deadline: deadline).first
+        let replies: [RedisReply] = try pool.withSession { (session, deadline) throws(StoreError) in
+            var commands = CommandEncoder()
+            commands.command("ROLE")
+            commands.command("INFO", "replication")
+            return try session.pipeline(commands, deadline: deadline)
         }
+        let role = replies.first
         if case .array(let parts)? = role, let first = parts.first?.text, first != "master" {
             if current == nil { pool.close() }
             throw StoreError.unavailable("Redis at \(address) is a \(first), not a master")
         }
-        switchMaster(to: pool, replicas: ReplicaWait.replicas(inRole: role))
+        switchMaster(to: pool, replicas: ReplicaWait.replicas(inInfo: replies.dropFirst().first)?.replicas ?? 0)
     }
 
     /// Every poll: the master's `ROLE` (its replicas; and a master that says it is a replica
-    /// now is suspect).
+    /// now is suspect). Fewer replicas than known lowers the count only when the sentinels know
+    /// no healthy replica of the master either (a replica promoted away, in a failover the
+    /// store has not heard of yet, is still a healthy replica to them).
     private func refreshRole() {
         guard let (pool, seen) = lock.withLock({ master.map { ($0, generation) } }),
               let role = ReplicaWait.role(of: pool) else { return }
-        if role.isMaster {
-            replicaWait.set(role.replicas, generation: seen)
-        } else {
+        guard role.isMaster else {
             markSuspect(seen)
+            return
         }
+        if role.replicas >= replicaWait.replicas(generation: seen) {
+            replicaWait.raise(role.replicas, generation: seen)
+        } else if let healthy = healthyReplicas(), healthy == 0 {
+            replicaWait.confirmedByAuthority(role.replicas, generation: seen)
+        }
+    }
+
+    /// The replicas of the master the first answering sentinel knows and does not think down
+    /// (`SENTINEL REPLICAS`: flags without s_down or o_down; "disconnected" is not enough, as a
+    /// failover drops the sentinel's own links for a moment); nil when no sentinel answered.
+    private func healthyReplicas() -> Int? {
+        for sentinel in sentinelOrder {
+            guard let connection = try? settings.open(.sentinel(config, sentinel)) else { continue }
+            defer { connection.close() }
+            var command = CommandEncoder()
+            command.command("SENTINEL", "REPLICAS", masterName)
+            guard let reply = try? connection.pipeline(command, deadline: .after(milliseconds: config.operationTimeoutMilliseconds)).first,
+                  case .array(let replicas) = reply else { continue }
+            return replicas.filter { entry in
+                guard case .array(let fields) = entry else { return false }
+                var k = 0
+                while k + 1 < fields.count {
+                    if fields[k].text == "flags", let flags = fields[k + 1].text {
+                        let down = flags.split(separator: ",").contains { ["s_down", "o_down"].contains($0) }
+                        return !down
+                    }
+                    k += 2
+                }
+                return false
+            }.count
+        }
+        return nil
     }
 
     /// Makes `address` the master (from a `+switch-master` event: Sentinel just promoted it),
@@ -238,14 +273,15 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
             suspect = false
             discoveries += 1
             guard master !== pool else {
-                replicaWait.set(replicas, generation: generation)
+                // The same master confirmed again: its ROLE may only raise the count.
+                replicaWait.raise(replicas, generation: generation)
                 return nil
             }
             if closed { return pool }
             let old = master
             master = pool
             generation += 1
-            replicaWait.set(replicas, generation: generation)
+            replicaWait.learned(replicas, generation: generation)
             if old != nil { settings.counters?.failover() }
             return old
         }

@@ -5,6 +5,8 @@ struct SlotMap: Sendable, Equatable {
         var slots: [ClosedRange<Int>]
         var master: RedisEndpoint
         var replicas: [RedisEndpoint]
+        /// Replicas the node asked says are online (`CLUSTER SLOTS` leaves failed ones out).
+        var onlineReplicas = 0
     }
 
     var shards: [Shard] = []
@@ -12,6 +14,11 @@ struct SlotMap: Sendable, Equatable {
     /// The master serving `slot`, if the map covers it.
     func master(of slot: Int) -> RedisEndpoint? {
         shards.first { $0.slots.contains { $0.contains(slot) } }?.master
+    }
+
+    /// The online replicas of the shard that serves `slot` (0 if none covers it).
+    func onlineReplicas(of slot: Int) -> Int {
+        shards.first { $0.slots.contains { $0.contains(slot) } }?.onlineReplicas ?? 0
     }
 
     /// Every node, masters first, then replicas, each once.
@@ -44,6 +51,7 @@ struct SlotMap: Sendable, Equatable {
             }
             var masters: [(RedisEndpoint, online: Bool)] = []
             var replicas: [RedisEndpoint] = []
+            var online = 0
             for nodeReply in nodeReplies {
                 let node = try fieldMap(nodeReply, "CLUSTER SHARDS")
                 let ports = tls ? [node["tls-port"], node["port"]] : [node["port"], node["tls-port"]]
@@ -55,12 +63,13 @@ struct SlotMap: Sendable, Equatable {
                     masters.append((endpoint, node["health"]?.text.map { $0 == "online" } ?? true))
                 } else {
                     replicas.append(endpoint)
+                    if node["health"]?.text.map({ $0 == "online" }) ?? true { online += 1 }
                 }
             }
             // After a failover the failed old master may still be listed as a master.
             guard !slots.isEmpty, let master = (masters.first { $0.online } ?? masters.first)?.0 else { continue }
             let others = masters.map(\.0).filter { $0 != master }
-            map.shards.append(Shard(slots: slots, master: master, replicas: replicas + others))
+            map.shards.append(Shard(slots: slots, master: master, replicas: replicas + others, onlineReplicas: online))
         }
         return map
     }
@@ -83,7 +92,8 @@ struct SlotMap: Sendable, Equatable {
             if let k = map.shards.firstIndex(where: { $0.master == master }) {
                 map.shards[k].slots.append(range)
             } else {
-                map.shards.append(Shard(slots: [range], master: master, replicas: Array(nodes.dropFirst())))
+                map.shards.append(Shard(slots: [range], master: master, replicas: Array(nodes.dropFirst()),
+                                        onlineReplicas: nodes.count - 1))
             }
         }
         return map
