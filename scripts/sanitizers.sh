@@ -16,6 +16,12 @@ sanitizers=("$@")
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=0}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}"
 
+# The failovers of real Sentinel and Cluster processes (their own timers: down-after 1 s, node
+# timeout 1 s) race the sanitizers' slowdown: a test run 5-10x slower sees failovers of its own
+# making. They run in `make test-swift`; here their discovery, routing and redirect tests run,
+# and these are skipped (SANITIZER_SKIP= runs everything).
+skip=${SANITIZER_SKIP-'SentinelTests/(manualFailover|masterKilled|sentinelOverTLS|resubscribesWhenItsSentinelDies|switchLearnedFromSubscription|deadReplicaThenWritesResume|splitBrainWriteIsRefused)|ClusterTests/(resharding|masterKilled|outageWriteBack)'}
+
 status=0
 summary=()
 for s in "${sanitizers[@]}"; do
@@ -29,7 +35,7 @@ for s in "${sanitizers[@]}"; do
   echo "== swift test --sanitize=$s --scratch-path $scratch ${SWIFT_TEST_ARGS:-}"
   start=$(date +%s)
   # shellcheck disable=SC2086
-  swift test --sanitize="$s" --scratch-path "$scratch" ${SWIFT_TEST_ARGS:-} 2>&1 | tee "$log"
+  swift test --sanitize="$s" --scratch-path "$scratch" ${skip:+--skip "$skip"} ${SWIFT_TEST_ARGS:-} 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   took=$(( $(date +%s) - start ))
   reports=$(grep -c -E '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Thread)Sanitizer)' "$log")
