@@ -76,9 +76,16 @@ final class ReplicaWait: @unchecked Sendable {
             guard left > 0 else { break }
             var wait = CommandEncoder()
             wait.command("WAIT", "1", String(min(left, ReplicaWait.sliceMilliseconds)))
-            if case .integer(let acknowledged)? = try session.pipeline(wait, deadline: deadline).first, acknowledged >= 1 {
-                return
+            let reply: RedisReply?
+            do throws(StoreError) {
+                reply = try session.pipeline(wait, deadline: deadline).first
+            } catch {
+                // The last WAIT's answer missed the operation's deadline (a loaded machine):
+                // the outcome is the same, not confirmed.
+                guard case .timeout = error else { throw error }
+                break
             }
+            if case .integer(let acknowledged)? = reply, acknowledged >= 1 { return }
         }
         let waited = Int64(bitPattern: Deadline.now().nanoseconds &- started.nanoseconds) / 1_000_000
         throw StoreError.unavailable("Redis at \(server) did not confirm the write on a replica within \(waited) ms (WAIT 1): a failover may be under way, and the write may be lost")
