@@ -34,6 +34,7 @@ SWIFT_RELEASE_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-
 	-Xlinker --version-script=$(abspath Sources/CBridge/ldredis.map)
 
 .PHONY: all lib deps install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
+.PHONY: test-eval-diff test-eval-diff-quick
 
 all: lib
 
@@ -73,7 +74,7 @@ uninstall:
 stage: lib
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) LDCONFIG=true
 
-test: deps test-version test-swift test-c test-install test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme
+test: deps test-version test-swift test-c test-install test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme test-eval-diff-quick
 
 test-swift:
 	swift test
@@ -104,6 +105,16 @@ test-lua: stage
 # The fault matrix (Tests/faults, issue 16), quick: prints its table, fails if a cell is not OK.
 test-faults: stage
 	LDREDIS_STAGE=$(STAGE) bash Tests/faults/run.sh --quick
+
+# Evaluation against the LaunchDarkly Python SDK (Tests/eval, issue 13): random flags, segments and
+# contexts; ldredis_evaluate/ldredis_all_flags_state must equal LDClient's, member by member.
+#   make test-eval-diff        200,000 evaluations (seeded: EVAL_DIFF_SEED, default 1), a few minutes
+#   make test-eval-diff-quick  the harness self-test and 10,000 evaluations (part of make test)
+test-eval-diff: stage
+	LDREDIS_STAGE=$(STAGE) bash Tests/eval/run.sh
+
+test-eval-diff-quick: stage
+	LDREDIS_STAGE=$(STAGE) bash Tests/eval/run.sh --quick
 
 # libFuzzer targets (fuzz/): the JSON parsers (differential against Foundation), the URL parser,
 # the RESP path. A crash fails; its input is kept in build/fuzz/artifacts/.
