@@ -49,7 +49,7 @@ COVERAGE = sorted(set(["op:" + op for op in OPERATORS] + [
     "big:include", "big:exclude", "raw:type-error", "raw:unparsable", "raw:tombstone",
     "value:date-rfc3339", "value:date-epoch-ms", "value:semver-edge", "value:regex-invalid",
     "value:huge-number", "value:unicode", "flag:deleted", "flag:clientSide",
-    "flag:debugEventsUntilDate", "flag:trackEvents", "flag:trackEventsFallthrough",
+    "flag:debugEventsUntilDate", "flag:on-missing", "bucketBy:invalid-ref", "flag:trackEvents", "flag:trackEventsFallthrough",
 ]))
 
 KINDS = ["user", "org", "device", "k-1.x_Y"]
@@ -88,6 +88,7 @@ OP_TYPES = {"in": "any", "endsWith": "string", "startsWith": "string", "contains
 STRINGS = ["gold", "silver", "Gold", "", "gold-plus", "go", "ld", "héllo", "日本語", "🙂x",
            "x@example.com", "@example.com", "a.b", "5", "true", "null", "e\u0301", "\u00e9",
            "line\nbreak", "tab\tx", "ǅ", "ß", "SS"]
+POPULAR = ["gold", "silver", "x@example.com", "héllo", "go"]
 NUMBERS = [0, 1, -1, 5, 5.0, 5.5, -5.5, 1000, 1e3, 2 ** 31, 2 ** 53, 2 ** 53 + 1, 2 ** 63,
            12345678901234567890, 1e21, 1e-7, -0.0, 1.7976931348623157e308, 0.1, 0.30000000000000004]
 HUGE_NUMBERS = [10 ** 30, -(10 ** 30), 10 ** 400]
@@ -130,10 +131,14 @@ class Generator:
         return self.r.sample(list(seq), n)
 
     # --- values ------------------------------------------------------------------------------
+    def _str(self) -> str:
+        """A string; often a popular one, so that clauses and contexts meet."""
+        return self._pick(POPULAR if self._chance(0.5) else STRINGS)
+
     def _scalar(self) -> Any:
         k = self.r.random()
         if k < 0.40:
-            v = self._pick(STRINGS)
+            v = self._str()
             if any(ord(c) > 127 for c in v):
                 self._note("value:unicode")
             return v
@@ -200,7 +205,7 @@ class Generator:
         if kind == "any" or self._chance(0.15):
             return self._value()
         if kind == "string":
-            v = self._pick(STRINGS)
+            v = self._str()
             if any(ord(c) > 127 for c in v):
                 self._note("value:unicode")
             return v
@@ -219,7 +224,7 @@ class Generator:
             self._note("value:semver-edge")
             return self._pick(SEMVERS)
         if kind == "strings":
-            return [self._pick(STRINGS) if self._chance(0.8) else self._nested_scalar()
+            return [self._str() if self._chance(0.8) else self._nested_scalar()
                     for _ in range(self.r.randint(0, 3))]
         # "object": the nested attribute
         obj = {"a": self._typed("email"), "b/c": self._value(1), "~t": self._typed("n"),
@@ -230,10 +235,10 @@ class Generator:
 
     def _attributes(self, kind: str) -> Dict[str, Any]:
         attrs: Dict[str, Any] = {}
-        for name in self._some(ATTRS, 2, 9):
+        for name in self._some(ATTRS, 7, 15):
             attrs[name] = self._typed(name)
-            if name == "name" and self._chance(0.1):
-                attrs["name"] = None
+            if name == "name":  # a string or null; anything else makes the context invalid
+                attrs["name"] = self._str() if self._chance(0.9) else self._pick([None, None, 5])
         if self._chance(0.15):
             attrs["anonymous"] = self._pick([True, False])
         if self._chance(0.05):
@@ -258,12 +263,12 @@ class Generator:
             u["key"] = self._pick(KEYS + [""])
         for b in self._some(["name", "firstName", "lastName", "email", "country", "avatar", "ip"],
                             0, 3):
-            u[b] = self._pick(STRINGS)
+            u[b] = self._str()
         if self._chance(0.3):
             u["anonymous"] = self._pick([True, False, None])
         custom = {}
-        for name in self._some(["tier", "n", "tags", "ver", "when", "score", "ünï", "a/b"], 0, 4):
-            custom[name] = self._value()
+        for name in self._some(["tier", "n", "tags", "ver", "when", "score", "ünï", "a/b", "misc"], 2, 8):
+            custom[name] = self._typed(name)
         if custom or self._chance(0.5):
             u["custom"] = custom
         if self._chance(0.1):
@@ -293,10 +298,12 @@ class Generator:
         k = self.r.random()
         if k < 0.45:
             self._note("context:single")
-            return json.dumps(self._single(self._pick(KINDS) if self._chance(0.5) else "user"))
+            return json.dumps(self._single(self._pick(KINDS) if self._chance(0.3) else "user"))
         if k < 0.75:
             self._note("context:multi")
             kinds = self._some(KINDS, 1 if self._chance(0.1) else 2, 4)
+            if "user" not in kinds and self._chance(0.6):
+                kinds[0] = "user"
             c: Dict[str, Any] = {"kind": "multi"}
             for kind in kinds:
                 s = self._single(kind)
@@ -313,7 +320,7 @@ class Generator:
         if op in ("in",):
             pool = lambda: self._pick(KEYS) if self._chance(0.2) else self._typed(self._pick(ATTRS))
         elif op in ("endsWith", "startsWith", "contains"):
-            pool = lambda: self._pick(STRINGS) if self._chance(0.9) else self._scalar()
+            pool = lambda: self._str() if self._chance(0.9) else self._scalar()
         elif op == "matches":
             def pool():
                 v = self._pick(REGEXES)
@@ -379,11 +386,13 @@ class Generator:
                 self._note("segment:missing")
         else:
             if self._chance(0.6):
-                clause["contextKind"] = "user" if self._chance(0.5) else self._pick(KINDS)
+                clause["contextKind"] = "user" if self._chance(0.6) else self._pick(KINDS)
                 self._note("clause:contextKind")
             clause["attribute"] = self._attr_ref(clause, op)
             clause["op"] = op
             clause["values"] = self._clause_values(op)
+            if clause["attribute"].strip("/") == "key" and op in ("in", "startsWith", "endsWith") and self._chance(0.7):
+                clause["values"] = self._some(KEYS, 1, 3)
             if clause["attribute"].strip("/") == "kind" and self._chance(0.7):
                 clause["values"] = self._some(KINDS + ["multi", "us"], 1, 2)
         if self._chance(0.2):
@@ -425,7 +434,9 @@ class Generator:
             rollout["kind"] = "rollout"
         if self._chance(0.3):
             rollout["bucketBy"] = self._pick(["tier", "/nested/a", "n", "score", "email", "key",
-                                              "/slash/name", "name", "tags", "a/b"])
+                                              "/slash/name", "name", "tags", "a/b", "/x//y", ""])
+            if rollout["bucketBy"] in ("/x//y", ""):
+                self._note("bucketBy:invalid-ref")
             self._note("rollout:bucketBy")
         if self._chance(0.3):
             rollout["seed"] = self._pick([0, 1, -42, 61, 2 ** 40, 2 ** 64])
@@ -446,8 +457,12 @@ class Generator:
         variations = self._variation_values()
         n = len(variations)
         flag: Dict[str, Any] = {"key": key, "version": self.r.randint(1, 1000),
-                                "on": self._chance(0.8), "variations": variations,
+                                "on": self._chance(0.8) if self._chance(0.97) else None,
+                                "variations": variations,
                                 "salt": self._pick(["", "salty", "sält", "a.b"])}
+        if flag["on"] is None:
+            del flag["on"]  # absent: off
+            self._note("flag:on-missing")
         if self._chance(0.9):
             flag["offVariation"] = self._variation_index(n)
             if not 0 <= flag["offVariation"] < max(n, 1):
@@ -559,7 +574,7 @@ class Generator:
                     rule["weight"] = self._pick([0, 1, 30000, 50000, 99999, 100000, 200000])
                     self._note("segment:rule-weight")
                     if self._chance(0.4):
-                        rule["bucketBy"] = self._pick(["tier", "/nested/a", "n", "email", "key"])
+                        rule["bucketBy"] = self._pick(["tier", "/nested/a", "n", "email", "key", "/x~"])
                         self._note("segment:rule-bucketBy")
                     if self._chance(0.4):
                         rule["rolloutContextKind"] = self._pick(KINDS)
