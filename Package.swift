@@ -21,18 +21,26 @@ let package = Package(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Flag evaluation: no Redis, no hiredis, no OpenSSL; fed by EvaluationDataSource.
+        .target(
+            name: "LDEvaluation"
+        ),
         .target(
             name: "LDRedisCore",
-            dependencies: ["CHiredis", "COpenSSL"]
+            dependencies: ["CHiredis", "COpenSSL", "LDEvaluation"]
         ),
         .target(
             name: "CBridge",
-            dependencies: ["LDRedisCore"],
+            dependencies: ["LDRedisCore", "LDEvaluation"],
             exclude: ["ldredis.map"]   // the linker version script (see Makefile)
         ),
         .testTarget(
             name: "LDRedisCoreTests",
             dependencies: ["LDRedisCore"]
+        ),
+        .testTarget(
+            name: "LDEvaluationTests",
+            dependencies: ["LDEvaluation"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -367,7 +367,46 @@ int ldredis_store_big_segments_metadata(int64_t *out_synchronized_on_ms, ldredis
 int ldredis_store_big_segments_membership(char **out, size_t *out_len, ldredis_store *store,
                                           const char *context_hash);
 
+/* ---- Flag evaluation (LaunchDarkly's server-side evaluation; sends no analytics events) ---- */
+
+/* Evaluates flag_key for a context as LaunchDarkly's server-side SDKs do, from the store's data
+   (through its cache: a warm evaluation issues no Redis command and parses no flag; with the
+   cache off, HGET PREFIX:features / PREFIX:segments for the flag, its prerequisites and the
+   segments it references; a Big Segment adds SMEMBERS of the context's include/exclude sets and
+   GET PREFIX:big_segments_synchronized_on).
+   context_json: a LaunchDarkly context (single-kind {"kind":"user","key":…},
+   multi-kind {"kind":"multi","org":{…},…}, or an old-style user {"key":…,"custom":{…}}).
+   default_json: the JSON value served when the flag cannot be evaluated.
+   On LDREDIS_OK *out receives the evaluation detail {"value":V,"variationIndex":N,"reason":{…}}
+   — the object the SDKs' variation_detail gives; variationIndex is absent when the default was
+   served; the reason's members as LaunchDarkly defines them (ruleIndex, ruleId,
+   prerequisiteKey, inExperiment, errorKind, bigSegmentsStatus). Release *out with ldredis_free;
+   *out_len receives its length (out_len may be NULL). Evaluation failures are LDREDIS_OK with
+   an ERROR reason, as in the SDKs (FLAG_NOT_FOUND, MALFORMED_FLAG, USER_NOT_SPECIFIED for an
+   invalid context, EXCEPTION when Redis failed or the stored flag data has the wrong types:
+   the message is in ldredis_last_error()). LDREDIS_ERR_INVALID_ARGUMENT only for NULLs and for
+   context_json or default_json that is not JSON. */
+int ldredis_evaluate(char **out, size_t *out_len, ldredis_store *store, const char *flag_key,
+                     const char *context_json, size_t context_len,
+                     const char *default_json, size_t default_len);
+
+/* Every flag for a context, as the SDKs' all_flags_state JSON
+   ({"flagKey": value, …, "$flagsState": {…}, "$valid": true}); options: bit 1 with reasons,
+   bit 2 client-side-only flags, bit 4 details only for tracked flags. Reads the flag list
+   through the cache (HGETALL PREFIX:features when cold) and what ldredis_evaluate reads.
+   An invalid context, or a failure to read the flags, gives {"$flagsState":{},"$valid":false}
+   with LDREDIS_OK, as in the SDKs (a read failure's message is in ldredis_last_error()).
+   *out / *out_len as for ldredis_evaluate. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT
+   (NULLs, context_json that is not JSON). */
+int ldredis_all_flags_state(char **out, size_t *out_len, ldredis_store *store,
+                            const char *context_json, size_t context_len, int options);
+
 /* ---- ffi.cdef end ---- */
+
+/* Options of ldredis_all_flags_state (bits, combined with |). */
+#define LDREDIS_FLAGS_WITH_REASONS 1
+#define LDREDIS_FLAGS_CLIENT_SIDE_ONLY 2
+#define LDREDIS_FLAGS_DETAILS_ONLY_FOR_TRACKED 4
 
 #ifdef __cplusplus
 }

@@ -20,7 +20,7 @@ private let lastErrorKey: pthread_key_t = {
     return key
 }()
 
-private func setLastError(_ message: String) {
+func setLastError(_ message: String) {
     let copy = strdup(message)
     if let old = pthread_getspecific(lastErrorKey) { free(old) }
     pthread_setspecific(lastErrorKey, copy)

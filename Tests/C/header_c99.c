@@ -135,6 +135,8 @@ static const struct api_table api = {
     ldredis_store_describe,
     ldredis_store_big_segments_metadata,
     ldredis_store_big_segments_membership,
+    ldredis_evaluate,
+    ldredis_all_flags_state,
 };
 
 /* The listener type is exactly what the header documents. */

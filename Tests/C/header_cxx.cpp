@@ -95,6 +95,13 @@ EXPECT_TYPE(ldredis_store_describe, int (*)(char **, size_t *, ldredis_store *))
 EXPECT_TYPE(ldredis_store_big_segments_metadata, int (*)(int64_t *, ldredis_store *));
 EXPECT_TYPE(ldredis_store_big_segments_membership,
             int (*)(char **, size_t *, ldredis_store *, const char *));
+EXPECT_TYPE(ldredis_evaluate,
+            int (*)(char **, size_t *, ldredis_store *, const char *, const char *, size_t,
+                    const char *, size_t));
+EXPECT_TYPE(ldredis_all_flags_state,
+            int (*)(char **, size_t *, ldredis_store *, const char *, size_t, int));
+static_assert(LDREDIS_FLAGS_WITH_REASONS == 1 && LDREDIS_FLAGS_CLIENT_SIDE_ONLY == 2 &&
+              LDREDIS_FLAGS_DETAILS_ONLY_FOR_TRACKED == 4, "all_flags_state option bits");
 
 // Taking every address makes the linker resolve every symbol with C linkage.
 typedef void (*any_function)();
@@ -141,6 +148,8 @@ static const any_function functions[] = {
     reinterpret_cast<any_function>(&ldredis_store_describe),
     reinterpret_cast<any_function>(&ldredis_store_big_segments_metadata),
     reinterpret_cast<any_function>(&ldredis_store_big_segments_membership),
+    reinterpret_cast<any_function>(&ldredis_evaluate),
+    reinterpret_cast<any_function>(&ldredis_all_flags_state),
 };
 
 int main()

@@ -264,6 +264,16 @@ if [ "$smoke_ok" -eq 1 ]; then
   under_valgrind "smoke" "$work/smoke" env LDREDIS_SMOKE_ITERATIONS=40
 fi
 
+section "flag evaluation: ldredis_evaluate, ldredis_all_flags_state (Tests/C/evaluate.c)"
+if "$CC" "${CWARN[@]}" -o "$work/evaluate" "$here/evaluate.c" "${pc_flags[@]}" 2>"$work/evaluate-build.err"; then
+  "${with_redis[@]}" timeout 300 "$work/evaluate" >"$work/evaluate.log" 2>&1
+  smoke_result "evaluate" "$?" "$work/evaluate.log"
+  under_valgrind "evaluate" "$work/evaluate"
+else
+  fail "Tests/C/evaluate.c does not build:"
+  sed 's/^/    /' "$work/evaluate-build.err" | head -20
+fi
+
 section "TLS: a throwaway redis-server with a TLS port (scripts/with-redis.sh --tls)"
 if "$CC" "${CWARN[@]}" -o "$work/tls" "$here/tls.c" "${pc_flags[@]}" 2>"$work/tls-build.err"; then
   "${with_redis[@]}" --tls="$work/tls-certs" timeout 300 "$work/tls" > "$work/tls.log" 2>&1

@@ -24,6 +24,7 @@ from ._errors import (
     RedisTimeoutError,
     UnavailableError,
 )
+from ._evaluation import EvaluationDetail
 from ._lib import path as library_path
 from ._lib import version as library_version
 from ._store import JSONInput, Kind, Status, StatusListener, Store
@@ -33,6 +34,7 @@ __version__ = "1.0.0"
 
 __all__ = [
     "Store",
+    "EvaluationDetail",
     "Status",
     "StatusListener",
     "Kind",

@@ -164,6 +164,11 @@ _SIGNATURES = {
     "ldredis_store_big_segments_membership": (
         c_int, [_void_pp, _size_p, c_void_p, c_char_p], True
     ),
+    # Flag evaluation
+    "ldredis_evaluate": (
+        c_int, [_void_pp, _size_p, c_void_p, c_char_p, c_char_p, c_size_t, c_char_p, c_size_t], True
+    ),
+    "ldredis_all_flags_state": (c_int, [_void_pp, _size_p, c_void_p, c_char_p, c_size_t, c_int], True),
 }
 
 for _name, (_restype, _argtypes, _checked) in _SIGNATURES.items():

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _json
+from ._evaluation import ContextInput, EvaluationDetail, context_bytes
 from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError
 from ._lib import STATUS_FN, lib, take_bytes
 
@@ -646,6 +647,52 @@ class Store:
         if rc == NOT_FOUND:
             return None
         result: Dict[str, bool] = _json.loads(take_bytes(out, n.value))
+        return result
+
+    # ---- Flag evaluation --------------------------------------------------------------------
+
+    def evaluate_raw(self, flag_key: str, context: ContextInput, default: Any = None) -> bytes:
+        """``ldredis_evaluate``: the evaluation detail as JSON bytes."""
+        k = _cstr(flag_key, "flag_key")
+        ctx = context_bytes(context)
+        dflt = _json.dumps(default)
+        out, n = c_void_p(), c_size_t()
+        h = self._enter()
+        try:
+            lib.ldredis_evaluate(byref(out), byref(n), h, k, ctx, len(ctx), dflt, len(dflt))
+        finally:
+            self._leave()
+        return take_bytes(out, n.value)
+
+    def evaluate(self, flag_key: str, context: ContextInput, default: Any = None) -> EvaluationDetail:
+        """Evaluates a flag for a context as the LaunchDarkly SDKs' ``variation_detail`` does,
+        from the store's data (through its cache). Sends no analytics events. Evaluation
+        failures are details with an ERROR reason (the default is served); the message of an
+        EXCEPTION is in ``ldredis._lib.last_error()``.
+
+        :raises InvalidArgumentError: the context is not JSON.
+        """
+        return EvaluationDetail.from_json(self.evaluate_raw(flag_key, context, default))
+
+    def all_flags_state(
+        self,
+        context: ContextInput,
+        with_reasons: bool = False,
+        client_side_only: bool = False,
+        details_only_for_tracked_flags: bool = False,
+    ) -> Dict[str, Any]:
+        """Every flag for a context, as the SDKs' ``all_flags_state(...).to_json_dict()``:
+        ``{"flagKey": value, ..., "$flagsState": {...}, "$valid": True}``."""
+        ctx = context_bytes(context)
+        options = (1 if with_reasons else 0) | (2 if client_side_only else 0) | (
+            4 if details_only_for_tracked_flags else 0)
+        out, n = c_void_p(), c_size_t()
+        h = self._enter()
+        try:
+            lib.ldredis_all_flags_state(byref(out), byref(n), h, ctx, len(ctx), options)
+        finally:
+            self._leave()
+        result: Dict[str, Any] = _json.loads(take_bytes(out, n.value))
         return result
 
 

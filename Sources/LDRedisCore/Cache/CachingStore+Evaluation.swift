@@ -1,0 +1,89 @@
+import COpenSSL
+import Glibc
+import LDEvaluation
+
+/// The caching store as the evaluator's data source: flags and segments read through the item
+/// cache (decoded once per cached item), the flag list through the list cache, Big Segments
+/// from Redis. A Redis failure is an EXCEPTION for the evaluator, with the store's message.
+extension CachingStore: EvaluationDataSource {
+    public static let stalenessMilliseconds: Int64 = 120_000
+
+    private func item(_ kind: String, _ key: String) throws(EvaluationFailure) -> StoredItem? {
+        do {
+            return try get(kind: kind, key: key)
+        } catch {
+            // A key the store refuses (the empty key) is a key no SDK wrote: not found.
+            if case .invalidArgument = error { return nil }
+            throw .exception(error.description)
+        }
+    }
+
+    public func flag(_ key: String) throws(EvaluationFailure) -> FeatureFlag? {
+        guard let item = try item(DataKind.features, key), !item.deleted else { return nil }
+        return try item.decoded.flag(item.json)
+    }
+
+    public func segment(_ key: String) throws(EvaluationFailure) -> Segment? {
+        guard let item = try item(DataKind.segments, key), !item.deleted else { return nil }
+        return try item.decoded.segment(item.json)
+    }
+
+    public func allFlags() throws(EvaluationFailure) -> [FeatureFlag] {
+        let items: [(key: String, item: StoredItem)]
+        do { items = try all(kind: DataKind.features) } catch { throw .exception(error.description) }
+        var flags: [FeatureFlag] = []
+        flags.reserveCapacity(items.count)
+        for (_, item) in items where !item.deleted {
+            flags.append(try item.decoded.flag(item.json))
+        }
+        return flags
+    }
+
+    /// The Python SDK's Big Segment manager: membership by the context key's hash (SHA-256,
+    /// base64), then the status from `big_segments_synchronized_on` (STALE when missing or older
+    /// than 120 s; STORE_ERROR when Redis fails). Not cached: each call asks Redis.
+    public func bigSegmentMembership(contextKey: String) -> (membership: [String: Bool]?, status: EvaluationReason.BigSegmentsStatus) {
+        let membership: [String: Bool]?
+        do {
+            membership = try core.bigSegmentMembership(contextHash: CachingStore.contextHash(contextKey))
+        } catch {
+            return (nil, .storeError)
+        }
+        do {
+            guard let synced = try core.bigSegmentsSynchronizedOn() else { return (membership, .stale) }
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            let now = Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+            return (membership, now - synced >= CachingStore.stalenessMilliseconds ? .stale : .healthy)
+        } catch {
+            return (membership, .storeError)
+        }
+    }
+
+    /// base64(SHA-256(key)), the SDKs' Big Segment context hash.
+    static func contextHash(_ key: String) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var size: UInt32 = 0
+        let bytes = Array(key.utf8)
+        _ = bytes.withUnsafeBytes { src in
+            EVP_Digest(src.baseAddress, src.count, &digest, &size, EVP_sha256(), nil)
+        }
+        return base64(digest)
+    }
+
+    private static func base64(_ data: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < data.count {
+            let b0 = UInt32(data[i]), b1 = i + 1 < data.count ? UInt32(data[i + 1]) : 0, b2 = i + 2 < data.count ? UInt32(data[i + 2]) : 0
+            let n = b0 << 16 | b1 << 8 | b2
+            out.append(table[Int(n >> 18 & 63)])
+            out.append(table[Int(n >> 12 & 63)])
+            out.append(i + 1 < data.count ? table[Int(n >> 6 & 63)] : UInt8(ascii: "="))
+            out.append(i + 2 < data.count ? table[Int(n & 63)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
