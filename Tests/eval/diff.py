@@ -61,7 +61,7 @@ from ldclient.feature_store import CacheConfig  # noqa: E402
 from ldclient.integrations import Redis  # noqa: E402
 from ldclient.versioned_data_kind import FEATURES, SEGMENTS  # noqa: E402
 
-from gen import COVERAGE, Generator  # noqa: E402
+from gen import EXCLUDABLE, Generator  # noqa: E402
 
 warnings.simplefilter("ignore")  # the reference compiles the generated regexes (FutureWarning)
 logging.getLogger("ldclient").setLevel(logging.CRITICAL + 1)
@@ -425,11 +425,21 @@ def _reason_name(result: Any) -> Optional[str]:
 
 
 def signature(case: Case, ref: Any, cand: Any, diffs: List[str]) -> Tuple:
-    """What kind of difference this is: a shrunk case must keep it, and reports are per kind."""
-    leaves = tuple(sorted({d.split(" (")[0].rsplit("/", 1)[-1] for d in diffs}))
+    """What kind of difference this is: a shrunk case must keep it, and reports are per kind.
+    For all_flags_state, flag keys are left out (/$flagsState/KEY/reason/kind -> reason/kind)."""
     if case.mode == "eval":
+        leaves = tuple(sorted({d.split(" (")[0].rsplit("/", 1)[-1] for d in diffs}))
         return (case.mode, _reason_name(ref), _reason_name(cand), leaves)
-    return (case.mode, case.options, leaves)
+    members = set()
+    for d in diffs:
+        parts = d.split(" (")[0].split("/")[1:]
+        if parts[0] == "$flagsState":
+            members.add("/".join(["$flagsState", "*"] + parts[2:]) + (" (presence)" if " (" in d else ""))
+        elif parts[0] == "$valid":
+            members.add("$valid")
+        else:
+            members.add("value" + (" (presence)" if " (" in d else ""))
+    return (case.mode, tuple(sorted(members)))
 
 
 def compare(h: Harness, ds: Dict[str, Any], case: Case) -> Tuple[Any, Any, List[str]]:
@@ -565,7 +575,11 @@ def note_reason(seen: Counter, result: Any) -> None:
 
 
 def run(args: argparse.Namespace, h: Harness) -> int:
-    gen = Generator(args.seed)
+    gen = Generator(args.seed, set(args.exclude.split(",")) if args.exclude else None)
+    if not args.replay:
+        for old in os.listdir(args.out) if os.path.isdir(args.out) else []:
+            if old.startswith("repro-") and old.endswith(".json"):
+                os.remove(os.path.join(args.out, old))
     seen: Counter = Counter()
     evaluations = all_states = 0
     found: Dict[Tuple, str] = {}
@@ -624,7 +638,7 @@ def run(args: argparse.Namespace, h: Harness) -> int:
           f"in {time.monotonic() - start:.0f} s; {len(found)} distinct difference(s)")
     print("  reference reasons: " + ", ".join(f"{k} {seen[k]}" for k in REASON_KINDS))
     missing_reasons = [k for k in REASON_KINDS if not seen[k]]
-    missing_cov = [c for c in COVERAGE if c not in gen.covered]
+    missing_cov = [c for c in gen.expected_coverage() if c not in gen.covered]
     if missing_cov:
         print("  generator coverage not reached: " + ", ".join(missing_cov))
     if missing_reasons:
@@ -672,6 +686,8 @@ def main() -> int:
                    help="fail if a generator item or a reason kind was never produced")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "eval-diff"))
     p.add_argument("--replay", help="re-run a saved reproduction")
+    p.add_argument("--exclude", default="",
+                   help="comma-separated families of cases to leave out: " + ", ".join(EXCLUDABLE))
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args()
     if args.self_test:

@@ -91,7 +91,7 @@ STRINGS = ["gold", "silver", "Gold", "", "gold-plus", "go", "ld", "héllo", "日
 POPULAR = ["gold", "silver", "x@example.com", "héllo", "go"]
 NUMBERS = [0, 1, -1, 5, 5.0, 5.5, -5.5, 1000, 1e3, 2 ** 31, 2 ** 53, 2 ** 53 + 1, 2 ** 63,
            12345678901234567890, 1e21, 1e-7, -0.0, 1.7976931348623157e308, 0.1, 0.30000000000000004]
-HUGE_NUMBERS = [10 ** 30, -(10 ** 30), 10 ** 400]
+HUGE_NUMBERS = [10 ** 30, -(10 ** 30), 10 ** 400]  # 10**400: beyond a double
 DATES_RFC = ["2020-01-01T00:00:00Z", "2020-01-01T00:00:00.001Z", "2020-01-01T02:00:00+02:00",
              "2019-12-31T23:59:59.999999999Z", "2020-01-01t00:00:00z", "2020-01-01T00:00:00",
              "2020-01-01", "2020-01-01 00:00:00Z", "2016-12-31T23:59:60Z", "2020-02-30T00:00:00Z",
@@ -111,10 +111,27 @@ SEG_KEYS = ["seg-a", "seg-b", "seg-c", "seg-big", "seg-big2", "seg-ü", "seg-rec
 ATTR_REFS_INVALID = ["/", "", "/x//y", "/x/", "/x~2", "/~", "//"]
 
 
+# Patterns whose meaning differs between regex dialects (Python's re is the reference).
+REGEX_DIALECT = ["\\p{L}+", "[[:alpha:]]", "(?<=g)old", "gold\\Z", "(go)\\1", "a++", "(?P<n>go)ld"]
+# Families of cases that --exclude can leave out, with the coverage items that then go away.
+EXCLUDABLE = {"regex-dialect": [], "overflow": [], "undecodable-items": ["raw:type-error", "raw:unparsable"]}
+
+
 class Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, exclude: Optional[set] = None) -> None:
+        """exclude: families of cases to leave out (EXCLUDABLE), e.g. while a known difference
+        in one family is being fixed, so that a run can look for others."""
         self.seed = seed
         self.covered: set = set()
+        self.exclude = set(exclude or ())
+        unknown = self.exclude - set(EXCLUDABLE)
+        if unknown:
+            raise ValueError(f"unknown families {sorted(unknown)}; known: {sorted(EXCLUDABLE)}")
+        self.huge = [n for n in HUGE_NUMBERS if "overflow" not in self.exclude or abs(n) < 1e308]
+        self.regexes = [x for x in REGEXES if "regex-dialect" not in self.exclude or x not in REGEX_DIALECT]
+
+    def expected_coverage(self) -> List[str]:
+        return [c for c in COVERAGE if not any(c in EXCLUDABLE[f] for f in self.exclude)]
 
     # --- helpers -----------------------------------------------------------------------------
     def _note(self, item: str) -> None:
@@ -157,7 +174,7 @@ class Generator:
             return self._pick(SEMVERS)
         if k < 0.97:
             self._note("value:huge-number")
-            return self._pick(HUGE_NUMBERS)
+            return self._pick(self.huge)
         return self._pick(KEYS)
 
     def _nested_scalar(self) -> Any:
@@ -193,7 +210,7 @@ class Generator:
         if kind < 0.75:
             vals = [self._pick(NUMBERS) for _ in range(n)]
             if self._chance(0.1) and n:
-                vals[0] = self._pick(HUGE_NUMBERS)
+                vals[0] = self._pick(self.huge)
                 self._note("value:huge-number")
             return vals
         return [self._value() for _ in range(n)]
@@ -212,7 +229,7 @@ class Generator:
         if kind == "number":
             if self._chance(0.05):
                 self._note("value:huge-number")
-                return self._pick(HUGE_NUMBERS)
+                return self._pick(self.huge)
             return self._pick(NUMBERS)
         if kind == "date":
             if self._chance(0.5):
@@ -323,7 +340,7 @@ class Generator:
             pool = lambda: self._str() if self._chance(0.9) else self._scalar()
         elif op == "matches":
             def pool():
-                v = self._pick(REGEXES)
+                v = self._pick(self.regexes)
                 if v in ("[", "(", "*a", "a{2,1}"):
                     self._note("value:regex-invalid")
                 return v if self._chance(0.95) else 5
@@ -643,7 +660,7 @@ class Generator:
                     self._note("prereq:off")
         raw_flags: Dict[str, str] = {}
         raw_segments: Dict[str, str] = {}
-        if self._chance(0.15):
+        if self._chance(0.15) and "undecodable-items" not in self.exclude:
             self._note("raw:type-error")
             broken = dict(flags[self._pick(flag_keys)])
             field, bad = self._pick([("offVariation", "1"), ("rules", {}), ("on", "yes"),
@@ -657,7 +674,7 @@ class Generator:
                 if not seg.get("deleted"):
                     seg["included"] = "alice"
                     raw_segments[seg["key"]] = json.dumps(seg)
-        if self._chance(0.1):
+        if self._chance(0.1) and "undecodable-items" not in self.exclude:
             self._note("raw:unparsable")
             raw_flags["unparsable-flag"] = self._pick(["{", "null", "[]", "{\"key\":\"unparsable-flag\"}"])
         if self._chance(0.2):
