@@ -54,7 +54,7 @@ COVERAGE = sorted(set(["op:" + op for op in OPERATORS] + [
 
 KINDS = ["user", "org", "device", "k-1.x_Y"]
 KEYS = ["alice", "bob", "carol", "ключ", "🙂", "a:b%c", "0", "12345678901234567890", "Alice",
-        "dave\u0301", "x y"]
+        "dave\u0301", "dav\u00e9", "x y"]
 ATTR_TYPES = {"email": "string", "tier": "string", "n": "number", "tags": "strings",
               "when": "date", "ver": "semver", "nested": "object", "a/b": "string",
               "a~b": "string", "/slash/name": "string", "ünï": "string", "name": "string",
@@ -87,7 +87,7 @@ OP_TYPES = {"in": "any", "endsWith": "string", "startsWith": "string", "contains
             "semVerGreaterThan": "semver"}
 STRINGS = ["gold", "silver", "Gold", "", "gold-plus", "go", "ld", "héllo", "日本語", "🙂x",
            "x@example.com", "@example.com", "a.b", "5", "true", "null", "e\u0301", "\u00e9",
-           "line\nbreak", "tab\tx", "ǅ", "ß", "SS"]
+           "line\nbreak", "gold\n", "tab\tx", "ǅ", "ß", "SS"]
 POPULAR = ["gold", "silver", "x@example.com", "héllo", "go"]
 NUMBERS = [0, 1, -1, 5, 5.0, 5.5, -5.5, 1000, 1e3, 2 ** 31, 2 ** 53, 2 ** 53 + 1, 2 ** 63,
            12345678901234567890, 1e21, 1e-7, -0.0, 1.7976931348623157e308, 0.1, 0.30000000000000004]
@@ -610,7 +610,7 @@ class Generator:
         seg_keys = self._some(SEG_KEYS[:-1], 2, 7)
         segments: Dict[str, Any] = {}
         for i, sk in enumerate(seg_keys):
-            others = [k for k in seg_keys if k != sk]
+            others = [k for k in seg_keys if k != sk or self._chance(0.1)]  # sometimes itself
             seg = self._segment(sk, others)
             if any(c.get("op") == "segmentMatch" and c["values"][0] in seg_keys[:i + 1]
                    for rule in seg.get("rules", []) for c in rule["clauses"]):
