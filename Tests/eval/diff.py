@@ -36,6 +36,7 @@ import warnings
 import base64
 import copy
 import ctypes
+import glob
 import hashlib
 import json
 import logging
@@ -622,7 +623,8 @@ def run(args: argparse.Namespace, h: Harness) -> int:
                 continue
             text = report(h, ds, case, args.seed, index, args.out, not args.no_shrink)
             found[sig] = text
-            print(text, flush=True)
+            if not args.self_test:
+                print(text, flush=True)
             if len(found) >= args.max_reports:
                 break
         if not args.quiet:
@@ -633,6 +635,9 @@ def run(args: argparse.Namespace, h: Harness) -> int:
         index += 1
         if found and (len(found) >= args.max_reports or not args.keep_going):
             break
+    args.found = len(found)
+    if args.self_test:
+        return 1 if found else 0
     print(f"eval-diff: seed {args.seed}, candidate {args.candidate}: {evaluations} evaluations "
           f"and {all_states} all_flags_state comparisons over {index - args.first_dataset} datasets "
           f"in {time.monotonic() - start:.0f} s; {len(found)} distinct difference(s)")
@@ -713,7 +718,9 @@ def main() -> int:
         status = run(args, h)
         if args.self_test:
             if args.found:
-                print("eval-diff self-test: OK (the mutated candidate was caught)")
+                saved = sorted(glob.glob(os.path.join(args.out, "repro-*.json")))
+                print("eval-diff self-test: OK (a candidate with swapped operators was caught: "
+                      + (os.path.relpath(saved[0], ROOT) if saved else "?") + ")")
                 return 0
             print("eval-diff self-test: FAIL (a candidate with swapped operators was not caught)")
             return 1

@@ -129,6 +129,8 @@ class Generator:
             raise ValueError(f"unknown families {sorted(unknown)}; known: {sorted(EXCLUDABLE)}")
         self.huge = [n for n in HUGE_NUMBERS if "overflow" not in self.exclude or abs(n) < 1e308]
         self.regexes = [x for x in REGEXES if "regex-dialect" not in self.exclude or x not in REGEX_DIALECT]
+        # a final newline: Python's $ matches before it, \Z does not
+        self.strings = [x for x in STRINGS if "regex-dialect" not in self.exclude or not x.endswith("\n")]
 
     def expected_coverage(self) -> List[str]:
         return [c for c in COVERAGE if not any(c in EXCLUDABLE[f] for f in self.exclude)]
@@ -150,7 +152,7 @@ class Generator:
     # --- values ------------------------------------------------------------------------------
     def _str(self) -> str:
         """A string; often a popular one, so that clauses and contexts meet."""
-        return self._pick(POPULAR if self._chance(0.5) else STRINGS)
+        return self._pick(POPULAR if self._chance(0.5) else self.strings)
 
     def _scalar(self) -> Any:
         k = self.r.random()
@@ -206,7 +208,7 @@ class Generator:
         if kind < 0.3:
             return [self._pick([True, False]) for _ in range(n)] if n != 2 else [True, False]
         if kind < 0.55:
-            return [self._pick(STRINGS) for _ in range(n)]
+            return [self._pick(self.strings) for _ in range(n)]
         if kind < 0.75:
             vals = [self._pick(NUMBERS) for _ in range(n)]
             if self._chance(0.1) and n:
