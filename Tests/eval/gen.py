@@ -40,7 +40,7 @@ COVERAGE = sorted(set(["op:" + op for op in OPERATORS] + [
     "targets", "contextTargets", "offVariation:missing", "offVariation:out-of-range",
     "fallthrough:missing", "fallthrough:empty-rollout", "variation:out-of-range",
     "rollout", "rollout:bucketBy", "rollout:seed", "rollout:contextKind", "experiment",
-    "experiment:untracked", "rollout:weights-short", "rule:no-id",
+    "experiment:untracked", "rollout:weights-short", "rollout:weights-odd", "salt:absent", "rule:no-id",
     "segment:included", "segment:excluded", "segment:includedContexts",
     "segment:excludedContexts", "segment:rule", "segment:rule-weight", "segment:rule-bucketBy",
     "segment:rolloutContextKind", "segment:recursion", "segment:cycle", "segment:missing",
@@ -440,6 +440,9 @@ class Generator:
         if weights and self._chance(0.08):
             self._note("rollout:weights-short")
             weights[-1] = max(0, weights[-1] - self.r.randint(1, 50000))
+        elif weights and self._chance(0.04):
+            self._note("rollout:weights-odd")  # over 100000, or negative
+            weights[0] += self._pick([50000, -20000, -200000])
         rollout: Dict[str, Any] = {"variations": [
             {"variation": self._variation_index(n), "weight": w} for w in weights]}
         if self._chance(0.4):
@@ -478,7 +481,10 @@ class Generator:
         flag: Dict[str, Any] = {"key": key, "version": self.r.randint(1, 1000),
                                 "on": self._chance(0.8) if self._chance(0.97) else None,
                                 "variations": variations,
-                                "salt": self._pick(["", "salty", "sält", "a.b"])}
+                                "salt": self._pick(["", "salty", "sält", "a.b", None, "<absent>"])}
+        if flag["salt"] == "<absent>":
+            del flag["salt"]
+            self._note("salt:absent")
         if flag["on"] is None:
             del flag["on"]  # absent: off
             self._note("flag:on-missing")
@@ -564,7 +570,10 @@ class Generator:
     # --- segments ----------------------------------------------------------------------------
     def _segment(self, key: str, others: List[str]) -> Dict[str, Any]:
         seg: Dict[str, Any] = {"key": key, "version": self.r.randint(1, 100),
-                               "salt": self._pick(["", "s", "sält"])}
+                               "salt": self._pick(["", "s", "sält", None, "<absent>"])}
+        if seg["salt"] == "<absent>":
+            del seg["salt"]
+            self._note("salt:absent")
         if self._chance(0.4):
             seg["included"] = self._some(KEYS, 1, 3)
             self._note("segment:included")
@@ -627,7 +636,7 @@ class Generator:
                 seg["unbounded"] = True
                 self._note("big:unbounded")
                 if self._chance(0.85):
-                    seg["generation"] = self.r.randint(1, 4)
+                    seg["generation"] = self.r.randint(0, 4)
                 else:
                     self._note("big:no-generation")
                 if self._chance(0.4):
