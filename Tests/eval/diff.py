@@ -251,6 +251,7 @@ class LdredisLib:
             "ldredis_config_free": (None, [vp]),
             "ldredis_config_set_url": (i, [vp, ctypes.c_char_p]),
             "ldredis_config_set_prefix": (i, [vp, ctypes.c_char_p]),
+            "ldredis_config_set_cache_ttl_ms": (i, [vp, ctypes.c_int64]),
             "ldredis_store_new": (i, [ctypes.POINTER(vp), vp]),
             "ldredis_store_free": (None, [vp]),
             "ldredis_free": (None, [vp]),
@@ -284,7 +285,7 @@ class LdredisLib:
 class LdredisSide:
     """libldredis through ctypes: its own store (default configuration) on the same prefix."""
 
-    def __init__(self, lib: LdredisLib, url: str, prefix: str) -> None:
+    def __init__(self, lib: LdredisLib, url: str, prefix: str, cache_ttl_ms: Optional[int] = None) -> None:
         self.l = lib
         c = lib.lib
         cfg = ctypes.c_void_p()
@@ -296,6 +297,10 @@ class LdredisSide:
                 st = getattr(c, name)(cfg, arg.encode())
                 if st != 0:
                     raise lib.fail(name, st)
+            if cache_ttl_ms is not None:
+                st = c.ldredis_config_set_cache_ttl_ms(cfg, cache_ttl_ms)
+                if st != 0:
+                    raise lib.fail("ldredis_config_set_cache_ttl_ms", st)
             self.store = ctypes.c_void_p()
             st = c.ldredis_store_new(ctypes.byref(self.store), cfg)
             if st != 0:
@@ -343,7 +348,9 @@ def mutated(ds: Dict[str, Any]) -> Dict[str, Any]:
 
 
 class Harness:
-    def __init__(self, server: RedisServer, candidate: str, lib: Optional[LdredisLib]) -> None:
+    def __init__(self, server: RedisServer, candidate: str, lib: Optional[LdredisLib],
+                 cache_ttl_ms: Optional[int] = None) -> None:
+        self.cache_ttl_ms = cache_ttl_ms
         self.server = server
         self.r = redis.Redis(host="127.0.0.1", port=server.port)
         self.candidate = candidate
@@ -363,7 +370,7 @@ class Harness:
             cand = SdkSide(self.server.url, prefix)
         else:
             assert self.lib is not None
-            cand = LdredisSide(self.lib, self.server.url, prefix)
+            cand = LdredisSide(self.lib, self.server.url, prefix, self.cache_ttl_ms)
         return SdkSide(self.server.url, prefix), cand
 
 
@@ -682,6 +689,8 @@ def main() -> int:
                    help="candidate 'mutant' (operators swapped); succeeds only if a difference is caught")
     p.add_argument("--library", default=os.environ.get("LDREDIS_LIBRARY") or
                    os.path.join(ROOT, "build", "stage", "lib", "libldredis.so"))
+    p.add_argument("--cache-ttl-ms", type=int, default=None,
+                   help="the ldredis store's cache TTL (0 off, -1 infinite; default: the library's)")
     p.add_argument("--keep-going", action="store_true", help="collect distinct differences")
     p.add_argument("--max-reports", type=int, default=20)
     p.add_argument("--no-shrink", action="store_true")
@@ -712,7 +721,7 @@ def main() -> int:
             args.candidate = "ldredis"
     server = RedisServer()
     try:
-        h = Harness(server, args.candidate, lib)
+        h = Harness(server, args.candidate, lib, args.cache_ttl_ms)
         if args.replay:
             return replay(args, h)
         status = run(args, h)
