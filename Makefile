@@ -143,3 +143,8 @@ bench: stage
 
 bench-quick: stage
 	LDREDIS_STAGE=$(STAGE) bash bench/run.sh --quick
+
+# Only the flag evaluation benchmark (bench/eval/run.sh; also part of bench and bench-quick).
+.PHONY: bench-eval
+bench-eval: stage
+	LDREDIS_STAGE=$(STAGE) bash bench/eval/run.sh

@@ -36,7 +36,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LDRedisCoreTests",
-            dependencies: ["LDRedisCore"]
+            dependencies: ["LDRedisCore", "LDEvaluation"]
         ),
         .testTarget(
             name: "LDEvaluationTests",

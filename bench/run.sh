@@ -142,6 +142,17 @@ for n in "${notes[@]+"${notes[@]}"}"; do note_args+=(--note "$n"); done
 python3 "$root/bench/report.py" --raw "$raw" --out "$out" --command "$cmd" \
   --started "$started" --elapsed "$elapsed" "${note_args[@]+"${note_args[@]}"}"
 
+# Flag evaluation (issue 13): its own section, appended to latest.md (bench/eval/run.sh).
+eval_seconds=2
+[ "$quick" = 1 ] && eval_seconds=0.2
+log "evaluation: bench/eval/run.sh"
+if LDREDIS_STAGE="$stage" bash "$root/bench/eval/run.sh" --seconds "$eval_seconds" --json "$raw" \
+    > "$work/eval-$mode.md"; then
+  { echo; cat "$work/eval-$mode.md"; } >> "$out/latest.md"
+else
+  log "the evaluation benchmark failed (see above)"
+fi
+
 for f in latest.md latest.json ratios.svg; do
   [ -s "$out/$f" ] || { echo "run.sh: $out/$f was not written" >&2; exit 1; }
 done

@@ -90,6 +90,9 @@ struct api_table {
     int (*store_describe)(char **, size_t *, ldredis_store *);
     int (*store_big_segments_metadata)(int64_t *, ldredis_store *);
     int (*store_big_segments_membership)(char **, size_t *, ldredis_store *, const char *);
+    int (*evaluate)(char **, size_t *, ldredis_store *, const char *, const char *, size_t,
+                    const char *, size_t);
+    int (*all_flags_state)(char **, size_t *, ldredis_store *, const char *, size_t, int);
 };
 
 static const struct api_table api = {

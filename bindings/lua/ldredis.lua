@@ -990,6 +990,187 @@ function Store:big_segment_membership(context_hash)
     return decode_flat(take_string())
 end
 
+-- ---- flag evaluation ------------------------------------------------------------------------
+
+-- A small JSON encoder for contexts and defaults given as Lua values: tables with only keys
+-- 1..n are arrays (an empty table is an object), other tables objects with string keys.
+local function encode(v, out)
+    local t = type(v)
+    if v == nil or v == _M.null then
+        out[#out + 1] = "null"
+    elseif t == "boolean" then
+        out[#out + 1] = v and "true" or "false"
+    elseif t == "number" then
+        if v ~= v or v == math.huge or v == -math.huge then error("ldredis: cannot encode " .. tostring(v) .. " as JSON", 0) end
+        out[#out + 1] = (v % 1 == 0 and v > -2 ^ 53 and v < 2 ^ 53) and str_format("%d", v) or str_format("%.17g", v)
+    elseif t == "string" then
+        if str_find(v, '[%c"\\]') then
+            v = v:gsub('[%c"\\]', function(c) return str_format("\\u%04x", str_byte(c)) end)
+        end
+        out[#out + 1] = '"' .. v .. '"'
+    elseif t == "table" then
+        local n = #v
+        local is_array = n > 0
+        if is_array then
+            for k in pairs(v) do
+                if type(k) ~= "number" or k % 1 ~= 0 or k < 1 or k > n then is_array = false break end
+            end
+        end
+        if is_array then
+            out[#out + 1] = "["
+            for i = 1, n do
+                if i > 1 then out[#out + 1] = "," end
+                encode(v[i], out)
+            end
+            out[#out + 1] = "]"
+        else
+            out[#out + 1] = "{"
+            local first = true
+            for k, val in pairs(v) do
+                if type(k) ~= "string" then error("ldredis: JSON object keys must be strings", 0) end
+                if not first then out[#out + 1] = "," end
+                first = false
+                encode(k, out)
+                out[#out + 1] = ":"
+                encode(val, out)
+            end
+            out[#out + 1] = "}"
+        end
+    else
+        error("ldredis: cannot encode a " .. t .. " as JSON", 0)
+    end
+end
+
+--- The JSON null sentinel for defaults and contexts (a Lua nil cannot sit in a table):
+--- lua-cjson's null when it is there, so both encoders agree.
+_M.null = cjson and cjson.null or setmetatable({}, { __tostring = function() return "null" end })
+
+--- JSON text for a Lua value (what evaluate sends for tables and defaults).
+function _M.encode_json(v)
+    local out = {}
+    encode(v, out)
+    return concat(out)
+end
+
+-- A JSON reader for evaluation details (any JSON value; null becomes _M.null inside tables
+-- and nil at the top of a value).
+local decode_value
+local function skip_ws(s, i)
+    return str_find(s, "[^ \t\r\n]", i) or #s + 1
+end
+decode_value = function(s, i)
+    i = skip_ws(s, i)
+    local c = str_sub(s, i, i)
+    if c == "{" then
+        local t = {}
+        i = skip_ws(s, i + 1)
+        if str_sub(s, i, i) == "}" then return t, i + 1 end
+        while true do
+            local k
+            k, i = read_string(s, skip_ws(s, i))
+            if k == nil then error("ldredis: bad JSON from the library", 0) end
+            i = skip_ws(s, i) + 1 -- ':'
+            local v
+            v, i = decode_value(s, i)
+            if v == nil then v = _M.null end
+            t[k] = v
+            i = skip_ws(s, i)
+            local d = str_sub(s, i, i)
+            i = i + 1
+            if d == "}" then return t, i end
+        end
+    elseif c == "[" then
+        local t, n = {}, 0
+        i = skip_ws(s, i + 1)
+        if str_sub(s, i, i) == "]" then return t, i + 1 end
+        while true do
+            local v
+            v, i = decode_value(s, i)
+            n = n + 1
+            if v == nil then v = _M.null end
+            t[n] = v
+            i = skip_ws(s, i)
+            local d = str_sub(s, i, i)
+            i = i + 1
+            if d == "]" then return t, i end
+        end
+    elseif c == '"' then
+        return read_string(s, i)
+    elseif str_sub(s, i, i + 3) == "true" then
+        return true, i + 4
+    elseif str_sub(s, i, i + 4) == "false" then
+        return false, i + 5
+    elseif str_sub(s, i, i + 3) == "null" then
+        return nil, i + 4
+    else
+        local num = s:match("^-?[%d.eE+%-]+", i) or s:match("^-?Infinity", i) or s:match("^NaN", i)
+        if not num then error("ldredis: bad JSON from the library", 0) end
+        return tonumber(num) or (num == "NaN" and 0 / 0) or (num:sub(1, 1) == "-" and -math.huge or math.huge),
+            i + #num
+    end
+end
+
+local function decode_json(s)
+    if cjson then
+        local v = cjson.decode(s)
+        if v ~= nil then return v end
+    end
+    return (decode_value(s, 1))
+end
+_M._decode_json = decode_json
+_M._decode_value = function(s) return (decode_value(s, 1)) end
+
+local function json_arg(name, v, text_allowed)
+    if text_allowed and type(v) == "string" then return v end
+    return _M.encode_json(v)
+end
+
+--- The evaluation detail as JSON text ({"value":…,"variationIndex":…,"reason":{…}}), or
+--- nil, err, status. context: a table or JSON text; default_json: JSON text ("null" if nil).
+function Store:evaluate_json(flag_key, context, default_json)
+    check_string("flag_key", flag_key)
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    if has_nul(flag_key) then
+        return nil, "invalid argument: flag_key must not contain NUL", _M.ERR_INVALID_ARGUMENT
+    end
+    local ctx = json_arg("context", context, true)
+    local dflt = default_json or "null"
+    local rc = C.ldredis_evaluate(out_str, out_len, h, flag_key, ctx, #ctx, dflt, #dflt)
+    if rc ~= OK then return fail(rc) end
+    return take_string()
+end
+
+--- Evaluates a flag for a context as LaunchDarkly's server-side SDKs do (no events are sent).
+--- context: a table ({kind="user", key="…", …}, multi-kind, or an old-style user) or JSON text;
+--- default: any Lua value (served when the flag cannot be evaluated).
+--- Returns value, detail (detail = {value=…, variationIndex=…, reason={kind=…, …}}), or
+--- nil, err, status for invalid arguments (a context that is not JSON) and a closed store.
+function Store:evaluate(flag_key, context, default)
+    local text, err, status = self:evaluate_json(flag_key, context, _M.encode_json(default))
+    if not text then return nil, err, status end
+    local detail = decode_json(text)
+    local value = detail.value
+    if value == _M.null or (cjson and value == cjson.null) then value = nil end
+    return value, detail
+end
+
+--- Every flag for a context, as the SDKs' all_flags_state JSON, decoded to a table (or the
+--- text with opts.raw). opts: with_reasons, client_side_only, details_only_for_tracked_flags.
+function Store:all_flags_state(context, opts)
+    opts = opts or {}
+    local h = self.handle
+    if h == nil then return nil, CLOSED end
+    local ctx = json_arg("context", context, true)
+    local options = (opts.with_reasons and 1 or 0) + (opts.client_side_only and 2 or 0)
+        + (opts.details_only_for_tracked_flags and 4 or 0)
+    local rc = C.ldredis_all_flags_state(out_str, out_len, h, ctx, #ctx, options)
+    if rc ~= OK then return fail(rc) end
+    local text = take_string()
+    if opts.raw then return text end
+    return decode_json(text)
+end
+
 Store.__tostring = function(self)
     return "ldredis.store (" .. (self.handle == nil and "closed" or "open") .. ")"
 end

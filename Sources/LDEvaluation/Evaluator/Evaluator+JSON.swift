@@ -9,17 +9,17 @@ extension Evaluator {
     /// input that is not JSON; every evaluation failure is a detail with an ERROR reason.
     public func evaluateJSON(flagKey: String, context contextJSON: UnsafeBufferPointer<UInt8>,
                              default defaultJSON: UnsafeBufferPointer<UInt8>) throws(InputError) -> (json: [UInt8], detail: EvaluationDetail) {
-        let contextValue: JSONValue, defaultValue: JSONValue
-        do { contextValue = try JSONParser.parse(contextJSON) } catch { throw .context(error.message) }
+        let context: Context, defaultValue: JSONValue
+        do { context = try ContextMemo.context(contextJSON) } catch { throw .context(error.message) }
         do { defaultValue = try JSONParser.parse(defaultJSON) } catch { throw .defaultValue(error.message) }
-        let detail = evaluate(flagKey: flagKey, context: Context.parse(contextValue))
+        let detail = evaluate(flagKey: flagKey, context: context)
         return (detail.json(default: defaultValue), detail)
     }
 
     public func allFlagsStateJSON(context contextJSON: UnsafeBufferPointer<UInt8>,
                                   options: AllFlagsOptions) throws(InputError) -> (json: [UInt8], failure: EvaluationFailure?) {
-        let contextValue: JSONValue
-        do { contextValue = try JSONParser.parse(contextJSON) } catch { throw .context(error.message) }
-        return allFlagsState(context: Context.parse(contextValue), options: options, nowMillis: AllFlagsState.nowMillis())
+        let context: Context
+        do { context = try ContextMemo.context(contextJSON) } catch { throw .context(error.message) }
+        return allFlagsState(context: context, options: options, nowMillis: AllFlagsState.nowMillis())
     }
 }

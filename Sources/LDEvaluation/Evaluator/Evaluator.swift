@@ -14,6 +14,8 @@ public struct Evaluator<Source: EvaluationDataSource>: Sendable {
         var membership: [String: [String: Bool]?] = [:]
         var depth = 0
         var prerequisites: [String] = []
+        /// Only all_flags_state reports the prerequisites.
+        var recordPrerequisites = false
     }
 
     /// `variation_detail(key, context, default)`: never throws; failures are ERROR reasons.
@@ -26,12 +28,14 @@ public struct Evaluator<Source: EvaluationDataSource>: Sendable {
             return d
         }
         guard let flag else { return EvaluationDetail(value: nil, variationIndex: nil, reason: .error(.flagNotFound)) }
-        return evaluate(flag: flag, context: context).detail
+        return evaluate(flag: flag, context: context, recordPrerequisites: false).detail
     }
 
     /// One flag (already read): the detail and the top-level prerequisites it evaluated.
-    public func evaluate(flag: FeatureFlag, context: Context) -> (detail: EvaluationDetail, prerequisites: [String]) {
+    public func evaluate(flag: FeatureFlag, context: Context,
+                         recordPrerequisites: Bool = true) -> (detail: EvaluationDetail, prerequisites: [String]) {
         var state = State(originalKey: flag.key)
+        state.recordPrerequisites = recordPrerequisites
         do {
             var detail = try evaluate(flag, context, &state)
             if let status = state.bigSegmentsStatus { detail.reason.bigSegmentsStatus = status }
@@ -78,7 +82,7 @@ public struct Evaluator<Source: EvaluationDataSource>: Sendable {
                 throw .malformedFlag("prerequisite relationship to \"\(prereq.key)\" caused a circular reference; this is probably a temporary condition due to an incomplete update")
             }
             let prereqFlag = try source.flag(prereq.key)
-            if state.depth == 0 { state.prerequisites.append(prereq.key) }
+            if state.depth == 0 && state.recordPrerequisites { state.prerequisites.append(prereq.key) }
             var failed = false
             if let prereqFlag {
                 state.depth += 1
@@ -161,19 +165,21 @@ public struct Evaluator<Source: EvaluationDataSource>: Sendable {
         case .bigInt(let t)?: text = t
         default: return 0
         }
-        var message: [UInt8] = []
-        if let seed {
-            message.reserveCapacity(seed.utf8.count + text.utf8.count + 1)
-            message.append(contentsOf: seed.utf8)
-        } else {
-            message.reserveCapacity(key.utf8.count + salt.utf8.count + text.utf8.count + 2)
-            message.append(contentsOf: key.utf8)
-            message.append(UInt8(ascii: "."))
-            message.append(contentsOf: salt.utf8)
+        let hash = Evaluator.hashBucket(seed: seed, key: key, salt: salt, value: text)
+        return Double(hash) / Double(0xFFF_FFFF_FFFF_FFFF as UInt64)
+    }
+
+    /// SHA-1 of `seed.value` or `key.salt.value`, built in a stack buffer.
+    static func hashBucket(seed: String?, key: String, salt: String, value: String) -> UInt64 {
+        let size = (seed?.utf8.count ?? key.utf8.count + salt.utf8.count + 1) + value.utf8.count + 1
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buffer in
+            var i = 0
+            func put(_ s: String) { for b in s.utf8 { buffer[i] = b; i += 1 } }
+            if let seed { put(seed) } else { put(key); buffer[i] = UInt8(ascii: "."); i += 1; put(salt) }
+            buffer[i] = UInt8(ascii: "."); i += 1
+            put(value)
+            return SHA1.prefix60(UnsafeBufferPointer(rebasing: buffer[0..<i]))
         }
-        message.append(UInt8(ascii: "."))
-        message.append(contentsOf: text.utf8)
-        return Double(SHA1.prefix60(message)) / Double(0xFFF_FFFF_FFFF_FFFF as UInt64)
     }
 
     // MARK: clauses

@@ -201,7 +201,7 @@ public struct JSONParser {
             if c == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<pos])
                 pos += 1
-                guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                guard let s = JSONParser.string(slice) else { throw fail("invalid UTF-8") }
                 return s
             }
             if c == UInt8(ascii: "\\") || c < 0x20 { break }
@@ -246,7 +246,34 @@ public struct JSONParser {
             default: throw fail("invalid escape")
             }
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8") }
+        let result: String?? = out.withUnsafeBufferPointer { JSONParser.string($0) }
+        guard let r = result, let s = r else { throw fail("invalid UTF-8") }
         return s
+    }
+
+    /// A String from UTF-8 bytes, or nil when they are not valid UTF-8 (checked here: the
+    /// standard library's validating initializer is generic and slow).
+    static func string(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            let len: Int, min: UInt32
+            var cp: UInt32
+            if c & 0xE0 == 0xC0 { len = 2; cp = UInt32(c & 0x1F); min = 0x80 }
+            else if c & 0xF0 == 0xE0 { len = 3; cp = UInt32(c & 0x0F); min = 0x800 }
+            else if c & 0xF8 == 0xF0 { len = 4; cp = UInt32(c & 0x07); min = 0x10000 }
+            else { return nil }
+            guard i + len <= n else { return nil }
+            for k in 1..<len {
+                let d = b[i + k]
+                guard d & 0xC0 == 0x80 else { return nil }
+                cp = cp << 6 | UInt32(d & 0x3F)
+            }
+            guard cp >= min, cp <= 0x10FFFF, !(cp >= 0xD800 && cp < 0xE000) else { return nil }
+            i += len
+        }
+        return String(decoding: b, as: UTF8.self)
     }
 }

@@ -1,6 +1,6 @@
 /// A rule clause, with its values preprocessed for its operator (regexes compiled, dates and
 /// versions parsed) once, when the flag or segment is decoded.
-public struct Clause: Sendable {
+public final class Clause: Sendable {
     public enum Operator: Sendable {
         case `in`, endsWith, startsWith, matches, contains
         case lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual

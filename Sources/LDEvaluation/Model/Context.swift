@@ -2,12 +2,20 @@
 /// SDKs accept (`{"kind":"user","key":…}`, `{"kind":"multi","org":{…},…}`) or from an old-style
 /// user (`{"key":…, "name":…, "custom":{…}}`, no `kind`). An invalid context carries its error.
 public struct Context: Sendable {
-    public struct Single: Sendable {
+    public final class Single: Sendable {
         public let kind: String
         public let key: String
         public let name: String?
         public let anonymous: Bool
         let attributes: JSONObject?
+
+        init(kind: String, key: String, name: String?, anonymous: Bool, attributes: JSONObject?) {
+            self.kind = kind
+            self.key = key
+            self.name = name
+            self.anonymous = anonymous
+            self.attributes = attributes
+        }
 
         /// Python's `Context.get(name)`: the built-ins `key`, `kind`, `name`, `anonymous`, then
         /// the attributes.
@@ -17,6 +25,7 @@ public struct Context: Sendable {
             case "kind": return .string(kind)
             case "name": return name.map { .string($0) }
             case "anonymous": return .bool(anonymous)
+            case "_meta": return nil
             default: return attributes?[attribute]
             }
         }
@@ -102,9 +111,11 @@ public struct Context: Sendable {
     }
 
     /// One kind's properties, as the SDK's builder takes them (`_meta` checked and skipped).
+    /// The attributes are the properties themselves: `get` answers the built-ins first and
+    /// never `_meta`, and a null attribute reads as absent, as the SDK drops it.
     private static func single(_ props: JSONObject, kind: String) -> Result<Single, Invalid> {
         var key = "", name: String? = nil, anonymous = false, k = kind
-        var attributes = JSONObject()
+        var custom = false
         for i in 0..<props.count {
             let name_ = props.keys[i], value = props.values[i]
             switch name_ {
@@ -131,20 +142,22 @@ public struct Context: Sendable {
                 guard case .bool(let b) = value else { return .failure(Invalid(typeError("anonymous"))) }
                 anonymous = b
             default:
-                if value.isNull { attributes.remove(name_) } else { attributes.set(name_, value) }
+                custom = true
             }
         }
         if let e = validateKind(k) { return .failure(Invalid(Context(error: e))) }
         if key.isEmpty { return .failure(Invalid(Context(error: "context key must not be None or empty"))) }
         return .success(Single(kind: k, key: key, name: name, anonymous: anonymous,
-                               attributes: attributes.count == 0 ? nil : attributes))
+                               attributes: custom ? props : nil))
     }
 
     static let oldUserStringAttributes: Set<String> = ["name", "firstName", "lastName", "email", "country", "avatar", "ip"]
 
     /// An old-style user (no `kind`), as LaunchDarkly's SDKs read it: kind `user`; `key` a string
     /// (may be empty); the built-in string attributes; `anonymous`; `custom` members as top-level
-    /// attributes (the built-ins win); `privateAttributeNames` a list of strings.
+    /// attributes (except `key`, `kind`, `name`, `anonymous`, `_meta`; as the Go SDK reads
+    /// them, a custom member and a built-in of the same name: the later one in the JSON wins);
+    /// `privateAttributeNames` a list of strings.
     private static func oldUser(_ props: JSONObject) -> Context {
         guard case .string(let key)? = props["key"] else { return typeError("key") }
         var attributes = JSONObject()
@@ -158,8 +171,7 @@ public struct Context: Sendable {
                 guard case .object(let custom) = value else { return typeError("custom") }
                 for j in 0..<custom.count where !custom.values[j].isNull {
                     let cn = custom.keys[j]
-                    if cn == "key" || cn == "kind" || cn == "name" || cn == "anonymous" || cn == "_meta" || cn.isEmpty
-                        || oldUserStringAttributes.contains(cn) { continue }
+                    if cn == "key" || cn == "kind" || cn == "name" || cn == "anonymous" || cn == "_meta" || cn.isEmpty { continue }
                     attributes.set(cn, custom.values[j])
                 }
             case "anonymous":

@@ -2,11 +2,18 @@
 /// (`ldclient/impl/model/feature_flag.py`). Decoding fails (EXCEPTION, as the SDK raises) for
 /// properties of the wrong type; a tombstone (`deleted: true`) decodes with no content.
 public final class FeatureFlag: Sendable {
-    public struct Rule: Sendable {
+    public final class Rule: Sendable {
         public let id: String?
         public let clauses: [Clause]
         public let outcome: VariationOrRollout
         public let trackEvents: Bool
+
+        init(id: String?, clauses: [Clause], outcome: VariationOrRollout, trackEvents: Bool) {
+            self.id = id
+            self.clauses = clauses
+            self.outcome = outcome
+            self.trackEvents = trackEvents
+        }
     }
 
     public let key: String

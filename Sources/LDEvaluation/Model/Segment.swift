@@ -1,10 +1,17 @@
 /// A segment decoded with the Python SDK's rules (`ldclient/impl/model/segment.py`).
 public final class Segment: Sendable {
-    public struct Rule: Sendable {
+    public final class Rule: Sendable {
         public let clauses: [Clause]
         public let rolloutContextKind: String?
         public let bucketBy: AttributeRef?
         public let weight: PyInt?
+
+        init(clauses: [Clause], rolloutContextKind: String?, bucketBy: AttributeRef?, weight: PyInt?) {
+            self.clauses = clauses
+            self.rolloutContextKind = rolloutContextKind
+            self.bucketBy = bucketBy
+            self.weight = weight
+        }
     }
 
     public let key: String

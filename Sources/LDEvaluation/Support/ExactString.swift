@@ -1,3 +1,5 @@
+import Glibc
+
 /// A string compared and hashed by its UTF-8 bytes, as Python compares `str` (code point by code
 /// point). Swift's `String ==` uses canonical equivalence, which the SDKs do not.
 struct ExactString: Hashable, Sendable {
@@ -18,7 +20,17 @@ extension String {
     @inline(__always)
     func utf8Equals(_ other: String) -> Bool {
         let a = utf8, b = other.utf8
-        return a.count == b.count && a.elementsEqual(b)
+        let n = a.count
+        guard n == b.count else { return false }
+        if n == 0 { return true }
+        let fast: Bool?? = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in
+                guard let p = x.baseAddress, let q = y.baseAddress else { return false }
+                return memcmp(p, q, n) == 0
+            }
+        }
+        if let fast, let result = fast { return result }
+        return a.elementsEqual(b)
     }
 
     /// Python's `str.startswith`.

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _json
-from ._evaluation import ContextInput, EvaluationDetail, context_bytes
+from ._evaluation import ContextInput, EvaluationDetail, context_bytes, loads_exact
 from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError
 from ._lib import STATUS_FN, lib, take_bytes
 
@@ -32,6 +32,8 @@ JSONInput = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
 StatusListener = Callable[[bool, bool], None]
 #: A file path.
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+_evaluate = lib.ldredis_evaluate
 
 _UPSERT_MODES = {"auto": 0, "script": 1, "watch": 2}
 
@@ -653,15 +655,15 @@ class Store:
 
     def evaluate_raw(self, flag_key: str, context: ContextInput, default: Any = None) -> bytes:
         """``ldredis_evaluate``: the evaluation detail as JSON bytes."""
-        k = _cstr(flag_key, "flag_key")
+        k = flag_key.encode("utf-8") if type(flag_key) is str and "\0" not in flag_key else _cstr(flag_key, "flag_key")
         ctx = context_bytes(context)
-        dflt = _json.dumps(default)
+        dflt = b"null" if default is None else _json.dumps(default)
         out, n = c_void_p(), c_size_t()
         h = self._enter()
         try:
-            lib.ldredis_evaluate(byref(out), byref(n), h, k, ctx, len(ctx), dflt, len(dflt))
+            _evaluate(byref(out), byref(n), h, k, ctx, len(ctx), dflt, len(dflt))
         finally:
-            self._leave()
+            self._calls.pop()
         return take_bytes(out, n.value)
 
     def evaluate(self, flag_key: str, context: ContextInput, default: Any = None) -> EvaluationDetail:
@@ -692,7 +694,7 @@ class Store:
             lib.ldredis_all_flags_state(byref(out), byref(n), h, ctx, len(ctx), options)
         finally:
             self._leave()
-        result: Dict[str, Any] = _json.loads(take_bytes(out, n.value))
+        result: Dict[str, Any] = loads_exact(take_bytes(out, n.value))
         return result
 
 

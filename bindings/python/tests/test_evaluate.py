@@ -183,3 +183,16 @@ def test_sdk_upsert_is_seen_once_the_cache_allows(url):
         assert (d.variation_index, d.reason) == (0, {"kind": "FALLTHROUGH"})
     finally:
         ours.close()
+
+
+def test_big_integers_stay_exact(url):
+    prefix = "eval-big-" + uuid.uuid4().hex[:8]
+    ours = ldredis.Store(url, prefix, cache_ttl=30)
+    try:
+        ours.init({"flags": {"f": {"key": "f", "version": 1, "on": True, "variations": [10 ** 20, 2 ** 64 + 1],
+                                   "fallthrough": {"variation": 1}}}, "segments": {}})
+        assert ours.evaluate("f", {"key": "k"}).value == 2 ** 64 + 1
+        assert ours.evaluate("nope", {"key": "k"}, 10 ** 30).value == 10 ** 30
+        assert ours.all_flags_state({"key": "k"})["f"] == 2 ** 64 + 1
+    finally:
+        ours.close()
