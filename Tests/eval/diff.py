@@ -41,6 +41,7 @@ import hashlib
 import json
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -49,6 +50,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -582,6 +584,22 @@ def note_reason(seen: Counter, result: Any) -> None:
         seen[f"bigSegmentsStatus:{reason['bigSegmentsStatus']}"] += 1
 
 
+def cases(ds: Dict[str, Any], index: int, args: argparse.Namespace) -> List[Case]:
+    """Every context against every flag key (each with a default from the pool), and
+    all_flags_state with the 8 option sets for every Nth context. Odd datasets in that order
+    (context by context, as a request would); even ones shuffled, so that consecutive calls
+    rarely share a context or a flag (caches keyed by the last context or flag see both)."""
+    out: List[Case] = []
+    for ci, context in enumerate(ds["contexts"]):
+        for fi, key in enumerate(ds["flag_keys"]):
+            out.append(Case("eval", context, key, json.dumps(ds["defaults"][(ci * 7 + fi) % len(ds["defaults"])])))
+        if ci % args.all_flags_every == 0:
+            out += [Case("all", context, options=options) for options in range(8)]
+    if index % 2 == 0:
+        random.Random(f"{args.seed}:{index}:order").shuffle(out)
+    return out
+
+
 def run(args: argparse.Namespace, h: Harness) -> int:
     gen = Generator(args.seed, set(args.exclude.split(",")) if args.exclude else None)
     if not args.replay:
@@ -600,28 +618,28 @@ def run(args: argparse.Namespace, h: Harness) -> int:
         ref, cand = h.open(ds)
         failures: List[Tuple[Case, Tuple]] = []
         try:
-            for ci, context in enumerate(ds["contexts"]):
-                for fi, key in enumerate(ds["flag_keys"]):
-                    default = json.dumps(ds["defaults"][(ci * 7 + fi) % len(ds["defaults"])])
-                    case = Case("eval", context, key, default)
-                    a, b = case.run(ref), case.run(cand)
+            todo = cases(ds, index, args)
+            if evaluations + len(todo) > args.evaluations:
+                left = args.evaluations - evaluations
+                todo = [c for c in todo if c.mode == "all" or (left := left - 1) >= 0]
+            if args.threads > 1:
+                # the candidate called from several threads at once, the reference serially
+                with ThreadPoolExecutor(max_workers=args.threads) as pool:
+                    theirs = list(pool.map(lambda c: c.run(cand), todo, chunksize=7))
+            else:
+                theirs = [None] * len(todo)
+            for case, b in zip(todo, theirs):
+                a = case.run(ref)
+                if args.threads <= 1:
+                    b = case.run(cand)
+                if case.mode == "eval":
                     evaluations += 1
                     note_reason(seen, a)
-                    diffs = differences(a, b)
-                    if diffs:
-                        failures.append((case, signature(case, a, b, diffs)))
-                    if evaluations >= args.evaluations:
-                        break
-                if ci % args.all_flags_every == 0:
-                    for options in range(8):
-                        case = Case("all", context, options=options)
-                        a, b = case.run(ref), case.run(cand)
-                        all_states += 1
-                        diffs = differences(a, b)
-                        if diffs:
-                            failures.append((case, signature(case, a, b, diffs)))
-                if evaluations >= args.evaluations:
-                    break
+                else:
+                    all_states += 1
+                diffs = differences(a, b)
+                if diffs:
+                    failures.append((case, signature(case, a, b, diffs)))
         finally:
             ref.close()
             cand.close()
@@ -691,6 +709,8 @@ def main() -> int:
                    os.path.join(ROOT, "build", "stage", "lib", "libldredis.so"))
     p.add_argument("--cache-ttl-ms", type=int, default=None,
                    help="the ldredis store's cache TTL (0 off, -1 infinite; default: the library's)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="call the candidate from N threads at once (the reference stays serial)")
     p.add_argument("--keep-going", action="store_true", help="collect distinct differences")
     p.add_argument("--max-reports", type=int, default=20)
     p.add_argument("--no-shrink", action="store_true")
