@@ -111,6 +111,44 @@ SEG_KEYS = ["seg-a", "seg-b", "seg-c", "seg-big", "seg-big2", "seg-ü", "seg-rec
 ATTR_REFS_INVALID = ["/", "", "/x//y", "/x/", "/x~2", "/~", "//"]
 
 
+# Members of a stored flag or segment whose type the SDK's model checks when it decodes the item
+# (ldclient/impl/model): a stored item with one of these cannot be decoded.
+_WV = {"variation": 0, "weight": 100000}
+FLAG_TYPE_ERRORS = [
+    ("offVariation", "1"), ("offVariation", 0.0), ("offVariation", 1.5), ("rules", {}), ("on", "yes"),
+    ("on", 1), ("variations", "x"), ("fallthrough", {"variation": 1.5}), ("fallthrough", {"variation": 0.0}),
+    ("fallthrough", []), ("fallthrough", {"rollout": {"variations": [{"variation": 0, "weight": 1.5}]}}),
+    ("fallthrough", {"rollout": {"variations": [{"variation": 0, "weight": 100000.0}]}}),
+    ("fallthrough", {"rollout": {"variations": [_WV], "seed": "1"}}),
+    ("fallthrough", {"rollout": {"variations": [_WV], "bucketBy": 5}}),
+    ("fallthrough", {"rollout": {"variations": [_WV], "kind": 5}}),
+    ("fallthrough", {"rollout": {"variations": [_WV], "contextKind": 5}}),
+    ("fallthrough", {"rollout": {"variations": [{"variation": 0, "weight": 100000, "untracked": "no"}]}}),
+    ("fallthrough", {"rollout": {"variations": None}}),
+    ("prerequisites", [{"key": 5, "variation": 0}]), ("prerequisites", [{"key": "x"}]),
+    ("prerequisites", {}), ("salt", 7), ("targets", [{"values": "x", "variation": 0}]),
+    ("targets", [{"values": [1], "variation": 0}]), ("contextTargets", [{"values": ["a"], "variation": "0"}]),
+    ("contextTargets", [{"values": ["a"], "variation": 0, "contextKind": 1}]),
+    ("rules", [{"clauses": [{"attribute": 5, "op": "in", "values": []}], "variation": 0}]),
+    ("rules", [{"clauses": [{"op": "in", "values": []}], "variation": 0}]),
+    ("rules", [{"clauses": [{"attribute": "a", "op": "in", "values": "x"}], "variation": 0}]),
+    ("rules", [{"clauses": [{"attribute": "a", "op": 5, "values": []}], "variation": 0}]),
+    ("rules", [{"clauses": [{"attribute": "a", "op": "in", "values": [], "negate": "no"}], "variation": 0}]),
+    ("rules", [{"clauses": [], "variation": 0, "trackEvents": "x"}]), ("rules", [{"variation": 0}]),
+    ("rules", [{"clauses": [], "variation": 0, "id": 5}]), ("rules", ["x"]),
+    ("trackEvents", "yes"), ("trackEventsFallthrough", 1), ("debugEventsUntilDate", "x"),
+    ("migration", {"checkRatio": "x"}), ("samplingRatio", 1.5), ("excludeFromSummaries", 1),
+    ("deleted", "no"), ("version", 1.5), ("version", "1"), ("key", 5),
+]
+SEGMENT_TYPE_ERRORS = [
+    ("included", "alice"), ("excluded", [5]), ("includedContexts", [{"values": "x"}]),
+    ("excludedContexts", [{"contextKind": 5, "values": []}]), ("rules", [{"clauses": [], "weight": "5"}]),
+    ("rules", [{"clauses": [], "weight": 1.5}]), ("rules", [{"clauses": [], "bucketBy": 5}]),
+    ("rules", [{"clauses": [], "rolloutContextKind": 5}]), ("rules", [{"weight": 5}]),
+    ("unbounded", "yes"), ("generation", 1.0), ("generation", "1"), ("unboundedContextKind", 5),
+    ("salt", 5), ("version", 2.5),
+]
+
 # Patterns whose meaning differs between regex dialects (Python's re is the reference).
 REGEX_DIALECT = ["\\p{L}+", "[[:alpha:]]", "(?<=g)old", "gold\\Z", "(go)\\1", "a++", "(?P<n>go)ld"]
 # Families of cases that --exclude can leave out, with the coverage items that then go away.
@@ -674,16 +712,14 @@ class Generator:
         if self._chance(0.15) and "undecodable-items" not in self.exclude:
             self._note("raw:type-error")
             broken = dict(flags[self._pick(flag_keys)])
-            field, bad = self._pick([("offVariation", "1"), ("rules", {}), ("on", "yes"),
-                                     ("variations", "x"), ("fallthrough", {"variation": 1.5}),
-                                     ("prerequisites", [{"key": 5, "variation": 0}]),
-                                     ("salt", 7), ("targets", [{"values": "x", "variation": 0}])])
+            field, bad = self._pick(FLAG_TYPE_ERRORS)
             broken[field] = bad
             raw_flags[broken["key"]] = json.dumps(broken)
             if seg_keys and self._chance(0.5):
                 seg = dict(segments[self._pick(seg_keys)])
                 if not seg.get("deleted"):
-                    seg["included"] = "alice"
+                    field, bad = self._pick(SEGMENT_TYPE_ERRORS)
+                    seg[field] = bad
                     raw_segments[seg["key"]] = json.dumps(seg)
         if self._chance(0.1) and "undecodable-items" not in self.exclude:
             self._note("raw:unparsable")
