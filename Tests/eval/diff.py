@@ -219,9 +219,10 @@ def detail_json(detail: Any) -> Dict[str, Any]:
 class SdkSide:
     """LDClient in daemon mode over the SDK's Redis store and Big Segment store."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, cached: bool = True) -> None:
+        store = Redis.new_feature_store(url=url, prefix=prefix, **({} if cached else {"caching": CacheConfig.disabled()}))
         config = Config("sdk-key-unused", use_ldd=True, send_events=False, diagnostic_opt_out=True,
-                        feature_store=Redis.new_feature_store(url=url, prefix=prefix),
+                        feature_store=store,
                         big_segments=BigSegmentsConfig(store=Redis.new_big_segment_store(url=url, prefix=prefix)))
         self.client = LDClient(config=config, start_wait=0)
 
@@ -358,22 +359,36 @@ class Harness:
         self.candidate = candidate
         self.lib = lib
         self.serial = 0
+        self.changes = False
+        self.prefix = ""
 
     def open(self, ds: Dict[str, Any]) -> Tuple[SdkSide, Any]:
-        """Writes ds under a new prefix; returns (reference, candidate) reading it."""
+        """Writes ds under a new prefix; returns (reference, candidate) reading it. With
+        self.changes, the reference reads without a cache (the candidate's is set by the caller),
+        and self.writer (the SDK's store, no cache) writes changes to both."""
         self.r.flushdb()
         self.serial += 1
         prefix = f"evaldiff{self.serial}"
         write_dataset(self.server.url, self.r, prefix, ds)
+        self.prefix = prefix
         if self.candidate == "mutant":
             write_dataset(self.server.url, self.r, prefix + "-m", mutated(ds))
-            cand: Any = SdkSide(self.server.url, prefix + "-m")
+            cand: Any = SdkSide(self.server.url, prefix + "-m", cached=not self.changes)
         elif self.candidate == "sdk":
-            cand = SdkSide(self.server.url, prefix)
+            cand = SdkSide(self.server.url, prefix, cached=not self.changes)
         else:
             assert self.lib is not None
             cand = LdredisSide(self.lib, self.server.url, prefix, self.cache_ttl_ms)
-        return SdkSide(self.server.url, prefix), cand
+        return SdkSide(self.server.url, prefix, cached=not self.changes), cand
+
+    def write_change(self, kind: str, item: Dict[str, Any]) -> None:
+        """Another writer: the SDK's store (no cache) upserts item, version rule included."""
+        targets = [(self.prefix, item)]
+        if self.candidate == "mutant":
+            targets.append((self.prefix + "-m", mutated({"flags": {"x": item}})["flags"]["x"] if kind == "flags" else item))
+        for prefix, it in targets:
+            store = Redis.new_feature_store(url=self.server.url, prefix=prefix, caching=CacheConfig.disabled())
+            store.upsert(FEATURES if kind == "flags" else SEGMENTS, copy.deepcopy(it))
 
 
 # --- comparing ---------------------------------------------------------------------------------
@@ -616,7 +631,7 @@ def run(args: argparse.Namespace, h: Harness) -> int:
         if args.max_contexts:
             ds["contexts"] = ds["contexts"][:args.max_contexts]
         ref, cand = h.open(ds)
-        failures: List[Tuple[Case, Tuple]] = []
+        failures: List[Tuple[Case, Tuple, Dict[str, Any]]] = []
         try:
             todo = cases(ds, index, args)
             if evaluations + len(todo) > args.evaluations:
@@ -628,7 +643,12 @@ def run(args: argparse.Namespace, h: Harness) -> int:
                     theirs = list(pool.map(lambda c: c.run(cand), todo, chunksize=7))
             else:
                 theirs = [None] * len(todo)
-            for case, b in zip(todo, theirs):
+            for n, (case, b) in enumerate(zip(todo, theirs)):
+                if args.changes and n and n % args.changes == 0:
+                    kind, key, item = gen.change(ds)
+                    h.write_change(kind, item)
+                    if item["version"] > ds[kind][key].get("version", 0):
+                        ds[kind][key] = item  # the store applies only a higher version
                 a = case.run(ref)
                 if args.threads <= 1:
                     b = case.run(cand)
@@ -639,14 +659,17 @@ def run(args: argparse.Namespace, h: Harness) -> int:
                     all_states += 1
                 diffs = differences(a, b)
                 if diffs:
-                    failures.append((case, signature(case, a, b, diffs)))
+                    sig = signature(case, a, b, diffs)
+                    if sig not in found and all(sig != f[1] for f in failures):
+                        # the data as it is now (changes may have come since the dataset began)
+                        failures.append((case, sig, copy.deepcopy(ds) if args.changes else ds))
         finally:
             ref.close()
             cand.close()
-        for case, sig in failures:
+        for case, sig, data in failures:
             if sig in found:
                 continue
-            text = report(h, ds, case, args.seed, index, args.out, not args.no_shrink)
+            text = report(h, data, case, args.seed, index, args.out, not args.no_shrink)
             found[sig] = text
             if not args.self_test:
                 print(text, flush=True)
@@ -711,6 +734,10 @@ def main() -> int:
                    help="the ldredis store's cache TTL (0 off, -1 infinite; default: the library's)")
     p.add_argument("--threads", type=int, default=1,
                    help="call the candidate from N threads at once (the reference stays serial)")
+    p.add_argument("--changes", type=int, default=0, metavar="N",
+                   help="every N calls, another writer (the SDK's store) upserts or deletes a flag or "
+                        "segment; the reference then reads without a cache and ldredis with "
+                        "--cache-ttl-ms 0 unless given")
     p.add_argument("--keep-going", action="store_true", help="collect distinct differences")
     p.add_argument("--max-reports", type=int, default=20)
     p.add_argument("--no-shrink", action="store_true")
@@ -741,7 +768,13 @@ def main() -> int:
             args.candidate = "ldredis"
     server = RedisServer()
     try:
+        if args.changes and args.cache_ttl_ms is None:
+            args.cache_ttl_ms = 0
+        if args.changes and args.threads > 1:
+            print("eval-diff: --changes and --threads do not go together", file=sys.stderr)
+            return 2
         h = Harness(server, args.candidate, lib, args.cache_ttl_ms)
+        h.changes = bool(args.changes)
         if args.replay:
             return replay(args, h)
         status = run(args, h)

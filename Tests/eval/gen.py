@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 OPERATORS = [
     "in", "endsWith", "startsWith", "matches", "contains", "lessThan", "lessThanOrEqual",
@@ -735,6 +735,27 @@ class Generator:
         return {"flags": flags, "segments": segments, "raw_flags": raw_flags,
                 "raw_segments": raw_segments, "big": big, "contexts": contexts,
                 "defaults": defaults, "flag_keys": keys}
+
+
+    def change(self, ds: Dict[str, Any]) -> Tuple[str, str, Dict[str, Any]]:
+        """A change another writer could make to ds: (kind, key, item) where kind is "flags" or
+        "segments" and item a new version of a random flag or segment (a regenerated one, a
+        tombstone, or one with an older version that the store must refuse)."""
+        raw = {"flags": ds["raw_flags"], "segments": ds["raw_segments"]}
+        kind = "flags" if self._chance(0.7) or not set(ds["segments"]) - set(ds["raw_segments"]) else "segments"
+        key = self._pick(sorted(set(ds[kind]) - set(raw[kind])))  # the SDK's store cannot upsert over an item it cannot decode
+        old = ds[kind][key]
+        others = sorted(ds[kind])
+        if kind == "flags":
+            item = self._flag(key, [k for k in others if k != key], [key], sorted(ds["segments"]))
+        else:
+            item = self._segment(key, others)
+        k = self.r.random()
+        if k < 0.15:
+            item = {"key": key, "version": 0, "deleted": True}
+        item["version"] = old.get("version", 0) + (self.r.randint(1, 3) if k < 0.9 else -self.r.randint(0, 1))
+        self._note("change:" + ("delete" if item.get("deleted") else "upsert") + (":stale" if k >= 0.9 else ""))
+        return kind, key, item
 
 
 if __name__ == "__main__":
