@@ -6,7 +6,8 @@
 # --quick (make test): the self-test (a candidate with swapped operators must be caught), then
 # 10,000 evaluations over many small datasets (about 5 s). Without it (make test-eval-diff): 200,000
 # evaluations, and every generator item and reason kind must have been produced; then 50,000
-# with the library called from 4 threads at once and its cache off.
+# with the library called from 4 threads at once and its cache off; then 30,000 while another
+# writer changes flags and segments (the library's cache off).
 # Installs what is missing, quietly: the LaunchDarkly SDK (the reference) and redis-py.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,5 +35,8 @@ fi
 seed=${EVAL_DIFF_SEED:-1}
 "$python" "$here/diff.py" --seed "$seed" --evaluations 200000 --require-coverage --quiet "$@" || exit 1
 # the library called from 4 threads at once, its cache off: results must not change
-exec "$python" "$here/diff.py" --seed $((seed + 1000)) --evaluations 50000 --threads 4 --cache-ttl-ms 0 \
-  --quiet --out "$root/build/eval-diff/threads" "$@"
+"$python" "$here/diff.py" --seed $((seed + 1000)) --evaluations 50000 --threads 4 --cache-ttl-ms 0 \
+  --quiet --out "$root/build/eval-diff/threads" "$@" || exit 1
+# another writer changes a flag or segment every 15 calls; the library's cache off sees each
+exec "$python" "$here/diff.py" --seed $((seed + 2000)) --evaluations 30000 --changes 15 \
+  --quiet --out "$root/build/eval-diff/changes" "$@"
