@@ -427,6 +427,17 @@ static void test_diagnostics_arguments(ldredis_store *store)
                  LDREDIS_ERR_INVALID_ARGUMENT, "big_segments_membership(NULL context_hash)");
     check(out == NULL, "  ... *out is NULL");
     release(out);
+    /* Flag evaluation (Tests/C/evaluate.c tests the results). */
+    out = SENTINEL;
+    check_status(ldredis_evaluate(&out, &len, NULL, "f", "{}", 2, "1", 1),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "evaluate(NULL store)");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
+    out = SENTINEL;
+    check_status(ldredis_all_flags_state(&out, &len, store, "{", 1, 0),
+                 LDREDIS_ERR_INVALID_ARGUMENT, "all_flags_state(context that is not JSON)");
+    check(out == NULL, "  ... *out is NULL");
+    release(out);
 }
 
 /* ---- redis-cli, to see the raw schema (only when LDREDIS_TEST_PORT is set) ---- */

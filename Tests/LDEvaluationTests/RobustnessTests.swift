@@ -57,9 +57,9 @@ final class RobustnessTests: XCTestCase {
             XCTAssertNil(SemanticVersion.parse(bad), bad)
         }
     }
-    func testConcurrentEvaluations() {
-        let s = MemorySource()
-        s.flags["f"] = clauseFlag(#"{"attribute":"a","op":"matches","values":["^x+$"]}"#)
+    func testConcurrentEvaluations() throws {
+        // One decoded flag (and so one compiled regex) shared by every thread, as the store's cache shares it.
+        let s = SharedSource(try FeatureFlag(json: Array(clauseFlag(#"{"attribute":"a","op":"matches","values":["^x+$"]}"#).utf8)))
         let e = Evaluator(source: s)
         DispatchQueueLess.concurrentPerform(8) { i in
             for j in 0..<500 {
@@ -67,6 +67,18 @@ final class RobustnessTests: XCTestCase {
                 XCTAssertEqual(d.variationIndex, 1)
             }
         }
+    }
+}
+
+/// A source that serves one already-decoded flag.
+final class SharedSource: EvaluationDataSource {
+    let only: FeatureFlag
+    init(_ flag: FeatureFlag) { only = flag }
+    func flag(_ key: String) throws(EvaluationFailure) -> FeatureFlag? { key == only.key ? only : nil }
+    func segment(_ key: String) throws(EvaluationFailure) -> Segment? { nil }
+    func allFlags() throws(EvaluationFailure) -> [FeatureFlag] { [only] }
+    func bigSegmentMembership(contextKey: String) -> (membership: [String: Bool]?, status: EvaluationReason.BigSegmentsStatus) {
+        (nil, .notConfigured)
     }
 }
 

@@ -15,7 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- allocation counting (glibc: __libc_* are the real allocator) ---- */
+/* ---- allocation counting (glibc: __libc_* are the real allocator); -DNO_ALLOC_COUNT drops it ---- */
+#ifndef NO_ALLOC_COUNT
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
@@ -36,6 +37,9 @@ int posix_memalign(void **out, size_t align, size_t n) {
 }
 void *aligned_alloc(size_t align, size_t n) { allocations++; return __libc_memalign(align, n); }
 void *memalign(size_t align, size_t n) { allocations++; return __libc_memalign(align, n); }
+#else
+static unsigned long allocations;
+#endif
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -94,35 +98,49 @@ int main(int argc, char **argv) {
     }
     double allocs = (double)(allocations - a0) / 1000.0;
 
-    /* ldredis_evaluate, warm: batches until the time is up; ns/op. */
-    uint64_t n = 0, t0 = now_ns(), budget = (uint64_t)(seconds * 1e9);
-    while (now_ns() - t0 < budget) {
-        for (int i = 0; i < 1000; i++) {
-            ldredis_evaluate(&out, &out_len, store, "bench-flag", CONTEXT, ctx_len, "null", 4);
-            ldredis_free(out);
-        }
-        n += 1000;
+    /* ldredis_evaluate, warm, and a raw HGET of the flag over one hiredis connection:
+       alternating rounds (a shared machine's load then hits both alike), each side's best
+       round kept. */
+    redisContext *c = NULL;
+    int eval_only = argc > 6 && strcmp(argv[6], "eval-only") == 0;
+    if (!eval_only) {
+        c = redisConnect(argv[2], atoi(argv[3]));
+        if (!c || c->err) { fprintf(stderr, "hiredis connect failed\n"); return 1; }
     }
-    double eval_ns = (double)(now_ns() - t0) / (double)n;
-
-    if (argc > 6 && strcmp(argv[6], "eval-only") == 0) {
+    const int rounds = 10;
+    uint64_t budget = (uint64_t)(seconds * 1e9 / rounds / 2), n = 0, m = 0;
+    double eval_ns = 1e300, hget_ns = 1e300;
+    for (int round = 0; round < rounds; round++) {
+        uint64_t k = 0, t0 = now_ns();
+        while (now_ns() - t0 < budget) {
+            for (int i = 0; i < 1000; i++) {
+                ldredis_evaluate(&out, &out_len, store, "bench-flag", CONTEXT, ctx_len, "null", 4);
+                ldredis_free(out);
+            }
+            k += 1000;
+        }
+        double ns = (double)(now_ns() - t0) / (double)k;
+        if (ns < eval_ns) eval_ns = ns;
+        n += k;
+        if (eval_only) continue;
+        k = 0;
+        t0 = now_ns();
+        while (now_ns() - t0 < budget) {
+            for (int i = 0; i < 100; i++) {
+                redisReply *r = redisCommand(c, "HGET %s %s", "evalbench:features", "bench-flag");
+                if (!r || r->type != REDIS_REPLY_STRING) { fprintf(stderr, "HGET failed\n"); return 1; }
+                freeReplyObject(r);
+            }
+            k += 100;
+        }
+        ns = (double)(now_ns() - t0) / (double)k;
+        if (ns < hget_ns) hget_ns = ns;
+        m += k;
+    }
+    if (eval_only) {
         printf("{\"evaluate_warm_ns\": %.1f, \"allocations_per_evaluation\": %.2f}\n", eval_ns, allocs);
         return 0;
     }
-    /* Raw HGET of the flag over one hiredis connection. */
-    redisContext *c = redisConnect(argv[2], atoi(argv[3]));
-    if (!c || c->err) { fprintf(stderr, "hiredis connect failed\n"); return 1; }
-    uint64_t m = 0;
-    t0 = now_ns();
-    while (now_ns() - t0 < budget) {
-        for (int i = 0; i < 100; i++) {
-            redisReply *r = redisCommand(c, "HGET %s %s", "evalbench:features", "bench-flag");
-            if (!r || r->type != REDIS_REPLY_STRING) { fprintf(stderr, "HGET failed\n"); return 1; }
-            freeReplyObject(r);
-        }
-        m += 100;
-    }
-    double hget_ns = (double)(now_ns() - t0) / (double)m;
     redisFree(c);
 
     printf("{\"evaluate_warm_ns\": %.1f, \"evaluations\": %llu, \"allocations_per_evaluation\": %.2f, "

@@ -26,6 +26,19 @@ def per_call(fn, seconds):
     return (time.perf_counter() - t0) / n * 1e9, n
 
 
+def interleaved(a, b, seconds, rounds=10):
+    """Alternates short runs of a and b (a shared machine's load then hits both alike) and
+    keeps each side's best round: (a ns, a calls, b ns, b calls)."""
+    best_a = best_b = float("inf")
+    calls_a = calls_b = 0
+    for _ in range(rounds):
+        ns, n = per_call(a, seconds / rounds / 2)
+        best_a, calls_a = min(best_a, ns), calls_a + n
+        ns, n = per_call(b, seconds / rounds / 2)
+        best_b, calls_b = min(best_b, ns), calls_b + n
+    return best_a, calls_a, best_b, calls_b
+
+
 def main():
     url, seconds = sys.argv[1], float(sys.argv[2])
     prefix = "evalbench-py"
@@ -34,7 +47,8 @@ def main():
     store.init(data.DATA)
     ctx = data.CONTEXT
     detail = store.evaluate("bench-flag", ctx)
-    out["ldredis_evaluate_ns"], out["ldredis_evaluations"] = per_call(lambda: store.evaluate("bench-flag", ctx), seconds)
+    ours = lambda: store.evaluate("bench-flag", ctx)  # noqa: E731
+    out["ldredis_evaluate_ns"], out["ldredis_evaluations"] = per_call(ours, seconds / 4)
     out["ldredis_detail"] = [detail.value, detail.variation_index, detail.reason]
     try:
         from ldclient import Context
@@ -51,8 +65,9 @@ def main():
         context = Context.from_dict(ctx)
         d = client.variation_detail("bench-flag", context, None)
         out["sdk_detail"] = [d.value, d.variation_index, d.reason]
-        out["sdk_variation_detail_ns"], out["sdk_evaluations"] = per_call(
-            lambda: client.variation_detail("bench-flag", context, None), seconds)
+        (out["ldredis_evaluate_ns"], out["ldredis_evaluations"], out["sdk_variation_detail_ns"],
+         out["sdk_evaluations"]) = interleaved(ours, lambda: client.variation_detail("bench-flag", context, None),
+                                               seconds * 2)
         out["speedup"] = out["sdk_variation_detail_ns"] / out["ldredis_evaluate_ns"]
         client.close()
     store.close()

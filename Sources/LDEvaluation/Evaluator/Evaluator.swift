@@ -174,7 +174,14 @@ public struct Evaluator<Source: EvaluationDataSource>: Sendable {
         let size = (seed?.utf8.count ?? key.utf8.count + salt.utf8.count + 1) + value.utf8.count + 1
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buffer in
             var i = 0
-            func put(_ s: String) { for b in s.utf8 { buffer[i] = b; i += 1 } }
+            func put(_ s: String) {
+                let copied: Int? = s.utf8.withContiguousStorageIfAvailable { src in
+                    guard let from = src.baseAddress, let to = buffer.baseAddress else { return 0 }
+                    (to + i).update(from: from, count: src.count)
+                    return src.count
+                }
+                if let copied { i += copied } else { for b in s.utf8 { buffer[i] = b; i += 1 } }
+            }
             if let seed { put(seed) } else { put(key); buffer[i] = UInt8(ascii: "."); i += 1; put(salt) }
             buffer[i] = UInt8(ascii: "."); i += 1
             put(value)
