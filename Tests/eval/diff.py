@@ -420,6 +420,19 @@ def differences(a: Any, b: Any, path: str = "") -> List[str]:
     return []
 
 
+def check_comparator() -> None:
+    """The comparison itself must be able to fail: checked at the start of every run."""
+    must_differ = [(1, True), (0, False), (12345678901234567890, 1.2345678901234567e19),
+                   ({"ruleId": None}, {}), ({"a": 1}, {"a": 1, "b": 2}), ([1, 2], [2, 1]),
+                   ("é", "e\u0301"), (None, False), ("1", 1), ({"reason": {"kind": "OFF"}},
+                   {"reason": {"kind": "OFF", "inExperiment": False}})]
+    must_agree = [(1, 1.0), (0, -0.0), ({"a": [1, {"b": None}]}, {"a": [1.0, {"b": None}]})]
+    for a, b in must_differ:
+        assert differences(a, b) and differences(b, a), f"comparator misses {a!r} vs {b!r}"
+    for a, b in must_agree:
+        assert not differences(a, b), f"comparator sees a difference in {a!r} vs {b!r}"
+
+
 class Case:
     """One comparison: mode "eval" (flag_key, default) or "all" (options)."""
 
@@ -616,6 +629,7 @@ def cases(ds: Dict[str, Any], index: int, args: argparse.Namespace) -> List[Case
 
 
 def run(args: argparse.Namespace, h: Harness) -> int:
+    check_comparator()
     gen = Generator(args.seed, set(args.exclude.split(",")) if args.exclude else None)
     if not args.replay:
         for old in os.listdir(args.out) if os.path.isdir(args.out) else []:

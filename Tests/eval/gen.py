@@ -711,16 +711,18 @@ class Generator:
         raw_segments: Dict[str, str] = {}
         if self._chance(0.15) and "undecodable-items" not in self.exclude:
             self._note("raw:type-error")
-            broken = dict(flags[self._pick(flag_keys)])
+            key = self._pick(flag_keys)
+            broken = dict(flags[key])
             field, bad = self._pick(FLAG_TYPE_ERRORS)
             broken[field] = bad
-            raw_flags[broken["key"]] = json.dumps(broken)
+            raw_flags[key] = json.dumps(broken)
             if seg_keys and self._chance(0.5):
-                seg = dict(segments[self._pick(seg_keys)])
+                key = self._pick(seg_keys)
+                seg = dict(segments[key])
                 if not seg.get("deleted"):
                     field, bad = self._pick(SEGMENT_TYPE_ERRORS)
                     seg[field] = bad
-                    raw_segments[seg["key"]] = json.dumps(seg)
+                    raw_segments[key] = json.dumps(seg)
         if self._chance(0.1) and "undecodable-items" not in self.exclude:
             self._note("raw:unparsable")
             raw_flags["unparsable-flag"] = self._pick(["{", "null", "[]", "{\"key\":\"unparsable-flag\"}"])
