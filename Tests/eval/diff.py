@@ -628,6 +628,37 @@ def cases(ds: Dict[str, Any], index: int, args: argparse.Namespace) -> List[Case
     return out
 
 
+def outage(args: argparse.Namespace, h: Harness, gen: Generator) -> Dict[Tuple, str]:
+    """Last: one more dataset, read by both sides without a cache, then redis-server stopped
+    (the run's server: this ends the run). Both must answer as the SDK does during an outage:
+    EXCEPTION with the default, all_flags_state invalid."""
+    ds = gen.dataset(10 ** 6 + args.first_dataset)
+    h.changes, h.cache_ttl_ms = True, 0
+    ref, cand = h.open(ds)
+    out: Dict[Tuple, str] = {}
+    try:
+        h.server.stop()
+        todo = cases(ds, 1, args)[:300]
+        seen: Counter = Counter()
+        for case in todo:
+            a, b = case.run(ref), case.run(cand)
+            note_reason(seen, a)
+            diffs = differences(a, b)
+            if diffs and signature(case, a, b, diffs) not in out:
+                out[signature(case, a, b, diffs)] = "\n".join([
+                    f"DIFFERENCE (seed {args.seed}, Redis stopped): {case.describe()}",
+                    f"  differing members: {', '.join(diffs)}", f"  context: {case.context}",
+                    f"  reference (LDClient): {json.dumps(a, ensure_ascii=False)}",
+                    f"  ldredis:              {json.dumps(b, ensure_ascii=False)}"])
+        print(f"eval-diff: with Redis stopped, {len(todo)} comparisons ({seen['ERROR:EXCEPTION']} "
+              f"EXCEPTION, {seen['ERROR:USER_NOT_SPECIFIED']} USER_NOT_SPECIFIED from the reference), "
+              f"{len(out)} distinct difference(s)")
+    finally:
+        ref.close()
+        cand.close()
+    return out
+
+
 def run(args: argparse.Namespace, h: Harness) -> int:
     check_comparator()
     gen = Generator(args.seed, set(args.exclude.split(",")) if args.exclude else None)
@@ -697,6 +728,11 @@ def run(args: argparse.Namespace, h: Harness) -> int:
         index += 1
         if found and (len(found) >= args.max_reports or not args.keep_going):
             break
+    if args.outage and not found and not args.self_test:
+        outage_found = outage(args, h, gen)
+        for sig, text in outage_found.items():
+            found[("outage",) + sig] = text
+            print(text, flush=True)
     args.found = len(found)
     if args.self_test:
         return 1 if found else 0
@@ -752,6 +788,8 @@ def main() -> int:
                    help="every N calls, another writer (the SDK's store) upserts or deletes a flag or "
                         "segment; the reference then reads without a cache and ldredis with "
                         "--cache-ttl-ms 0 unless given")
+    p.add_argument("--outage", action="store_true",
+                   help="at the end, stop redis-server and compare evaluations during the outage")
     p.add_argument("--keep-going", action="store_true", help="collect distinct differences")
     p.add_argument("--max-reports", type=int, default=20)
     p.add_argument("--no-shrink", action="store_true")
