@@ -1045,8 +1045,34 @@ end
 --- lua-cjson's null when it is there, so both encoders agree.
 _M.null = cjson and cjson.null or setmetatable({}, { __tostring = function() return "null" end })
 
+-- lua-cjson's encoder, where it is exact: it writes numbers with at most 14 significant
+-- digits, so it is used only when every number is an integer of magnitude below 1e14.
+local cjson_encode
+do
+    local ok, base = pcall(require, "cjson")
+    if ok and type(base) == "table" and base.new then cjson_encode = base.new().encode end
+end
+
+local function cjson_exact(v, depth)
+    local t = type(v)
+    if t == "number" then return v % 1 == 0 and v > -1e14 and v < 1e14 end
+    if t == "table" then
+        if depth > 64 then return false end
+        for k, x in pairs(v) do
+            if type(k) ~= "string" and type(k) ~= "number" then return false end
+            if not cjson_exact(x, depth + 1) then return false end
+        end
+    end
+    return true
+end
+
 --- JSON text for a Lua value (what evaluate sends for tables and defaults).
 function _M.encode_json(v)
+    if v == nil then return "null" end
+    if cjson_encode and cjson_exact(v, 0) then
+        local ok, text = pcall(cjson_encode, v)
+        if ok then return text end
+    end
     local out = {}
     encode(v, out)
     return concat(out)

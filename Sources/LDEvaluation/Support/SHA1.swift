@@ -22,15 +22,14 @@ enum SHA1 {
                     }
                     for t in 16..<80 { w[t] = rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1) }
                     var a = h0, b = h1, c = h2, d = h3, e = h4
-                    for t in 0..<80 {
-                        let f: UInt32, k: UInt32
-                        if t < 20 { f = (b & c) | (~b & d); k = 0x5A82_7999 }
-                        else if t < 40 { f = b ^ c ^ d; k = 0x6ED9_EBA1 }
-                        else if t < 60 { f = (b & c) | (b & d) | (c & d); k = 0x8F1B_BCDC }
-                        else { f = b ^ c ^ d; k = 0xCA62_C1D6 }
+                    @inline(__always) func round(_ f: UInt32, _ k: UInt32, _ t: Int) {
                         let temp = rotl(a, 5) &+ f &+ e &+ k &+ w[t]
                         e = d; d = c; c = rotl(b, 30); b = a; a = temp
                     }
+                    for t in 0..<20 { round((b & c) | (~b & d), 0x5A82_7999, t) }
+                    for t in 20..<40 { round(b ^ c ^ d, 0x6ED9_EBA1, t) }
+                    for t in 40..<60 { round((b & c) | (b & d) | (c & d), 0x8F1B_BCDC, t) }
+                    for t in 60..<80 { round(b ^ c ^ d, 0xCA62_C1D6, t) }
                     h0 = h0 &+ a; h1 = h1 &+ b; h2 = h2 &+ c; h3 = h3 &+ d; h4 = h4 &+ e
                     chunk += 64
                 }

@@ -12,6 +12,7 @@ from . import _json
 # orjson reads integers beyond 64 bits as floats; the evaluator keeps them exact (as Python's
 # json does), so text with such a number is read with the standard library.
 _LONG_NUMBER = re.compile(rb"\d{19}")
+_MAYBE_INEXACT = (float, list, dict)
 
 
 def loads_exact(data: bytes) -> Any:
@@ -54,8 +55,12 @@ class EvaluationDetail:
 
     @classmethod
     def from_json(cls, data: bytes) -> "EvaluationDetail":
-        d = loads_exact(data)
-        return cls(d.get("value"), d.get("variationIndex"), d.get("reason"))
+        d = _json.loads(data)
+        value = d.get("value")
+        if type(value) in _MAYBE_INEXACT and _LONG_NUMBER.search(data):
+            d = _stdjson.loads(data)      # a big integer that orjson made a float
+            value = d.get("value")
+        return cls(value, d.get("variationIndex"), d.get("reason"))
 
 
 def context_bytes(context: ContextInput) -> bytes:

@@ -16,8 +16,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _json
 from ._evaluation import ContextInput, EvaluationDetail, context_bytes, loads_exact
-from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError
-from ._lib import STATUS_FN, lib, take_bytes
+from ._errors import NOT_FOUND, ClosedError, InvalidArgumentError, error_for
+from ._lib import STATUS_FN, last_error, lib, take_bytes
 
 __all__ = ["Store", "Status", "StatusListener", "Kind", "JSONInput"]
 
@@ -33,7 +33,20 @@ StatusListener = Callable[[bool, bool], None]
 #: A file path.
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
-_evaluate = lib.ldredis_evaluate
+# ldredis_evaluate without the errcheck wrapper (the status is checked inline: one Python
+# call less per evaluation), and per-thread output cells with their byref()s made once.
+_evaluate = lib["ldredis_evaluate"]
+_evaluate.restype = c_int
+_evaluate.argtypes = lib.ldredis_evaluate.argtypes
+_eval_cells = threading.local()
+
+
+def _cells() -> Any:
+    cells = getattr(_eval_cells, "cells", None)
+    if cells is None:
+        out, n = c_void_p(), c_size_t()
+        cells = _eval_cells.cells = (out, n, byref(out), byref(n))
+    return cells
 
 _UPSERT_MODES = {"auto": 0, "script": 1, "watch": 2}
 
@@ -658,12 +671,14 @@ class Store:
         k = flag_key.encode("utf-8") if type(flag_key) is str and "\0" not in flag_key else _cstr(flag_key, "flag_key")
         ctx = context_bytes(context)
         dflt = b"null" if default is None else _json.dumps(default)
-        out, n = c_void_p(), c_size_t()
+        out, n, out_ref, n_ref = _cells()
         h = self._enter()
         try:
-            _evaluate(byref(out), byref(n), h, k, ctx, len(ctx), dflt, len(dflt))
+            rc = _evaluate(out_ref, n_ref, h, k, ctx, len(ctx), dflt, len(dflt))
         finally:
             self._calls.pop()
+        if rc < 0:
+            raise error_for(rc, last_error())
         return take_bytes(out, n.value)
 
     def evaluate(self, flag_key: str, context: ContextInput, default: Any = None) -> EvaluationDetail:
