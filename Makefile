@@ -53,6 +53,7 @@ SWIFT_CLI_FLAGS := -c release --experimental-lto-mode=full -Xswiftc -static-stdl
 	-Xswiftc -experimental-hermetic-seal-at-link
 
 .PHONY: all lib cli bench-sentinel test-cli deps build-deps wheel rock test-packaging install uninstall stage test test-swift test-c test-install test-python test-lua test-readme test-version set-version test-faults fuzz test-fuzz test-sanitizers demo clean
+.PHONY: test-eval-diff test-eval-diff-quick
 
 all: lib cli
 
@@ -124,7 +125,7 @@ rock:
 test-packaging: lib
 	bash scripts/check-packaging.sh
 
-test: deps test-version test-swift test-c test-install test-packaging test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme test-cli
+test: deps test-version test-swift test-c test-install test-packaging test-python test-lua test-faults test-fuzz test-sanitizers bench-quick test-readme test-cli test-eval-diff-quick
 
 test-swift:
 	swift test
@@ -159,6 +160,16 @@ test-lua: stage
 # The fault matrix (Tests/faults, issue 16), quick: prints its table, fails if a cell is not OK.
 test-faults: stage
 	LDREDIS_STAGE=$(STAGE) bash Tests/faults/run.sh --quick
+
+# Evaluation against the LaunchDarkly Python SDK (Tests/eval, issue 13): random flags, segments and
+# contexts; ldredis_evaluate/ldredis_all_flags_state must equal LDClient's, member by member.
+#   make test-eval-diff        200,000 evaluations (seeded: EVAL_DIFF_SEED, default 1), a few minutes
+#   make test-eval-diff-quick  the harness self-test and 10,000 evaluations (part of make test)
+test-eval-diff: stage
+	LDREDIS_STAGE=$(STAGE) bash Tests/eval/run.sh
+
+test-eval-diff-quick: stage
+	LDREDIS_STAGE=$(STAGE) bash Tests/eval/run.sh --quick
 
 # libFuzzer targets (fuzz/): the JSON parsers (differential against Foundation), the URL parser,
 # the RESP path. A crash fails; its input is kept in build/fuzz/artifacts/.
