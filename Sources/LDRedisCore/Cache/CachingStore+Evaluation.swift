@@ -19,22 +19,37 @@ extension CachingStore: EvaluationDataSource {
     }
 
     public func flag(_ key: String) throws(EvaluationFailure) -> FeatureFlag? {
-        guard let item = try item(DataKind.features, key), !item.deleted else { return nil }
-        return try item.decoded.flag(item.json)
+        // Tombstones are decoded too: the SDK rejects one of the wrong types (EXCEPTION).
+        guard let item = try item(DataKind.features, key) else { return nil }
+        let flag = try item.decoded.flag(item.json)
+        return flag.deleted ? nil : flag
     }
 
     public func segment(_ key: String) throws(EvaluationFailure) -> Segment? {
-        guard let item = try item(DataKind.segments, key), !item.deleted else { return nil }
-        return try item.decoded.segment(item.json)
+        guard let item = try item(DataKind.segments, key) else { return nil }
+        let segment = try item.decoded.segment(item.json)
+        return segment.deleted ? nil : segment
     }
 
+    /// The SDK's `store.all(FEATURES)`: every stored value is decoded (tombstones too) and any
+    /// that cannot be decoded (not JSON, JSON `null`, not a flag) fails the whole read, which
+    /// makes all_flags_state invalid. A value the core's header scan skipped but that decodes
+    /// as a flag (e.g. `"version": true`, an int for Python) is served, as the SDK serves it.
     public func allFlags() throws(EvaluationFailure) -> [FeatureFlag] {
-        let items: [(key: String, item: StoredItem)]
-        do { items = try all(kind: DataKind.features) } catch { throw .exception(error.description) }
+        let all: KindItems
+        do { all = try allItems(kind: DataKind.features) } catch { throw .exception(error.description) }
         var flags: [FeatureFlag] = []
-        flags.reserveCapacity(items.count)
-        for (_, item) in items where !item.deleted {
-            flags.append(try item.decoded.flag(item.json))
+        flags.reserveCapacity(all.items.count)
+        for (_, item) in all.items {
+            let flag = try item.decoded.flag(item.json)
+            if !flag.deleted { flags.append(flag) }
+        }
+        for (key, json) in all.malformed {
+            let flag: FeatureFlag
+            do { flag = try FeatureFlag(json: json) } catch {
+                throw .exception("the value of \"\(key)\" in the flags hash cannot be decoded: " + error.message)
+            }
+            if !flag.deleted { flags.append(flag) }
         }
         return flags
     }

@@ -114,6 +114,8 @@ public final class RedisFeatureStore: @unchecked Sendable {
         case .null:
             return nil
         case .bulk(let json):
+            // JSON null (the Erlang SDK's stray value): the SDKs read it as no item.
+            if RedisFeatureStore.isJSONNull(json) { return nil }
             guard let header = ItemParser.parseStored(json) else {
                 throw StoreError.malformed("the value of \"\(itemKey)\" in \(hashKey) is not a LaunchDarkly item (a JSON object with a version)")
             }
@@ -121,6 +123,14 @@ public final class RedisFeatureStore: @unchecked Sendable {
         default:
             throw StoreError.redis("unexpected reply to HGET")
         }
+    }
+
+    /// `null` with JSON white space around it (what Python's `json.loads` reads as None).
+    static func isJSONNull(_ json: [UInt8]) -> Bool {
+        let space: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let start = json.firstIndex(where: { !space($0) }),
+              let end = json.lastIndex(where: { !space($0) }) else { return false }
+        return json[start...end].elementsEqual("null".utf8)
     }
 
     /// Every item of a kind (`HGETALL PREFIX:kind`), tombstones included; values that are not
@@ -134,19 +144,24 @@ public final class RedisFeatureStore: @unchecked Sendable {
         }
         var items: [(key: String, item: StoredItem)] = []
         items.reserveCapacity(flat.count / 2)
+        var malformed: [(key: String, json: [UInt8])] = []
         var skipped = 0
         var k = 0
         while k + 1 < flat.count {
-            if case .bulk(let field) = flat[k], case .bulk(let json) = flat[k + 1],
-               let header = ItemParser.parseStored(json) {
-                items.append((String(decoding: field, as: UTF8.self), StoredItem(header: header, json: json)))
+            if case .bulk(let field) = flat[k], case .bulk(let json) = flat[k + 1] {
+                if let header = ItemParser.parseStored(json) {
+                    items.append((String(decoding: field, as: UTF8.self), StoredItem(header: header, json: json)))
+                } else {
+                    malformed.append((String(decoding: field, as: UTF8.self), json))
+                    skipped += 1
+                }
             } else {
                 skipped += 1
             }
             k += 2
         }
         if skipped > 0 { lock.withLock { malformedSkipped += skipped } }
-        return KindItems(items: items, skippedMalformed: skipped)
+        return KindItems(items: items, malformed: malformed, skippedMalformed: skipped)
     }
 
     /// Whether anyone initialized this prefix (`EXISTS PREFIX:$inited`).
