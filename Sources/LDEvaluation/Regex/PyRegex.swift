@@ -1,0 +1,336 @@
+/// A regular expression with the syntax and semantics of Python 3.11's `re` for str patterns
+/// (what LaunchDarkly's Python SDK uses for `matches`: `re.compile(pattern)` and `.search`).
+/// `init` fails where `re.compile` raises (then the clause matches nothing). Matching is a
+/// backtracking search over code points with `_sre`'s rules (`$` before a final newline,
+/// zero-width repeat protection, fixed-width look-behind, atomic groups and possessive
+/// repeats, simple case folding with `re`'s extra equivalences).
+///
+/// The work of one search is bounded: after `stepBudget` steps (some tens of milliseconds) the
+/// search gives up and reports no match, where Python would keep going (a pattern with
+/// catastrophic backtracking can take Python minutes or longer; its answer then is almost
+/// always "no match").
+public final class PyRegex: Sendable {
+    public static let stepBudget = 5_000_000
+
+    let code: [PyInst]
+    let sets: [PyCharSet]
+    let slotCount: Int
+    let loopCount: Int
+    /// The pattern can only match at the start of the text (`\A` or `^` without MULTILINE first).
+    let anchored: Bool
+    /// The least number of characters a match takes (`_compile_info`'s minimum: `_sre` tries no
+    /// start position with fewer characters left).
+    let minWidth: Int
+
+    public init(_ pattern: String) throws(PyRegexError) {
+        let scalars = pattern.unicodeScalars.map(\.value)
+        var parser = PyRegexParser(scalars)
+        try parser.advance()
+        let tree = try PyRegexParser.parseTree(&parser)
+        var compiler = PyRegexCompiler(parser: parser)
+        try compiler.compile(tree.nodes, tree.flags)
+        _ = compiler.emit(.succeed)
+        code = compiler.code
+        sets = compiler.sets
+        slotCount = 2 * tree.groups
+        minWidth = parser.width(tree.nodes).0
+        loopCount = compiler.loops
+        if let first = code.first, case .at(let at) = first {
+            switch at {
+            case .beginning, .beginningString: anchored = true
+            default: anchored = false
+            }
+        } else {
+            anchored = false
+        }
+    }
+
+    /// `re.search(pattern, text) is not None`; nil when the step budget ran out.
+    public func search(_ text: String) -> Bool? {
+        var text = text
+        return text.withUTF8 { buffer in
+            var m = PyRegexMatcher(regex: self, text: buffer)
+            return m.search()
+        }
+    }
+}
+
+extension PyRegexParser {
+    static func parseTree(_ p: inout PyRegexParser) throws(PyRegexError) -> (nodes: [PyNode], flags: Int, groups: Int) {
+        let tree = try p.parseSub(verbose: false, nested: 0)
+        if p.flags & PyFlag.locale != 0 { throw PyRegexError(message: "cannot use LOCALE flag with a str pattern") }
+        if p.flags & PyFlag.ascii == 0 {
+            p.flags |= PyFlag.unicode
+        } else if p.flags & PyFlag.unicode != 0 {
+            throw PyRegexError(message: "ASCII and UNICODE flags are incompatible")
+        }
+        if p.next != nil { throw PyRegexError(message: "unbalanced parenthesis") }
+        for (g, _) in p.grouprefpos where g >= p.groups { throw PyRegexError(message: "invalid group reference \(g)") }
+        return (tree, p.flags, p.groups)
+    }
+}
+
+/// One search: the text as UTF-8 bytes, positions are byte offsets at character starts.
+struct PyRegexMatcher {
+    enum Entry {
+        case retry(pc: Int, pos: Int)
+        case minIterate(pc: Int, pos: Int)
+        case slot(Int, Int)
+        case count(Int, Int)
+        case last(Int, Int)
+    }
+
+    let regex: PyRegex
+    let text: UnsafeBufferPointer<UInt8>
+    var slots: [Int]
+    var counts: [Int]
+    var lasts: [Int]
+    var stack: [Entry] = []
+    var steps = 0
+    var exceeded = false
+
+    init(regex: PyRegex, text: UnsafeBufferPointer<UInt8>) {
+        self.regex = regex
+        self.text = text
+        slots = [Int](repeating: -1, count: regex.slotCount)
+        counts = [Int](repeating: -1, count: regex.loopCount)
+        lasts = [Int](repeating: -1, count: regex.loopCount)
+    }
+
+    mutating func search() -> Bool? {
+        var left = 0
+        for b in text where b & 0xC0 != 0x80 { left += 1 }
+        var start = 0
+        while left >= regex.minWidth {
+            if run(0, start) != nil { return true }
+            if exceeded { return nil }
+            if regex.anchored || start >= text.count { return false }
+            start = next(start)
+            left -= 1
+        }
+        return false
+    }
+
+    // MARK: text
+
+    /// The character at `i` (< count) and the offset after it.
+    @inline(__always) func decode(_ i: Int) -> (UInt32, Int) {
+        let b0 = UInt32(text[i])
+        if b0 < 0x80 { return (b0, i + 1) }
+        if b0 < 0xE0, i + 1 < text.count { return ((b0 & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F), i + 2) }
+        if b0 < 0xF0, i + 2 < text.count {
+            return ((b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F), i + 3)
+        }
+        if i + 3 < text.count {
+            return ((b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6 | UInt32(text[i + 3] & 0x3F), i + 4)
+        }
+        return (0xFFFD, text.count)
+    }
+
+    @inline(__always) func next(_ i: Int) -> Int { decode(i).1 }
+
+    @inline(__always) func previous(_ i: Int) -> Int {
+        var j = i - 1
+        while j > 0 && text[j] & 0xC0 == 0x80 { j -= 1 }
+        return j
+    }
+
+    func isWord(_ c: UInt32, ascii: Bool) -> Bool { ascii ? PyUnicode.asciiIsWord(c) : PyUnicode.isWord(c) }
+
+    func at(_ code: PyAtCode, _ pos: Int) -> Bool {
+        let n = text.count
+        switch code {
+        case .beginning, .beginningString: return pos == 0
+        case .beginningLine: return pos == 0 || text[pos - 1] == 0x0A
+        case .end: return pos == n || (pos + 1 == n && text[pos] == 0x0A)
+        case .endLine: return pos == n || text[pos] == 0x0A
+        case .endString: return pos == n
+        case .boundary(let ascii), .nonBoundary(let ascii):
+            if n == 0 { return false }
+            let before = pos > 0 && isWord(decode(previous(pos)).0, ascii: ascii)
+            let after = pos < n && isWord(decode(pos).0, ascii: ascii)
+            if case .boundary = code { return before != after }
+            return before == after
+        }
+    }
+
+    // MARK: the machine
+
+    mutating func setSlot(_ i: Int, _ v: Int) {
+        stack.append(.slot(i, slots[i]))
+        slots[i] = v
+    }
+
+    mutating func setCount(_ loop: Int, _ v: Int) {
+        stack.append(.count(loop, counts[loop]))
+        counts[loop] = v
+    }
+
+    mutating func setLast(_ loop: Int, _ v: Int) {
+        stack.append(.last(loop, lasts[loop]))
+        lasts[loop] = v
+    }
+
+    /// Undoes everything above `base`.
+    mutating func unwind(to base: Int) {
+        while stack.count > base {
+            switch stack.removeLast() {
+            case .slot(let i, let v): slots[i] = v
+            case .count(let l, let v): counts[l] = v
+            case .last(let l, let v): lasts[l] = v
+            case .retry, .minIterate: break
+            }
+        }
+    }
+
+    /// Drops the choices above `base`, keeping what undoes the state (an atomic success).
+    mutating func commit(above base: Int) {
+        var w = base
+        for r in base..<stack.count {
+            switch stack[r] {
+            case .retry, .minIterate: continue
+            default:
+                stack[w] = stack[r]
+                w += 1
+            }
+        }
+        stack.removeLast(stack.count - w)
+    }
+
+    /// Matches the code at `pc0` from `pos0` up to its `succeed`: the end offset, or nil.
+    mutating func run(_ pc0: Int, _ pos0: Int) -> Int? {
+        let base = stack.count
+        var pc = pc0, pos = pos0
+        let code = regex.code
+        let n = text.count
+        while true {
+            steps += 1
+            if steps > PyRegex.stepBudget {
+                exceeded = true
+                unwind(to: base)
+                return nil
+            }
+            var ok = true
+            switch code[pc] {
+            case .char(let c):
+                if pos < n, case let (ch, after) = decode(pos), ch == c { pos = after; pc += 1 } else { ok = false }
+            case .notChar(let c):
+                if pos < n, case let (ch, after) = decode(pos), ch != c { pos = after; pc += 1 } else { ok = false }
+            case .charFold(let c, let fold):
+                if pos < n, case let (ch, after) = decode(pos), fold.apply(ch) == c { pos = after; pc += 1 } else { ok = false }
+            case .notCharFold(let c, let fold):
+                if pos < n, case let (ch, after) = decode(pos), fold.apply(ch) != c { pos = after; pc += 1 } else { ok = false }
+            case .set(let s):
+                if pos < n, case let (ch, after) = decode(pos), regex.sets[s].matches(ch) { pos = after; pc += 1 } else { ok = false }
+            case .any:
+                if pos < n, text[pos] != 0x0A { pos = next(pos); pc += 1 } else { ok = false }
+            case .anyAll:
+                if pos < n { pos = next(pos); pc += 1 } else { ok = false }
+            case .at(let a):
+                if at(a, pos) { pc += 1 } else { ok = false }
+            case .split(let first, let second):
+                stack.append(.retry(pc: second, pos: pos))
+                pc = first
+            case .jump(let target):
+                pc = target
+            case .save(let i):
+                setSlot(i, pos)
+                pc += 1
+            case .backref(let g, let fold):
+                let s = slots[2 * g], e = slots[2 * g + 1]
+                if s < 0 || e < 0 || e < s { ok = false; break }
+                var p = s, q = pos
+                while p < e {
+                    guard q < n else { ok = false; break }
+                    let (a, pa) = decode(p), (b, qb) = decode(q)
+                    if fold.apply(a) != fold.apply(b) { ok = false; break }
+                    p = pa; q = qb
+                }
+                if ok { pos = q; pc += 1 }
+            case .groupExists(let g, let otherwise):
+                let s = slots[2 * g], e = slots[2 * g + 1]
+                pc = (s < 0 || e < 0 || e < s) ? otherwise : pc + 1
+            case .repeatStart(let loop, let until):
+                setCount(loop, -1)
+                setLast(loop, -1)
+                pc = until
+            case .maxUntil(let loop, let mn, let mx, let body):
+                let count = counts[loop] + 1
+                if count < mn {
+                    setCount(loop, count)
+                    pc = body
+                } else if (count < mx || mx == pyMaxRepeat) && pos != lasts[loop] {
+                    stack.append(.retry(pc: pc + 1, pos: pos))
+                    setCount(loop, count)
+                    setLast(loop, pos)
+                    pc = body
+                } else {
+                    pc += 1
+                }
+            case .minUntil(let loop, let mn, let mx, let body):
+                let count = counts[loop] + 1
+                if count < mn {
+                    setCount(loop, count)
+                    pc = body
+                } else {
+                    if !((count >= mx && mx != pyMaxRepeat) || pos == lasts[loop]) {
+                        stack.append(.minIterate(pc: pc, pos: pos))
+                    }
+                    pc += 1
+                }
+            case .sub(let kind, let start, let width):
+                var from = pos
+                if kind == .behind || kind == .notBehind {
+                    var k = 0
+                    while k < width && from > 0 { from = previous(from); k += 1 }
+                    if k < width {
+                        if kind == .behind { ok = false } else { pc += 1 }
+                        break
+                    }
+                }
+                let mark = stack.count
+                let end = run(start, from)
+                if exceeded { unwind(to: base); return nil }
+                switch kind {
+                case .atomic, .ahead, .behind:
+                    if let end {
+                        commit(above: mark)
+                        if kind == .atomic { pos = end }
+                        pc += 1
+                    } else {
+                        ok = false
+                    }
+                case .notAhead, .notBehind:
+                    if end != nil {
+                        unwind(to: mark)
+                        ok = false
+                    } else {
+                        pc += 1
+                    }
+                }
+            case .succeed:
+                return pos
+            }
+            if !ok {
+                // backtrack
+                var resumed = false
+                while stack.count > base {
+                    switch stack.removeLast() {
+                    case .slot(let i, let v): slots[i] = v
+                    case .count(let l, let v): counts[l] = v
+                    case .last(let l, let v): lasts[l] = v
+                    case .retry(let p, let q):
+                        pc = p; pos = q; resumed = true
+                    case .minIterate(let p, let q):
+                        guard case .minUntil(let loop, _, _, let body) = code[p] else { continue }
+                        setCount(loop, counts[loop] + 1)
+                        setLast(loop, q)
+                        pc = body; pos = q; resumed = true
+                    }
+                    if resumed { break }
+                }
+                if !resumed { return nil }
+            }
+        }
+    }
+}
