@@ -55,6 +55,9 @@ COVERAGE = sorted(set(["op:" + op for op in OPERATORS] + [
 KINDS = ["user", "org", "device", "k-1.x_Y"]
 KEYS = ["alice", "bob", "carol", "ключ", "🙂", "a:b%c", "0", "12345678901234567890", "Alice",
         "dave\u0301", "dav\u00e9", "x y"]
+# Long keys: the bucketing hash input ("flagkey.salt.key", or "seed.key") then crosses SHA-1's
+# 55/56/64-byte block boundaries at many lengths.
+KEYS += ["k" * 33 + "-" + str(n).zfill(n - 34) for n in (41, 42, 45, 48, 49, 50)] + ["ü" * 40 + "-long", "z" * 113]
 ATTR_TYPES = {"email": "string", "tier": "string", "n": "number", "tags": "strings",
               "when": "date", "ver": "semver", "nested": "object", "a/b": "string",
               "a~b": "string", "/slash/name": "string", "ünï": "string", "name": "string",
@@ -87,7 +90,7 @@ OP_TYPES = {"in": "any", "endsWith": "string", "startsWith": "string", "contains
             "semVerGreaterThan": "semver"}
 STRINGS = ["gold", "silver", "Gold", "", "gold-plus", "go", "ld", "héllo", "日本語", "🙂x",
            "x@example.com", "@example.com", "a.b", "5", "true", "null", "e\u0301", "\u00e9",
-           "line\nbreak", "gold\n", "tab\tx", "ǅ", "ß", "SS"]
+           "line\nbreak", "gold\n", "tab\tx", "g" * 50 + "@example.com", "ö" * 31, "ǅ", "ß", "SS"]
 POPULAR = ["gold", "silver", "x@example.com", "héllo", "go"]
 NUMBERS = [0, 1, -1, 5, 5.0, 5.5, -5.5, 1000, 1e3, 2 ** 31, 2 ** 53, 2 ** 53 + 1, 2 ** 63,
            12345678901234567890, 1e21, 1e-7, -0.0, 1.7976931348623157e308, 0.1, 0.30000000000000004]
