@@ -49,7 +49,7 @@ COVERAGE = sorted(set(["op:" + op for op in OPERATORS] + [
     "big:include", "big:exclude", "raw:type-error", "raw:unparsable", "raw:tombstone",
     "value:date-rfc3339", "value:date-epoch-ms", "value:semver-edge", "value:regex-invalid",
     "value:huge-number", "value:unicode", "flag:deleted", "flag:clientSide",
-    "flag:debugEventsUntilDate", "flag:on-missing", "bucketBy:invalid-ref", "flag:trackEvents", "flag:trackEventsFallthrough",
+    "flag:debugEventsUntilDate", "flag:on-missing", "store:not-inited", "bucketBy:invalid-ref", "flag:trackEvents", "flag:trackEventsFallthrough",
 ]))
 
 KINDS = ["user", "org", "device", "k-1.x_Y"]
@@ -737,8 +737,11 @@ class Generator:
         contexts = [self._context() for _ in range(self.r.randint(25, 70))]
         defaults = [None, False, True, 0, -1, "default", "dé", {"d": [1, 2]}, [None], 1.5]
         keys = list(flags) + list(raw_flags) + ["no-such-flag"]
+        inited = not self._chance(0.05)
+        if not inited:
+            self._note("store:not-inited")  # no PREFIX:$inited (Relay has not finished)
         return {"flags": flags, "segments": segments, "raw_flags": raw_flags,
-                "raw_segments": raw_segments, "big": big, "contexts": contexts,
+                "raw_segments": raw_segments, "big": big, "inited": inited, "contexts": contexts,
                 "defaults": defaults, "flag_keys": keys}
 
 
