@@ -737,7 +737,7 @@ class Generator:
         contexts = [self._context() for _ in range(self.r.randint(25, 70))]
         defaults = [None, False, True, 0, -1, "default", "dé", {"d": [1, 2]}, [None], 1.5]
         keys = list(flags) + list(raw_flags) + ["no-such-flag"]
-        inited = not self._chance(0.05)
+        inited = not (self._chance(0.04) or index % 17 == 5)
         if not inited:
             self._note("store:not-inited")  # no PREFIX:$inited (Relay has not finished)
         return {"flags": flags, "segments": segments, "raw_flags": raw_flags,
