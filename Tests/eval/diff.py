@@ -824,6 +824,8 @@ def main() -> int:
             return 2
         if args.replay:
             args.candidate = "ldredis"
+    # a SIGTERM (make interrupted, a timeout) still stops the redis-server this run started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = RedisServer()
     try:
         if args.changes and args.cache_ttl_ms is None:
