@@ -118,6 +118,11 @@ for name, flags in [
     for mode in ("eval", "all1", "all2", "all5"):
         CASES.append((f"{name} ({mode})", flags, '{"kind":"user","key":"u"}', mode))
 
+# A flag whose key is the empty string (stored by the SDK's init under the field ""): found by
+# variation_detail("") and listed by all_flags_state.
+for mode in ("eval:", "all1"):
+    CASES.append((f"flag with the empty key ({mode})", {"": flag(key="")}, '{"kind":"user","key":"u"}', mode))
+
 
 # Items the SDK cannot decode, or a JSON null, next to a good flag (raw HSET).
 RAW_CASES = [("stored \"{\"", "{"), ("stored null", "null"), ("stored []", "[]"),
@@ -125,11 +130,23 @@ RAW_CASES = [("stored \"{\"", "{"), ("stored null", "null"), ("stored []", "[]")
              ("stored variation 0.0", '{"key":"x","version":1,"on":true,"variations":[1],"fallthrough":{"variation":0.0}}')]
 
 
+# segmentMatch on these segments (the flag's rule: segmentMatch with every key given).
+SEGMENT_CASES = [
+    ("segment with the empty key", {"": {"key": "", "version": 1, "included": ["u"]}}),
+    ("segment included, no rules", {"s": {"key": "s", "version": 1, "included": ["u"]}}),
+    ("segment excluded wins over rules", {"s": {"key": "s", "version": 1, "excluded": ["u"], "rules": [{"clauses": []}]}}),
+    ("segment rule weight 0", {"s": {"key": "s", "version": 1, "rules": [{"clauses": [], "weight": 0}]}}),
+    ("segment rule weight 100000", {"s": {"key": "s", "version": 1, "rules": [{"clauses": [], "weight": 100000}]}}),
+    ("segment referencing itself", {"s": {"key": "s", "version": 1, "rules": [{"clauses": [{"attribute": "", "op": "segmentMatch", "values": ["s"]}]}]}}),
+    ("unbounded segment without generation", {"s": {"key": "s", "version": 1, "unbounded": True, "included": ["u"]}}),
+]
+
+
 def run_case(h: diff.Harness, flags: Dict[str, Any], context: str, mode: str,
-             raw: Optional[Dict[str, str]] = None) -> Tuple[Any, Any, List[str]]:
-    ds = {"flags": flags, "segments": {}, "raw_flags": raw or {}, "raw_segments": {}, "big": NO_BIG}
-    mode, _, key = mode.partition(":")
-    case = (diff.Case("eval", context, key or "f", "\"dflt\"") if mode == "eval"
+             raw: Optional[Dict[str, str]] = None, segments: Optional[Dict[str, Any]] = None) -> Tuple[Any, Any, List[str]]:
+    ds = {"flags": flags, "segments": segments or {}, "raw_flags": raw or {}, "raw_segments": {}, "big": NO_BIG}
+    mode, colon, key = mode.partition(":")
+    case = (diff.Case("eval", context, key if colon else "f", "\"dflt\"") if mode == "eval"
             else diff.Case("all", context, options=int(mode[3:])))
     return diff.compare(h, ds, case)
 
@@ -149,14 +166,17 @@ def main() -> int:
     failed = 0
     try:
         h = diff.Harness(server, "ldredis", lib)
-        chosen = [(n, f, c, m, None) for n, f, c, m in CASES]
+        chosen = [(n, f, c, m, None, None) for n, f, c, m in CASES]
         for name, text in RAW_CASES:
             for key, mode in (("x", "eval"), ("f", "all0"), ("f", "all1")):
                 chosen.append((f"{name} ({mode} {key})", {"f": flag()}, '{"kind":"user","key":"u"}',
-                               mode + ("" if key == "f" else ":x"), {"x": text}))
+                               mode + ("" if key == "f" else ":x"), {"x": text}, None))
+        for name, segments in SEGMENT_CASES:
+            chosen.append((name, {"f": rule_flag("segmentMatch", sorted(segments))}, '{"kind":"user","key":"u"}',
+                           "eval", None, segments))
         chosen = [c for c in chosen if args.only in c[0]]
-        for name, flags, context, mode, raw in chosen:
-            a, b, diffs = run_case(h, flags, context, mode, raw)
+        for name, flags, context, mode, raw, segments in chosen:
+            a, b, diffs = run_case(h, flags, context, mode, raw, segments)
             if diffs:
                 failed += 1
                 print(f"DIFF {name}\n  context:   {context}\n  flags:     {json.dumps(flags, ensure_ascii=False)}"
