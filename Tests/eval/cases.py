@@ -55,7 +55,14 @@ for pattern, value in [
         ("\\w", "\u00e9"), ("\\d", "\u0663"), ("^\\s$", "\u00a0"), (".", "\n"),
         ("a$", "a\n"), ("^a$", "a\n"), ("gold\\Z", "gold\n"), ("gold\\Z", "gold"),
         ("\\p{L}+", "gold"), ("[[:alpha:]]", "gold"), ("[[:alpha:]]", "a]"), ("(?<=g)old", "gold"),
-        ("(go)\\1", "gogo"), ("a++", "aa"), ("(?P<n>go)ld", "gold"), ("[", "["), ("a{2,1}", "aa")]:
+        ("(go)\\1", "gogo"), ("a++", "aa"), ("(?P<n>go)ld", "gold"), ("[", "["), ("a{2,1}", "aa"),
+        ("^.$", "\r"), ("^.$", "\u2028"), ("^.$", "\u0085"), ("^.$", "\x0b"), ("^.$", "\x0c"), ("^a.b$", "a\r\nb"),
+        ("^\\s$", "\x1c"), ("^\\s$", "\u200b"), ("^\\w$", "_"), ("^\\w$", "\u0301"), ("^\\w+$", "e\u0301"),
+        ("^\\d$", "\u00b2"), ("\\bb", "\u00e9b"), ("(?i)k", "\u212a"), ("(?i)\u00e9", "\u00c9"),
+        ("^[^a]$", "\U0001f642"), ("^.$", "\U0001f642"), ("^\\W$", "\U0001f642"), ("(?s)a.b", "a\nb"),
+        ("(?m)^b", "a\nb"), ("(?x) g o l d ", "gold"), ("\\Agold", "gold"), ("[a-\\u00ff]", "\u00e9"),
+        ("\\x67old", "gold"), ("\\u0067old", "gold"), ("\\N{LATIN SMALL LETTER G}old", "gold"), ("{1}", "{1}"),
+        ("a{,2}b", "ab"), ("(?<n>go)", "gold"), ("\\G", "x"), ("(?#comment)gold", "gold")]:
     CASES.append((f"matches {pattern!r} on {value!r}", {"f": rule_flag("matches", [pattern])}, user(a=value), "eval"))
 
 # Numbers, dates, semver.
