@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Hand-picked differential cases: edges that random generation reaches rarely or not at all,
-each compared like diff.py does (ldredis_evaluate / ldredis_all_flags_state against LDClient over
+then every operator against every value of the generator's pools (about 11,000 pairs), each
+compared like diff.py does (ldredis_evaluate / ldredis_all_flags_state against LDClient over
 the SDK's Redis store). Prints one line per case, the two results for each difference, and exits
 1 if any case differs.
 
@@ -158,6 +159,47 @@ def run_case(h: diff.Harness, flags: Dict[str, Any], context: str, mode: str,
     return diff.compare(h, ds, case)
 
 
+def pairs(h: diff.Harness) -> Tuple[int, List[str]]:
+    """Every operator against the generator's value pools, every clause value against every
+    context value (one flag per operator and clause value, one context per value)."""
+    import gen
+    pools = {
+        "date": gen.DATES_RFC + gen.DATES_MS, "semver": gen.SEMVERS,
+        "number": gen.NUMBERS + gen.HUGE_NUMBERS + ["5", True], "string": gen.STRINGS + gen.KEYS[:6] + [5],
+    }
+    ops = {"before": "date", "after": "date", "semVerEqual": "semver", "semVerLessThan": "semver",
+           "semVerGreaterThan": "semver", "lessThan": "number", "lessThanOrEqual": "number",
+           "greaterThan": "number", "greaterThanOrEqual": "number", "in": "string",
+           "startsWith": "string", "endsWith": "string", "contains": "string", "matches": "string"}
+    flags: Dict[str, Any] = {}
+    for op, kind in ops.items():
+        for i, v in enumerate(gen.REGEXES if op == "matches" else pools[kind]):
+            flags[f"{op}-{i}"] = dict(rule_flag(op, [v], attribute=kind), key=f"{op}-{i}")
+    contexts = [user(**{kind: v}) for kind, values in pools.items() for v in values]
+    ds = {"flags": flags, "segments": {}, "raw_flags": {}, "raw_segments": {}, "big": NO_BIG}
+    ref, cand = h.open(ds)
+    out: List[str] = []
+    n = 0
+    try:
+        for context in contexts:
+            kind = next(iter(k for k in json.loads(context) if k not in ("kind", "key")))
+            for key in flags:
+                if ops[key.rsplit("-", 1)[0]] != kind:
+                    continue
+                case = diff.Case("eval", context, key, "null")
+                a, b = case.run(ref), case.run(cand)
+                n += 1
+                if diff.differences(a, b):
+                    clause = flags[key]["rules"][0]["clauses"][0]
+                    out.append(f"DIFF pair {clause['op']} {json.dumps(clause['values'][0], ensure_ascii=False)} on "
+                               f"{json.dumps(json.loads(context)[kind], ensure_ascii=False)[:80]}: reference "
+                               f"{a['reason']['kind']}, ldredis {b.get('reason', b)}")
+    finally:
+        ref.close()
+        cand.close()
+    return n, out
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--library", default=os.environ.get("LDREDIS_LIBRARY") or
@@ -190,7 +232,13 @@ def main() -> int:
                       f"\n  reference: {json.dumps(a, ensure_ascii=False)}\n  ldredis:   {json.dumps(b, ensure_ascii=False)}")
             else:
                 print(f"same {name}")
-        print(f"cases.py: {len(chosen)} cases, {failed} differ")
+        n, pair_diffs = pairs(h) if not args.only else (0, [])
+        for line in pair_diffs[:25]:
+            print(line)
+        if len(pair_diffs) > 25:
+            print(f"... and {len(pair_diffs) - 25} more operator/value pairs")
+        failed += len(pair_diffs)
+        print(f"cases.py: {len(chosen)} cases, {n} operator/value pairs; {failed} differ")
     finally:
         server.stop()
     return 1 if failed else 0
