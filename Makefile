@@ -164,7 +164,7 @@ test-faults: stage
 # Evaluation against the LaunchDarkly Python SDK (Tests/eval, issue 13): random flags, segments and
 # contexts; ldredis_evaluate/ldredis_all_flags_state must equal LDClient's, member by member.
 #   make test-eval-diff        200,000 evaluations (seeded: EVAL_DIFF_SEED, default 1), a few minutes
-#   make test-eval-diff-quick  the harness self-test and 10,000 evaluations (part of make test)
+#   make test-eval-diff-quick  hand-picked cases, the harness self-test, 10,000 evaluations (in make test)
 test-eval-diff: stage
 	LDREDIS_STAGE=$(STAGE) bash Tests/eval/run.sh
 

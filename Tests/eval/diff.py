@@ -148,6 +148,8 @@ def write_dataset(url: str, r: redis.Redis, prefix: str, ds: Dict[str, Any]) -> 
     for side in ("include", "exclude"):
         for ckey, refs in big[side].items():
             pipe.sadd(f"{prefix}:big_segment_{side}:{context_hash(ckey)}", *refs)
+    if not ds.get("inited", True):
+        pipe.delete(f"{prefix}:$inited")
     for ckey in big["wrongtype"]:
         pipe.delete(f"{prefix}:big_segment_include:{context_hash(ckey)}")
         pipe.set(f"{prefix}:big_segment_include:{context_hash(ckey)}", "not a set")
@@ -519,7 +521,7 @@ def _without(value: Any, path: Tuple) -> Any:
 
 def shrink(h: Harness, ds: Dict[str, Any], case: Case, sig: Tuple, budget_s: float = 60.0) -> Tuple[Dict[str, Any], Case]:
     deadline = time.monotonic() + budget_s
-    ds = {k: ds[k] for k in ("flags", "segments", "raw_flags", "raw_segments", "big")}
+    ds = {k: ds[k] for k in ("flags", "segments", "raw_flags", "raw_segments", "big", "inited") if k in ds}
 
     def still(d: Dict[str, Any], c: Case) -> bool:
         a, b, diffs = compare(h, d, c)
@@ -595,6 +597,8 @@ def report(h: Harness, ds: Dict[str, Any], case: Case, seed: int, index: int, ou
     big = ds["big"]
     if big["include"] or big["exclude"] or big["wrongtype"] or any(s.get("unbounded") for s in ds["segments"].values() if isinstance(s, dict)):
         lines.append(f"  big segments: {json.dumps(big, ensure_ascii=False)}")
+    if not ds.get("inited", True):
+        lines.append("  (no PREFIX:$inited in the store)")
     lines.append(f"  reference (LDClient): {json.dumps(a, ensure_ascii=False)}")
     lines.append(f"  ldredis:              {json.dumps(b, ensure_ascii=False)}")
     lines.append(f"  saved: {os.path.relpath(path, ROOT)}  (re-run: python3 Tests/eval/diff.py --replay {os.path.relpath(path, ROOT)})")
@@ -820,6 +824,8 @@ def main() -> int:
             return 2
         if args.replay:
             args.candidate = "ldredis"
+    # a SIGTERM (make interrupted, a timeout) still stops the redis-server this run started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = RedisServer()
     try:
         if args.changes and args.cache_ttl_ms is None:

@@ -49,12 +49,15 @@ COVERAGE = sorted(set(["op:" + op for op in OPERATORS] + [
     "big:include", "big:exclude", "raw:type-error", "raw:unparsable", "raw:tombstone",
     "value:date-rfc3339", "value:date-epoch-ms", "value:semver-edge", "value:regex-invalid",
     "value:huge-number", "value:unicode", "flag:deleted", "flag:clientSide",
-    "flag:debugEventsUntilDate", "flag:on-missing", "bucketBy:invalid-ref", "flag:trackEvents", "flag:trackEventsFallthrough",
+    "flag:debugEventsUntilDate", "flag:on-missing", "store:not-inited", "bucketBy:invalid-ref", "flag:trackEvents", "flag:trackEventsFallthrough",
 ]))
 
 KINDS = ["user", "org", "device", "k-1.x_Y"]
 KEYS = ["alice", "bob", "carol", "ключ", "🙂", "a:b%c", "0", "12345678901234567890", "Alice",
         "dave\u0301", "dav\u00e9", "x y"]
+# Long keys: the bucketing hash input ("flagkey.salt.key", or "seed.key") then crosses SHA-1's
+# 55/56/64-byte block boundaries at many lengths.
+KEYS += ["k" * 33 + "-" + str(n).zfill(n - 34) for n in (41, 42, 45, 48, 49, 50)] + ["ü" * 40 + "-long", "z" * 113]
 ATTR_TYPES = {"email": "string", "tier": "string", "n": "number", "tags": "strings",
               "when": "date", "ver": "semver", "nested": "object", "a/b": "string",
               "a~b": "string", "/slash/name": "string", "ünï": "string", "name": "string",
@@ -87,7 +90,7 @@ OP_TYPES = {"in": "any", "endsWith": "string", "startsWith": "string", "contains
             "semVerGreaterThan": "semver"}
 STRINGS = ["gold", "silver", "Gold", "", "gold-plus", "go", "ld", "héllo", "日本語", "🙂x",
            "x@example.com", "@example.com", "a.b", "5", "true", "null", "e\u0301", "\u00e9",
-           "line\nbreak", "gold\n", "tab\tx", "ǅ", "ß", "SS"]
+           "line\nbreak", "gold\n", "tab\tx", "g" * 50 + "@example.com", "ö" * 31, "ǅ", "ß", "SS"]
 POPULAR = ["gold", "silver", "x@example.com", "héllo", "go"]
 NUMBERS = [0, 1, -1, 5, 5.0, 5.5, -5.5, 1000, 1e3, 2 ** 31, 2 ** 53, 2 ** 53 + 1, 2 ** 63,
            12345678901234567890, 1e21, 1e-7, -0.0, 1.7976931348623157e308, 0.1, 0.30000000000000004]
@@ -734,8 +737,11 @@ class Generator:
         contexts = [self._context() for _ in range(self.r.randint(25, 70))]
         defaults = [None, False, True, 0, -1, "default", "dé", {"d": [1, 2]}, [None], 1.5]
         keys = list(flags) + list(raw_flags) + ["no-such-flag"]
+        inited = not (self._chance(0.04) or index % 17 == 5)
+        if not inited:
+            self._note("store:not-inited")  # no PREFIX:$inited (Relay has not finished)
         return {"flags": flags, "segments": segments, "raw_flags": raw_flags,
-                "raw_segments": raw_segments, "big": big, "contexts": contexts,
+                "raw_segments": raw_segments, "big": big, "inited": inited, "contexts": contexts,
                 "defaults": defaults, "flag_keys": keys}
 
 

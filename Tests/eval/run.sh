@@ -3,7 +3,8 @@
 #
 #   LDREDIS_STAGE=/abs/path/build/stage bash Tests/eval/run.sh [--quick] [DIFF.PY ARGS...]
 #
-# --quick (make test): the self-test (a candidate with swapped operators must be caught), then
+# --quick (make test): the hand-picked cases (cases.py), the self-test (a candidate with swapped
+# operators must be caught), then
 # 10,000 evaluations over many small datasets (about 5 s). Without it (make test-eval-diff): 200,000
 # evaluations, and every generator item and reason kind must have been produced, and a few
 # hundred with redis-server stopped (EXCEPTION, as the SDK says during an outage); then 50,000
@@ -28,10 +29,14 @@ export LDREDIS_LIBRARY="$stage/lib/libldredis.so"
 
 if [ "${1-}" = "--quick" ]; then
   shift
+  failed=0
+  out=$("$python" "$here/cases.py") || failed=1
+  printf '%s\n' "$out" | grep -v '^same '
   "$python" "$here/diff.py" --self-test --evaluations 3000 --max-contexts 10 --quiet --no-shrink \
-    --out "$root/build/eval-diff/self-test" || exit 1
-  exec "$python" "$here/diff.py" --seed "${EVAL_DIFF_SEED:-1}" --evaluations 10000 --max-contexts 10 \
-    --require-coverage --quiet "$@"
+    --out "$root/build/eval-diff/self-test" || failed=1
+  "$python" "$here/diff.py" --seed "${EVAL_DIFF_SEED:-1}" --evaluations 10000 --max-contexts 10 \
+    --require-coverage --quiet "$@" || failed=1
+  exit $failed
 fi
 seed=${EVAL_DIFF_SEED:-1}
 "$python" "$here/diff.py" --seed "$seed" --evaluations 200000 --require-coverage --outage --quiet "$@" || exit 1
