@@ -17,7 +17,7 @@ final class RegexConformanceTests: XCTestCase {
     func testAgainstPythonRe() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/regex-cases.jsonl")
         let data = try String(contentsOf: url, encoding: .utf8)
-        var checked = 0, unsupported = 0
+        var checked = 0
         var failures: [String] = []
         for line in data.split(separator: "\n") {
             guard case .array(let a) = try JSONParser.parse(String(line)), a.count == 3,
@@ -25,14 +25,13 @@ final class RegexConformanceTests: XCTestCase {
                 XCTFail("bad fixture line: \(line)")
                 continue
             }
-            if pattern.contains("\\N{") { unsupported += 1; continue }   // \N{name}: documented, not supported
             checked += 1
             let got = RegexConformanceTests.verdict(pattern, text)
             if got != expected {
                 failures.append("re \(expected) PyRegex \(got): pattern \(String(reflecting: pattern)) text \(String(reflecting: text))")
             }
         }
-        print("regex conformance: \(checked) pairs checked, \(failures.count) differences (\(unsupported) with \\N{…} not checked)")
+        print("regex conformance: \(checked) pairs checked, \(failures.count) differences")
         for f in failures.prefix(60) { print(f) }
         XCTAssertGreaterThan(checked, 10_000)
         XCTAssertEqual(failures.count, 0)

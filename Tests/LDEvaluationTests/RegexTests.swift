@@ -73,6 +73,13 @@ final class RegexTests: XCTestCase {
         n("^(?:a|ab)++c$", "abc"); n("^(?>a|ab)c$", "abc"); m("^(?:a|ab)c$", "abc")
     }
 
+    func testNamedCharacters() {
+        m(#"\N{EM DASH}"#, "\u{2014}"); m(#"\N{em dash}"#, "\u{2014}"); m(#"\N{LINE FEED}"#, "\n"); m(#"\N{LF}"#, "\n")
+        m(#"[\N{EM DASH}x]"#, "\u{2014}"); m(#"\N{CJK UNIFIED IDEOGRAPH-4E00}"#, "\u{4E00}"); m(#"\N{HANGUL SYLLABLE GAG}"#, "\u{AC01}")
+        e(#"\N{cjk unified ideograph-4E00}"#); e(#"\N{TANGUT IDEOGRAPH-17000}"#); e(#"\N{LATIN CAPITAL LETTER A WITH MACRON AND GRAVE}"#)
+        e(#"\N{EM DASH "#); e(#"\N"#); e(#"\N{}"#); e(#"\N{EM_DASH}"#)
+    }
+
     func testFlags() {
         m("(?i)straße", "STRAßE"); n("(?i)straße", "STRASSE"); m("(?i)ǅ", "ǆ"); m("(?i)ǅ", "Ǆ"); m("(?i)k", "\u{212a}")
         n("(?ai)k", "\u{212a}"); m("(?i)s", "ſ"); m("(?i)[s-t]", "ſ"); m("(?i)σ", "ς"); m("(?i)µ", "Μ")
@@ -97,6 +104,9 @@ final class RegexTests: XCTestCase {
         let deep = String(repeating: "(", count: 10_000) + String(repeating: ")", count: 10_000)
         XCTAssertThrowsError(try PyRegex(deep))
         XCTAssertThrowsError(try PyRegex(String(repeating: "(?=", count: 10_000)))
+        XCTAssertThrowsError(try PyRegex("(a)" + String(repeating: "(?(1)", count: 100_000)))
+        XCTAssertNoThrow(try PyRegex(String(repeating: "(", count: 100) + String(repeating: ")", count: 100)))
+        XCTAssertThrowsError(try PyRegex(String(repeating: "(", count: 101) + String(repeating: ")", count: 101)))
         XCTAssertEqual(try? PyRegex("a.*b").search(String(repeating: "a", count: 1000)), false)   // ~1.5M steps
         XCTAssertEqual(try? PyRegex("a.*b").search(String(repeating: "a", count: 100_000)), nil as Bool?)
     }

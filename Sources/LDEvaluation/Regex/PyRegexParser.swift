@@ -1,8 +1,8 @@
 /// A port of Python 3.11's `re/_parser.py` for str patterns: the same syntax, the same parse
 /// tree and an error wherever `re.compile` raises (the message is informative only: a pattern
-/// that does not compile matches nothing). `\N{name}` is not supported (an error here; Python
-/// looks the name up in its Unicode database). Patterns nested deeper than `maxNesting`
-/// groups are refused (Python raises RecursionError somewhat deeper, depending on its stack).
+/// that does not compile matches nothing). Patterns nested more than 100 groups deep (or 200
+/// conditionals) are refused, so that no input can exhaust the stack; Python compiles up to
+/// about 460 nested groups from within the SDK, then raises RecursionError.
 public struct PyRegexError: Error, Sendable {
     public let message: String
 }
@@ -54,7 +54,8 @@ let pyMaxRepeat = 4_294_967_295
 let pyMaxGroups = 1_073_741_823
 
 struct PyRegexParser {
-    static let maxNesting = 200
+    /// Parse levels: two per group, one per conditional.
+    static let maxNesting = 201
     static let maxWidth = 1 << 62   // stands for _parser.MAXWIDTH (1 << 64): only compared with 2^32
 
     /// One token: a character, or a backslash and the character after it.
@@ -275,12 +276,21 @@ struct PyRegexParser {
         return UInt32(v)
     }
 
+    /// \N{name}: the named character (nil when this is not \N).
+    mutating func namedEscape(_ c: UInt32) throws(PyRegexError) -> UInt32? {
+        guard c == 0x4E else { return nil }
+        if !(try match("{")) { throw PyRegexError(message: "missing {") }
+        let name = try getuntil("}", "character name")
+        guard let v = PyUnicodeNames.lookup(name) else { throw PyRegexError(message: "undefined character name") }
+        return v
+    }
+
     /// `_class_escape`: an escape inside a set.
     mutating func classEscape(_ c: UInt32) throws(PyRegexError) -> PySetItem {
         if let v = PyRegexParser.simpleEscape(c) { return .literal(v) }
         if let cat = PyRegexParser.categoryEscape(c) { return .category(cat) }
         if let v = try hexEscape(c) { return .literal(v) }
-        if c == 0x4E { throw PyRegexError(message: "\\N{...} is not supported") }
+        if let v = try namedEscape(c) { return .literal(v) }
         if PyRegexParser.isOct(c) {
             let digits = [c] + (try getwhile(2, PyRegexParser.isOct))
             let v = PyRegexParser.number(digits, radix: 8)
@@ -303,7 +313,7 @@ struct PyRegexParser {
         if let cat = PyRegexParser.categoryEscape(c) { return .set([.category(cat)]) }
         if let v = PyRegexParser.simpleEscape(c) { return .literal(v) }
         if let v = try hexEscape(c) { return .literal(v) }
-        if c == 0x4E { throw PyRegexError(message: "\\N{...} is not supported") }
+        if let v = try namedEscape(c) { return .literal(v) }
         if c == 0x30 {
             let digits = [c] + (try getwhile(2, PyRegexParser.isOct))
             return .literal(UInt32(PyRegexParser.number(digits, radix: 8)))
@@ -369,6 +379,7 @@ struct PyRegexParser {
     static func isWhitespace(_ c: UInt32) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
 
     mutating func parse(verbose: Bool, nested: Int, first: Bool = false) throws(PyRegexError) -> [PyNode] {
+        if nested > PyRegexParser.maxNesting { throw PyRegexError(message: "pattern nested too deeply") }
         var verbose = verbose
         var sub: [PyNode] = []
         while true {

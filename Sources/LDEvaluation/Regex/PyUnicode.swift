@@ -117,3 +117,79 @@ enum PyUnicode {
     static func asciiIsSpace(_ c: UInt32) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
     static func asciiIsWord(_ c: UInt32) -> Bool { c < 0x80 && (c == 0x5F || isAlnum(c)) }
 }
+
+/// `unicodedata.lookup` as Python 3.11 does it for `\N{name}` (Modules/unicodedata.c `_getcode`):
+/// Hangul syllables and unified ideographs by rule (upper case only), every other name and the
+/// aliases (formal, control, abbreviation, ...) without regard to ASCII case. The names themselves come from Swift's Unicode data, limited
+/// to characters of Unicode 14.0 (Python 3.11's version).
+enum PyUnicodeNames {
+    private static let cjkUnified = PyUnicodeTables.cjkUnified.split(separator: ",").compactMap { UInt32($0, radix: 16) }
+    private static let hangulL = ["G", "GG", "N", "D", "DD", "R", "M", "B", "BB", "S", "SS", "", "J", "JJ", "C", "K", "T", "P", "H"]
+    private static let hangulV = ["A", "AE", "YA", "YAE", "EO", "E", "YEO", "YE", "O", "WA", "WAE", "OE", "YO", "U", "WEO", "WE",
+                                  "WI", "YU", "EU", "YI", "I"]
+    private static let hangulT = ["", "G", "GG", "GS", "N", "NJ", "NH", "D", "L", "LG", "LM", "LB", "LS", "LT", "LP", "LH", "M",
+                                  "B", "BS", "S", "SS", "NG", "J", "C", "K", "T", "P", "H"]
+
+    /// Upper-cased names → code points, built on first use.
+    private static let byName: [String: UInt32] = {
+        var out: [String: UInt32] = [:]
+        out.reserveCapacity(40_000)
+        var c: UInt32 = 0
+        while c < 0x110000 {
+            defer { c += 1 }
+            guard let scalar = Unicode.Scalar(c), let age = scalar.properties.age,
+                  age.major < 14 || (age.major == 14 && age.minor == 0), let name = scalar.properties.name else { continue }
+            if name.hasPrefix("CJK UNIFIED IDEOGRAPH-") || name.hasPrefix("HANGUL SYLLABLE ") || name.hasPrefix("TANGUT IDEOGRAPH-") { continue }
+            out[name] = c
+        }
+        for (alias, code) in PyUnicodeTables.nameAliases where out[alias] == nil { out[alias] = code }
+        return out
+    }()
+
+    static func asciiUpper(_ s: [UInt32]) -> [UInt32] { s.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 } }
+
+    static func hasPrefix(_ s: [UInt32], _ prefix: String) -> Bool {
+        let p = prefix.unicodeScalars.map(\.value)
+        return s.count >= p.count && Array(s[0..<p.count]) == p
+    }
+
+    /// The longest of `options` at the start of `s` (the empty one matches too).
+    static func syllable(_ s: ArraySlice<UInt32>, _ options: [String]) -> (index: Int, length: Int)? {
+        var best: (Int, Int)? = nil
+        for (i, o) in options.enumerated() {
+            let u = o.unicodeScalars.map(\.value)
+            if u.count > (best?.1 ?? -1), s.count >= u.count, Array(s.prefix(u.count)) == u { best = (i, u.count) }
+        }
+        return best
+    }
+
+    static func lookup(_ name: [UInt32]) -> UInt32? {
+        if hasPrefix(name, "HANGUL SYLLABLE ") {
+            var rest = name[16...]
+            guard let l = syllable(rest, hangulL) else { return nil }
+            rest = rest.dropFirst(l.length)
+            guard let v = syllable(rest, hangulV) else { return nil }
+            rest = rest.dropFirst(v.length)
+            guard let t = syllable(rest, hangulT) else { return nil }
+            rest = rest.dropFirst(t.length)
+            guard rest.isEmpty else { return nil }
+            return 0xAC00 + UInt32((l.index * 21 + v.index) * 28 + t.index)
+        }
+        if hasPrefix(name, "CJK UNIFIED IDEOGRAPH-") {
+            let hex = name[22...]
+            guard hex.count == 4 || hex.count == 5 else { return nil }
+            var v: UInt32 = 0
+            for c in hex {
+                switch c {
+                case 0x30...0x39: v = v * 16 + c - 0x30
+                case 0x41...0x46: v = v * 16 + c - 0x41 + 10
+                default: return nil
+                }
+            }
+            return PyUnicode.inRanges(cjkUnified, v) ? v : nil
+        }
+        guard name.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let key = String(decoding: asciiUpper(name).map { UInt8($0) }, as: UTF8.self)
+        return byName[key]
+    }
+}

@@ -159,6 +159,42 @@ def verdict(p, t):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def named_cases(rng):
+    """\\N{name}: a sample of every kind of name, alias, rule-made name and error."""
+    import unicodedata
+    out = []
+    named = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and unicodedata.name(chr(c), None)]
+    for c in rng.sample(named, 3000) + [0x4E00, 0x9FFF, 0x3134A, 0xAC00, 0xD7A3, 0xAC01, 0xF900, 0x18B00, 0x1B170, 0x1F642]:
+        name = unicodedata.name(chr(c))
+        form = rng.random()
+        if form < 0.15:
+            name = name.lower()
+        elif form < 0.2:
+            name = name.title()
+        elif form < 0.23:
+            name = name + " "
+        elif form < 0.26:
+            name = name.replace(" ", "_")
+        pat = "\\N{%s}" % name
+        if rng.random() < 0.2:
+            pat = "[" + pat + "x]"
+        out.append((pat, [chr(c), "x" + chr(c), "x"]))
+    for name in ["LINE FEED", "LF", "NULL", "NUL", "BYTE ORDER MARK", "BOM", "NBSP", "ZWSP", "LATIN CAPITAL LETTER GHA",
+                 "line feed", "TANGUT IDEOGRAPH-17000", "CJK UNIFIED IDEOGRAPH-4e00", "CJK UNIFIED IDEOGRAPH-04E00",
+                 "CJK UNIFIED IDEOGRAPH-9FFF", "CJK UNIFIED IDEOGRAPH-A000", "cjk unified ideograph-4E00", "HANGUL SYLLABLE GAG",
+                 "hangul syllable GAG", "hangul syllable gag", "HANGUL SYLLABLE", "HANGUL SYLLABLE A", "HANGUL SYLLABLE GGAG",
+                 "LATIN CAPITAL LETTER A WITH MACRON AND GRAVE", "KEYCAP NUMBER SIGN", "", " ", "EM DASH", "EM  DASH",
+                 "EM\\ DASH", "EM DASH}", "TAMIL SYLLABLE SSI", "CJK COMPATIBILITY IDEOGRAPH-2F800", "MATHEMATICAL BOLD CAPITAL A"]:
+        try:
+            ch = unicodedata.lookup(name)
+        except KeyError:
+            ch = "x"
+        out.append(("\\N{%s}" % name, [ch, "x"]))
+    for pat in ["\\N", "\\N{", "\\N{EM DASH", "\\N{}", "\\N{EM DASH}+", "[\\N{EM DASH}-\\N{HORIZONTAL BAR}]", "\\Nx"]:
+        out.append((pat, ["—", "―", "x"]))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
@@ -180,6 +216,9 @@ def main():
             continue
         seen.add(p)
         for t in texts_for(rng, p):
+            pairs.append((p, t))
+    for p, ts in named_cases(rng):
+        for t in ts:
             pairs.append((p, t))
     for p, t in pairs:
         try:

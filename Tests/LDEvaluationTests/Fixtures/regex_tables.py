@@ -63,6 +63,22 @@ tables = {
     "identifierStart": ranges(lambda c: not 0xD800 <= c <= 0xDFFF and chr(c).isidentifier()),
     "identifierContinue": ranges(lambda c: not 0xD800 <= c <= 0xDFFF and ("a" + chr(c)).isidentifier()),
 }
+# \N{...}: the unified ideographs Python names algorithmically, and the aliases
+# unicodedata.lookup accepts (candidates from Perl's copy of the same Unicode 14 data).
+tables["cjkUnified"] = ranges(lambda c: (unicodedata.name(ch(c), "") or "").startswith("CJK UNIFIED IDEOGRAPH-")
+                              and not 0xD800 <= c <= 0xDFFF)
+aliases = []
+lines = open("/usr/share/perl/5.36.0/unicore/Name.pl", encoding="utf-8").read().split("\n")
+for i in range(len(lines) - 1):
+    code, name = lines[i], lines[i + 1]
+    if not code or not all(c in "0123456789ABCDEF" for c in code) or not name or name[0] in "0123456789":
+        continue
+    try:
+        v = unicodedata.lookup(name)
+    except KeyError:
+        continue
+    if len(v) == 1 and unicodedata.name(v, None) != name and name not in [a for a, _ in aliases]:
+        aliases.append((name, ord(v)))
 fixes = []
 for k, vs in sorted(_EXTRA_CASES.items()):
     fixes += [k, len(vs)] + list(vs)
@@ -74,6 +90,10 @@ print("// Do not edit. Hex numbers, comma-separated: mappings are (from, to) pai
 print("// (first, last) ranges, extraCases are (char, count, equivalents...).")
 print()
 print("enum PyUnicodeTables {")
+print('    static let nameAliases: [(String, UInt32)] = [')
+for name, v in aliases:
+    print('        ("%s", 0x%X),' % (name, v))
+print('    ]')
 for name, numbers in tables.items():
     print('    static let %s = "%s"' % (name, text(numbers)))
 print("}")
