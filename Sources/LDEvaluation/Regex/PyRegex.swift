@@ -75,6 +75,10 @@ struct PyRegexMatcher {
     enum Entry {
         case retry(pc: Int, pos: Int)
         case minIterate(pc: Int, pos: Int)
+        /// A greedy repeatOne at `pc` that matched `count` characters up to `end`: give one back.
+        case fewer(pc: Int, end: Int, count: Int)
+        /// A lazy repeatOne at `pc` that matched `count` characters up to `end`: take one more.
+        case more(pc: Int, end: Int, count: Int)
         case slot(Int, Int)
         case count(Int, Int)
         case last(Int, Int)
@@ -178,7 +182,7 @@ struct PyRegexMatcher {
             case .slot(let i, let v): slots[i] = v
             case .count(let l, let v): counts[l] = v
             case .last(let l, let v): lasts[l] = v
-            case .retry, .minIterate: break
+            case .retry, .minIterate, .fewer, .more: break
             }
         }
     }
@@ -188,13 +192,30 @@ struct PyRegexMatcher {
         var w = base
         for r in base..<stack.count {
             switch stack[r] {
-            case .retry, .minIterate: continue
+            case .retry, .minIterate, .fewer, .more: continue
             default:
                 stack[w] = stack[r]
                 w += 1
             }
         }
         stack.removeLast(stack.count - w)
+    }
+
+    /// The offset after one character at `pos` that the one-character instruction `inst`
+    /// accepts, or nil.
+    @inline(__always) func single(_ inst: PyInst, _ pos: Int) -> Int? {
+        guard pos < text.count else { return nil }
+        let (ch, after) = decode(pos)
+        switch inst {
+        case .char(let c): return ch == c ? after : nil
+        case .notChar(let c): return ch != c ? after : nil
+        case .charFold(let c, let fold): return fold.apply(ch) == c ? after : nil
+        case .notCharFold(let c, let fold): return fold.apply(ch) != c ? after : nil
+        case .set(let s): return regex.sets[s].matches(ch) ? after : nil
+        case .any: return ch != 0x0A ? after : nil
+        case .anyAll: return after
+        default: return nil
+        }
     }
 
     /// Matches the code at `pc0` from `pos0` up to its `succeed`: the end offset, or nil.
@@ -278,6 +299,26 @@ struct PyRegexMatcher {
                     }
                     pc += 1
                 }
+            case .repeatOne(let mn, let mx, let greedy):
+                let inst = code[pc + 1]
+                var count = 0, p = pos
+                let first = greedy ? mx : mn
+                while count < first, let q = single(inst, p) {
+                    p = q
+                    count += 1
+                    if count & 1023 == 0 {
+                        steps += 1024
+                        if steps > PyRegex.stepBudget { break }
+                    }
+                }
+                if count < mn { ok = false; break }
+                if greedy {
+                    if count > mn { stack.append(.fewer(pc: pc, end: p, count: count)) }
+                } else if count < mx {
+                    stack.append(.more(pc: pc, end: p, count: count))
+                }
+                pos = p
+                pc += 2
             case .sub(let kind, let start, let width):
                 var from = pos
                 if kind == .behind || kind == .notBehind {
@@ -321,6 +362,15 @@ struct PyRegexMatcher {
                     case .last(let l, let v): lasts[l] = v
                     case .retry(let p, let q):
                         pc = p; pos = q; resumed = true
+                    case .fewer(let p, let end, let count):
+                        guard case .repeatOne(let mn, _, _) = code[p] else { continue }
+                        let back = previous(end)
+                        if count - 1 > mn { stack.append(.fewer(pc: p, end: back, count: count - 1)) }
+                        pc = p + 2; pos = back; resumed = true
+                    case .more(let p, let end, let count):
+                        guard case .repeatOne(_, let mx, _) = code[p], let q = single(code[p + 1], end) else { continue }
+                        if count + 1 < mx { stack.append(.more(pc: p, end: q, count: count + 1)) }
+                        pc = p + 2; pos = q; resumed = true
                     case .minIterate(let p, let q):
                         guard case .minUntil(let loop, _, _, let body) = code[p] else { continue }
                         setCount(loop, counts[loop] + 1)

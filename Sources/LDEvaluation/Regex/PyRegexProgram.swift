@@ -41,6 +41,9 @@ enum PyInst: Sendable {
     case repeatStart(loop: Int, until: Int)
     case maxUntil(loop: Int, min: Int, max: Int, body: Int)
     case minUntil(loop: Int, min: Int, max: Int, body: Int)
+    /// REPEAT_ONE / MIN_REPEAT_ONE: a repeat of the one-character instruction that follows
+    /// (at pc + 1); the tail starts at pc + 2.
+    case repeatOne(min: Int, max: Int, greedy: Bool)
     /// A sub-match (its code starts at `start`, ends with `succeed`): atomic group or assertion;
     /// `width` is the look-behind distance in characters.
     case sub(PySubKind, start: Int, width: Int)
@@ -331,6 +334,17 @@ struct PyRegexCompiler {
     }
 
     mutating func compileRepeat(_ mn: Int, _ mx: Int, greedy: Bool, _ body: [PyNode], _ flags: Int) throws(PyRegexError) {
+        if body.count == 1 {
+            switch body[0] {
+            case .literal, .notLiteral, .any, .set:
+                // `_simple`: one character per iteration, no zero-width case.
+                _ = emit(.repeatOne(min: mn, max: mx, greedy: greedy))
+                try compile(body, flags)
+                return
+            default:
+                break
+            }
+        }
         let loop = loops
         loops += 1
         let start = emit(.succeed)
