@@ -71,7 +71,7 @@ def atom(rng, depth):
     if r < 0.5:
         return rng.choice([r"\d", r"\D", r"\w", r"\W", r"\s", r"\S", r"\b", r"\B", r"\A", r"\Z", ".", "^", "$", r"\n",
                            r"\t", r"\x61", r"\u00e9", r"\U0001F642", r"\101", r"\0", r"\.", r"\\", r"\-", r"\p{L}",
-                           r"\e", r"\8", r"\_", r"\u212a", "\\ ", r"\Ω"])
+                           r"\e", r"\8", r"\_", r"\u212a", "\\ ", r"\Ω", r"\1", r"\2", "(?P=g0)", "(?P=g1)"])
     if r < 0.65:
         return charclass(rng)
     if depth > 3:
