@@ -238,7 +238,8 @@ def main() -> int:
         if len(pair_diffs) > 25:
             print(f"... and {len(pair_diffs) - 25} more operator/value pairs")
         failed += len(pair_diffs)
-        print(f"cases.py: {len(chosen)} cases, {n} operator/value pairs; {failed} differ")
+        print(f"cases.py: {failed - len(pair_diffs)} of {len(chosen)} cases and {len(pair_diffs)} of {n} "
+              f"operator/value pairs differ")
     finally:
         server.stop()
     return 1 if failed else 0
