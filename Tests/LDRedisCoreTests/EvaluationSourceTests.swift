@@ -109,6 +109,17 @@ final class EvaluationSourceTests {
         #expect(state.hasPrefix(#"{"g":"x","$flagsState":{"g":{"version":"#) && state.hasSuffix(#""$valid":true}"#))
     }
 
+    @Test("a flag and a segment under the empty key are evaluated, as the SDK's store reads them (F6)")
+    func emptyKeys() throws {
+        fake.hset("p:features", "", #"{"key":"","version":1,"on":true,"variations":["a","b"],"fallthrough":{"variation":1}}"#)
+        fake.hset("p:features", "f", #"{"key":"f","version":1,"on":true,"variations":["a","b"],"fallthrough":{"variation":0},"rules":[{"variation":1,"clauses":[{"attribute":"key","op":"segmentMatch","values":[""]}]}]}"#)
+        fake.hset("p:segments", "", #"{"key":"","version":1,"included":["k"]}"#)
+        let s = try store(ttl: 1000)
+        let context = Context.parse(.object(JSONObject.with(["key": .string("k")])))
+        #expect(Evaluator(source: s).evaluate(flagKey: "", context: context).variationIndex == 1)
+        #expect(Evaluator(source: s).evaluate(flagKey: "f", context: context).variationIndex == 1)
+    }
+
     @Test("Big Segments: membership by the SDK's hash of the key, status from the sync time")
     func bigSegments() throws {
         let s = try store(ttl: 1000)

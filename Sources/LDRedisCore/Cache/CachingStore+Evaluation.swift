@@ -9,13 +9,25 @@ extension CachingStore: EvaluationDataSource {
     public static let stalenessMilliseconds: Int64 = 120_000
 
     private func item(_ kind: String, _ key: String) throws(EvaluationFailure) -> StoredItem? {
+        if key.isEmpty { return try emptyKeyItem(kind) }
         do {
             return try get(kind: kind, key: key)
         } catch {
-            // A key the store refuses (the empty key) is a key no SDK wrote: not found.
             if case .invalidArgument = error { return nil }
             throw .exception(error.description)
         }
+    }
+
+    /// The item under the hash field "": the store's `get` refuses the empty key, the SDK's own
+    /// store reads it (and evaluates a flag or segment keyed ""), so it is found in the list.
+    private func emptyKeyItem(_ kind: String) throws(EvaluationFailure) -> StoredItem? {
+        let all: KindItems
+        do { all = try allItems(kind: kind) } catch { throw .exception(error.description) }
+        if let found = all.items.first(where: { $0.key.isEmpty }) { return found.item }
+        if let bad = all.malformed.first(where: { $0.key.isEmpty }), !RedisFeatureStore.isJSONNull(bad.json) {
+            throw .exception("the value of \"\" in the \(kind) hash is not a LaunchDarkly item")
+        }
+        return nil
     }
 
     public func flag(_ key: String) throws(EvaluationFailure) -> FeatureFlag? {
