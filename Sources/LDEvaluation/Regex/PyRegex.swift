@@ -1,3 +1,5 @@
+import Glibc
+
 /// A regular expression with the syntax and semantics of Python 3.11's `re` for str patterns
 /// (what LaunchDarkly's Python SDK uses for `matches`: `re.compile(pattern)` and `.search`).
 /// `init` fails where `re.compile` raises (then the clause matches nothing). Matching is a
@@ -48,9 +50,12 @@ public final class PyRegex: Sendable {
     /// `re.search(pattern, text) is not None`; nil when the step budget ran out.
     public func search(_ text: String) -> Bool? {
         var text = text
+        let scratch = PyRegexScratch.current()
         return text.withUTF8 { buffer in
-            var m = PyRegexMatcher(regex: self, text: buffer)
-            return m.search()
+            var m = PyRegexMatcher(regex: self, text: buffer, scratch: scratch)
+            let found = m.search()
+            m.giveBack(to: scratch)
+            return found
         }
     }
 }
@@ -67,6 +72,29 @@ extension PyRegexParser {
         if p.next != nil { throw PyRegexError(message: "unbalanced parenthesis") }
         for (g, _) in p.grouprefpos where g >= p.groups { throw PyRegexError(message: "invalid group reference \(g)") }
         return (tree, p.flags, p.groups)
+    }
+}
+
+/// Each thread's matcher arrays, kept between searches (freed with the thread).
+final class PyRegexScratch {
+    var stack: [PyRegexMatcher.Entry] = []
+    var slots: [Int] = []
+    var counts: [Int] = []
+    var lasts: [Int] = []
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { p in
+            if let p { Unmanaged<PyRegexScratch>.fromOpaque(p).release() }
+        }
+        return key
+    }()
+
+    static func current() -> PyRegexScratch {
+        if let p = pthread_getspecific(key) { return Unmanaged<PyRegexScratch>.fromOpaque(p).takeUnretainedValue() }
+        let scratch = PyRegexScratch()
+        pthread_setspecific(key, Unmanaged.passRetained(scratch).toOpaque())
+        return scratch
     }
 }
 
@@ -89,16 +117,41 @@ struct PyRegexMatcher {
     var slots: [Int]
     var counts: [Int]
     var lasts: [Int]
-    var stack: [Entry] = []
+    var stack: [Entry]
     var steps = 0
     var exceeded = false
 
-    init(regex: PyRegex, text: UnsafeBufferPointer<UInt8>) {
+    init(regex: PyRegex, text: UnsafeBufferPointer<UInt8>, scratch: PyRegexScratch?) {
         self.regex = regex
         self.text = text
-        slots = [Int](repeating: -1, count: regex.slotCount)
-        counts = [Int](repeating: -1, count: regex.loopCount)
-        lasts = [Int](repeating: -1, count: regex.loopCount)
+        if let scratch {
+            // The thread's arrays, moved out (no copy) and refilled: no allocation when warm.
+            stack = scratch.stack; scratch.stack = []
+            slots = scratch.slots; scratch.slots = []
+            counts = scratch.counts; scratch.counts = []
+            lasts = scratch.lasts; scratch.lasts = []
+            stack.removeAll(keepingCapacity: true)
+            slots.removeAll(keepingCapacity: true)
+            counts.removeAll(keepingCapacity: true)
+            lasts.removeAll(keepingCapacity: true)
+            slots.append(contentsOf: repeatElement(-1, count: regex.slotCount))
+            counts.append(contentsOf: repeatElement(-1, count: regex.loopCount))
+            lasts.append(contentsOf: repeatElement(-1, count: regex.loopCount))
+        } else {
+            stack = []
+            slots = [Int](repeating: -1, count: regex.slotCount)
+            counts = [Int](repeating: -1, count: regex.loopCount)
+            lasts = [Int](repeating: -1, count: regex.loopCount)
+        }
+    }
+
+    /// Returns the arrays to the thread's scratch (unless they grew large).
+    mutating func giveBack(to scratch: PyRegexScratch?) {
+        guard let scratch else { return }
+        let small = stack.capacity <= 4096 && slots.capacity <= 4096 && counts.capacity <= 4096
+        if small {
+            scratch.stack = stack; scratch.slots = slots; scratch.counts = counts; scratch.lasts = lasts
+        }
     }
 
     mutating func search() -> Bool? {
