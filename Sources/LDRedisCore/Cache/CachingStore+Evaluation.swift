@@ -14,8 +14,26 @@ extension CachingStore: EvaluationDataSource {
             return try get(kind: kind, key: key)
         } catch {
             if case .invalidArgument = error { return nil }
+            // A stored JSON null (the Erlang SDK's stray value) is no item for the SDK's store
+            // (json.loads gives None); the store's get calls it malformed.
+            if case .malformed = error, try storedNull(kind, key) { return nil }
             throw .exception(error.description)
         }
+    }
+
+    /// Whether the value under `key`, one that `all` skipped, is JSON null.
+    private func storedNull(_ kind: String, _ key: String) throws(EvaluationFailure) -> Bool {
+        let all: KindItems
+        do { all = try allItems(kind: kind) } catch { throw .exception(error.description) }
+        return all.malformed.contains { $0.key.utf8.elementsEqual(key.utf8) && CachingStore.isJSONNull($0.json) }
+    }
+
+    /// `null` with JSON white space around it (what Python's `json.loads` reads as None).
+    static func isJSONNull(_ json: [UInt8]) -> Bool {
+        let space: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let start = json.firstIndex(where: { !space($0) }),
+              let end = json.lastIndex(where: { !space($0) }) else { return false }
+        return json[start...end].elementsEqual("null".utf8)
     }
 
     /// The item under the hash field "": the store's `get` refuses the empty key, the SDK's own
@@ -24,7 +42,7 @@ extension CachingStore: EvaluationDataSource {
         let all: KindItems
         do { all = try allItems(kind: kind) } catch { throw .exception(error.description) }
         if let found = all.items.first(where: { $0.key.isEmpty }) { return found.item }
-        if let bad = all.malformed.first(where: { $0.key.isEmpty }), !RedisFeatureStore.isJSONNull(bad.json) {
+        if let bad = all.malformed.first(where: { $0.key.isEmpty }), !CachingStore.isJSONNull(bad.json) {
             throw .exception("the value of \"\" in the \(kind) hash is not a LaunchDarkly item")
         }
         return nil

@@ -114,8 +114,6 @@ public final class RedisFeatureStore: @unchecked Sendable {
         case .null:
             return nil
         case .bulk(let json):
-            // JSON null (the Erlang SDK's stray value): the SDKs read it as no item.
-            if RedisFeatureStore.isJSONNull(json) { return nil }
             guard let header = ItemParser.parseStored(json) else {
                 throw StoreError.malformed("the value of \"\(itemKey)\" in \(hashKey) is not a LaunchDarkly item (a JSON object with a version)")
             }
@@ -123,14 +121,6 @@ public final class RedisFeatureStore: @unchecked Sendable {
         default:
             throw StoreError.redis("unexpected reply to HGET")
         }
-    }
-
-    /// `null` with JSON white space around it (what Python's `json.loads` reads as None).
-    static func isJSONNull(_ json: [UInt8]) -> Bool {
-        let space: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        guard let start = json.firstIndex(where: { !space($0) }),
-              let end = json.lastIndex(where: { !space($0) }) else { return false }
-        return json[start...end].elementsEqual("null".utf8)
     }
 
     /// Every item of a kind (`HGETALL PREFIX:kind`), tombstones included; values that are not
