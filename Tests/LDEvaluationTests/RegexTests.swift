@@ -73,6 +73,13 @@ final class RegexTests: XCTestCase {
         n("^(?:a|ab)++c$", "abc"); n("^(?>a|ab)c$", "abc"); m("^(?:a|ab)c$", "abc")
     }
 
+    /// `_compile_info`'s first-character filter uses the global flags: a scoped `(?a:…)` or
+    /// `(?u:…)` first set can exclude the very start positions its own match would accept.
+    func testFirstCharacterFilterQuirk() {
+        n(#"(?a:[\W])"#, "ı"); m(#"(?a)[\W]"#, "ı"); n(#"(?a:\W)"#, "ı"); m(#"x|(?a:\W)"#, "ı"); m(#"(?a:[\W])"#, "-ı")
+        m(#"(?u:\w)"#, "ı"); n(#"(?a)(?u:\w)"#, "ı")
+    }
+
     func testNamedCharacters() {
         m(#"\N{EM DASH}"#, "\u{2014}"); m(#"\N{em dash}"#, "\u{2014}"); m(#"\N{LINE FEED}"#, "\n"); m(#"\N{LF}"#, "\n")
         m(#"[\N{EM DASH}x]"#, "\u{2014}"); m(#"\N{CJK UNIFIED IDEOGRAPH-4E00}"#, "\u{4E00}"); m(#"\N{HANGUL SYLLABLE GAG}"#, "\u{AC01}")

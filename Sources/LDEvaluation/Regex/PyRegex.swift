@@ -23,6 +23,10 @@ public final class PyRegex: Sendable {
     /// The least number of characters a match takes (`_compile_info`'s minimum: `_sre` tries no
     /// start position with fewer characters left).
     let minWidth: Int
+    /// `_compile_info`'s charset: `_sre` tries only start positions whose character is in it.
+    /// Its categories follow the global flags even when the first set is inside `(?a:…)` or
+    /// `(?u:…)` (a quirk of Python's that decides some searches).
+    let firstCharacter: PyCharSet?
 
     public init(_ pattern: String) throws(PyRegexError) {
         let scalars = pattern.unicodeScalars.map(\.value)
@@ -36,6 +40,7 @@ public final class PyRegex: Sendable {
         sets = compiler.sets
         slotCount = 2 * tree.groups
         minWidth = parser.width(tree.nodes).0
+        firstCharacter = PyRegex.infoCharset(tree.nodes, tree.flags, minWidth: minWidth)
         loopCount = compiler.loops
         if let first = code.first, case .at(let at) = first {
             switch at {
@@ -45,6 +50,70 @@ public final class PyRegex: Sendable {
         } else {
             anchored = false
         }
+    }
+
+    /// `_get_iscased(flags)`: whether `c` is cased under these flags (false without IGNORECASE).
+    static func cased(_ c: UInt32, _ flags: Int) -> Bool {
+        guard flags & PyFlag.ignoreCase != 0 else { return false }
+        return flags & PyFlag.unicode != 0 ? PyUnicode.isCased(c) : PyUnicode.asciiIsCased(c)
+    }
+
+    /// `_get_literal_prefix`: the length of the literal prefix and whether it is all the pattern.
+    static func literalPrefix(_ nodes: [PyNode], _ flags: Int) -> (count: Int, all: Bool) {
+        var n = 0
+        for node in nodes {
+            switch node {
+            case .literal(let c):
+                if cased(c, flags) { return (n, false) }
+                n += 1
+            case .subpattern(_, let add, let del, let body):
+                let (n1, all) = literalPrefix(body, PyRegexCompiler.combine(flags, add, del))
+                n += n1
+                if !all { return (n, false) }
+            default:
+                return (n, false)
+            }
+        }
+        return (n, true)
+    }
+
+    /// `_compile_info`'s charset prefix (`_get_charset_prefix`), compiled with the global flags.
+    static func infoCharset(_ tree: [PyNode], _ globalFlags: Int, minWidth: Int) -> PyCharSet? {
+        guard minWidth > 0, literalPrefix(tree, globalFlags).count == 0 else { return nil }
+        var nodes = tree
+        var flags = globalFlags
+        while let first = nodes.first, case .subpattern(_, let add, let del, let body) = first {
+            flags = PyRegexCompiler.combine(flags, add, del)
+            nodes = body
+        }
+        guard let first = nodes.first else { return nil }
+        var items: [PySetItem] = []
+        switch first {
+        case .literal(let c):
+            if cased(c, flags) { return nil }
+            items = [.literal(c)]
+        case .branch(let alternatives):
+            for alternative in alternatives {
+                guard let a = alternative.first, case .literal(let c) = a, !cased(c, flags) else { return nil }
+                items.append(.literal(c))
+            }
+        case .set(let members):
+            if flags & PyFlag.ignoreCase != 0 {
+                for m in members {
+                    switch m {
+                    case .literal(let c): if cased(c, flags) { return nil }
+                    case .range(let a, let b):
+                        if b > 0xFFFF { return nil }
+                        for c in a...b where cased(c, flags) { return nil }
+                    default: break
+                    }
+                }
+            }
+            items = members
+        default:
+            return nil
+        }
+        return PyCharSet(items, flags: globalFlags & ~PyFlag.ignoreCase)
     }
 
     /// `re.search(pattern, text) is not None`; nil when the step budget ran out.
@@ -159,6 +228,12 @@ struct PyRegexMatcher {
         for b in text where b & 0xC0 != 0x80 { left += 1 }
         var start = 0
         while left >= regex.minWidth {
+            if let first = regex.firstCharacter, start >= text.count || !first.matches(decode(start).0) {
+                if start >= text.count { return false }
+                start = next(start)
+                left -= 1
+                continue
+            }
             if run(0, start) != nil { return true }
             if exceeded { return nil }
             if regex.anchored || start >= text.count { return false }

@@ -164,7 +164,7 @@ def named_cases(rng):
     import unicodedata
     out = []
     named = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and unicodedata.name(chr(c), None)]
-    for c in rng.sample(named, 3000) + [0x4E00, 0x9FFF, 0x3134A, 0xAC00, 0xD7A3, 0xAC01, 0xF900, 0x18B00, 0x1B170, 0x1F642]:
+    for c in rng.sample(named, 1500) + [0x4E00, 0x9FFF, 0x3134A, 0xAC00, 0xD7A3, 0xAC01, 0xF900, 0x18B00, 0x1B170, 0x1F642]:
         name = unicodedata.name(chr(c))
         form = rng.random()
         if form < 0.15:
@@ -195,6 +195,57 @@ def named_cases(rng):
     return out
 
 
+MIXED = ["a", "A", "s", "S", "\u017f", "k", "K", "\u212a", "\u00df", "\u1e9e", "\u03c3", "\u03c2", "\u03a3", "1",
+         "\u0663", " ", "\n", "_", "\u00e9", "\u00c9", "\u01c5", "\u01c6", "\U0001F642", "\U00010400",
+         "\U00010428", "\u0131", "\u0130", "i"]
+
+
+def mixed_pattern(rng):
+    """Scoped flags, case folding, sets with categories, groups, backreferences and
+    assertions inside repeats, over a small alphabet of case pairs."""
+    def lit():
+        c = rng.choice(MIXED)
+        return {"\n": r"\n", " ": r"\ "}.get(c, c)
+
+    def cls():
+        parts = []
+        for _ in range(rng.randint(1, 3)):
+            r = rng.random()
+            if r < 0.5:
+                parts.append(lit())
+            elif r < 0.75:
+                a, b = sorted([rng.choice(MIXED), rng.choice(MIXED)], key=ord)
+                parts.append(a.replace("\n", r"\n") + "-" + b.replace("\n", r"\n"))
+            else:
+                parts.append(rng.choice([r"\d", r"\w", r"\s", r"\W", r"\S", r"\D"]))
+        return "[" + ("^" if rng.random() < 0.3 else "") + "".join(parts) + "]"
+
+    def atom(d):
+        r = rng.random()
+        if r < 0.35 or d > 3:
+            return lit()
+        if r < 0.5:
+            return cls()
+        if r < 0.62:
+            return rng.choice([r"\1", r"\2", "(?(1)a|s)", "$", "^", r"\b", r"\B", ".", r"\Z", r"\A", "(?P=n)"])
+        return rng.choice(["({})", "(?:{})", "(?:{}|{})", "(?P<n>{})", "(?={})", "(?!{})", "(?>{})", "(?<={})", "(?<!{})",
+                           "(?i:{})", "(?-i:{})", "(?s:{})", "(?a:{})", "(?u:{})", "(?m:{})"]).format(seq(d + 1), seq(d + 1))
+
+    def quant(d):
+        a = atom(d)
+        if rng.random() < 0.35:
+            a += rng.choice(["*", "+", "?", "{2}", "{0,2}", "*?", "+?", "??", "*+", "{1,2}?", "{,3}+"])
+        return a
+
+    def seq(d=0):
+        return "".join(quant(d) for _ in range(rng.randint(1, 4)))
+
+    p = seq()
+    if rng.random() < 0.3:
+        p = "(?" + "".join(rng.sample("imsxa", rng.randint(1, 2))) + ")" + p
+    return p, ["".join(rng.choice(MIXED) for _ in range(rng.randint(0, 8))) for _ in range(4)]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
@@ -216,6 +267,10 @@ def main():
             continue
         seen.add(p)
         for t in texts_for(rng, p):
+            pairs.append((p, t))
+    for _ in range(args.patterns // 2):
+        p, ts = mixed_pattern(rng)
+        for t in ts:
             pairs.append((p, t))
     for p, ts in named_cases(rng):
         for t in ts:
