@@ -485,8 +485,8 @@ int ldredis_store_big_segments_membership(char **out, size_t *out_len, ldredis_s
    double range compared as a number or a date is EXCEPTION; `matches` is Python 3.11's `re`
    (re.compile(pattern).search(value): its syntax, \d \w \s and case folding over Unicode,
    `$` also before a final newline, look-behind, ...; a pattern re cannot compile matches
-   nothing). Limits: a regex search gives up after 5,000,000 steps (catastrophic
-   backtracking) and counts as no match; a pattern nested more than 100 groups deep never
+   nothing). Limits: a regex search gives up after 20,000,000 steps (catastrophic
+   backtracking; about 0.2 s) and counts as no match; a pattern nested more than 100 groups deep never
    matches; stored flag JSON nested deeper than 512 levels is EXCEPTION (Python accepts ~990). */
 int ldredis_evaluate(char **out, size_t *out_len, ldredis_store *store, const char *flag_key,
                      const char *context_json, size_t context_len,

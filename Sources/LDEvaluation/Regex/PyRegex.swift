@@ -7,12 +7,12 @@ import Glibc
 /// zero-width repeat protection, fixed-width look-behind, atomic groups and possessive
 /// repeats, simple case folding with `re`'s extra equivalences).
 ///
-/// The work of one search is bounded: after `stepBudget` steps (some tens of milliseconds) the
-/// search gives up and reports no match, where Python would keep going (a pattern with
-/// catastrophic backtracking can take Python minutes or longer; its answer then is almost
-/// always "no match").
+/// The work of one search is bounded: after `stepBudget` steps (about 0.2 s; `re` does the
+/// same backtracking about twice as fast) the search gives up and reports no match, where
+/// Python would keep going (a pattern with catastrophic backtracking can take Python minutes
+/// or longer; its answer then is almost always "no match").
 public final class PyRegex: Sendable {
-    public static let stepBudget = 5_000_000
+    public static let stepBudget = 20_000_000
 
     let code: [PyInst]
     let sets: [PyCharSet]
@@ -118,13 +118,19 @@ public final class PyRegex: Sendable {
 
     /// `re.search(pattern, text) is not None`; nil when the step budget ran out.
     public func search(_ text: String) -> Bool? {
+        search(text, budget: PyRegex.stepBudget).found
+    }
+
+    /// The search with another step budget, and the steps it took.
+    func search(_ text: String, budget: Int) -> (found: Bool?, steps: Int) {
         var text = text
         let scratch = PyRegexScratch.current()
         return text.withUTF8 { buffer in
             var m = PyRegexMatcher(regex: self, text: buffer, scratch: scratch)
+            m.budget = budget
             let found = m.search()
             m.giveBack(to: scratch)
-            return found
+            return (found, m.steps)
         }
     }
 }
@@ -182,16 +188,21 @@ struct PyRegexMatcher {
     }
 
     let regex: PyRegex
+    let code: [PyInst]
+    let sets: [PyCharSet]
     let text: UnsafeBufferPointer<UInt8>
     var slots: [Int]
     var counts: [Int]
     var lasts: [Int]
     var stack: [Entry]
     var steps = 0
+    var budget = PyRegex.stepBudget
     var exceeded = false
 
     init(regex: PyRegex, text: UnsafeBufferPointer<UInt8>, scratch: PyRegexScratch?) {
         self.regex = regex
+        code = regex.code
+        sets = regex.sets
         self.text = text
         if let scratch {
             // The thread's arrays, moved out (no copy) and refilled: no allocation when warm.
@@ -339,7 +350,7 @@ struct PyRegexMatcher {
         case .notChar(let c): return ch != c ? after : nil
         case .charFold(let c, let fold): return fold.apply(ch) == c ? after : nil
         case .notCharFold(let c, let fold): return fold.apply(ch) != c ? after : nil
-        case .set(let s): return regex.sets[s].matches(ch) ? after : nil
+        case .set(let s): return sets[s].matches(ch) ? after : nil
         case .any: return ch != 0x0A ? after : nil
         case .anyAll: return after
         default: return nil
@@ -350,11 +361,10 @@ struct PyRegexMatcher {
     mutating func run(_ pc0: Int, _ pos0: Int) -> Int? {
         let base = stack.count
         var pc = pc0, pos = pos0
-        let code = regex.code
         let n = text.count
         while true {
             steps += 1
-            if steps > PyRegex.stepBudget {
+            if steps > budget {
                 exceeded = true
                 unwind(to: base)
                 return nil
@@ -370,7 +380,7 @@ struct PyRegexMatcher {
             case .notCharFold(let c, let fold):
                 if pos < n, case let (ch, after) = decode(pos), fold.apply(ch) != c { pos = after; pc += 1 } else { ok = false }
             case .set(let s):
-                if pos < n, case let (ch, after) = decode(pos), regex.sets[s].matches(ch) { pos = after; pc += 1 } else { ok = false }
+                if pos < n, case let (ch, after) = decode(pos), sets[s].matches(ch) { pos = after; pc += 1 } else { ok = false }
             case .any:
                 if pos < n, text[pos] != 0x0A { pos = next(pos); pc += 1 } else { ok = false }
             case .anyAll:
@@ -436,7 +446,7 @@ struct PyRegexMatcher {
                     count += 1
                     if count & 1023 == 0 {
                         steps += 1024
-                        if steps > PyRegex.stepBudget { break }
+                        if steps > budget { break }
                     }
                 }
                 if count < mn { ok = false; break }
