@@ -160,6 +160,19 @@ test-lua: stage
 test-faults: stage
 	LDREDIS_STAGE=$(STAGE) bash Tests/faults/run.sh --quick
 
+# Evaluation against the LaunchDarkly Python SDK (Tests/eval, issue 13): random flags, segments and
+# contexts; ldredis_evaluate/ldredis_all_flags_state must equal LDClient's, member by member.
+#   make test-eval-diff        200,000 evaluations (seeded: EVAL_DIFF_SEED, default 1), a few minutes
+#   make test-eval-diff-quick  hand-picked cases, the harness self-test, 10,000 evaluations (in make test)
+.PHONY: test-eval-diff test-eval-diff-quick
+test: test-eval-diff-quick
+
+test-eval-diff: stage
+	LDREDIS_STAGE=$(STAGE) bash Tests/eval/run.sh
+
+test-eval-diff-quick: stage
+	LDREDIS_STAGE=$(STAGE) bash Tests/eval/run.sh --quick
+
 # libFuzzer targets (fuzz/): the JSON parsers (differential against Foundation), the URL parser,
 # the RESP path. A crash fails; its input is kept in build/fuzz/artifacts/.
 fuzz:

@@ -47,7 +47,8 @@ let package = Package(
         ),
         .testTarget(
             name: "LDEvaluationTests",
-            dependencies: ["LDEvaluation"]
+            dependencies: ["LDEvaluation"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

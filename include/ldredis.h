@@ -516,7 +516,14 @@ int ldredis_store_big_segments_membership(char **out, size_t *out_len, ldredis_s
    an ERROR reason, as in the SDKs (FLAG_NOT_FOUND, MALFORMED_FLAG, USER_NOT_SPECIFIED for an
    invalid context, EXCEPTION when Redis failed or the stored flag data has the wrong types:
    the message is in ldredis_last_error()). LDREDIS_ERR_INVALID_ARGUMENT only for NULLs and for
-   context_json or default_json that is not JSON. */
+   context_json or default_json that is not JSON, or nested deeper than 512 levels.
+   As the Python SDK: a stored JSON null is no flag (FLAG_NOT_FOUND); an integer beyond the
+   double range compared as a number or a date is EXCEPTION; `matches` is Python 3.11's `re`
+   (re.compile(pattern).search(value): its syntax, \d \w \s and case folding over Unicode,
+   `$` also before a final newline, look-behind, ...; a pattern re cannot compile matches
+   nothing). Limits: a regex search gives up after 20,000,000 steps (catastrophic
+   backtracking; about 0.2 s) and counts as no match; a pattern nested more than 100 groups deep never
+   matches; stored flag JSON nested deeper than 512 levels is EXCEPTION (Python accepts ~990). */
 int ldredis_evaluate(char **out, size_t *out_len, ldredis_store *store, const char *flag_key,
                      const char *context_json, size_t context_len,
                      const char *default_json, size_t default_len);
@@ -525,8 +532,10 @@ int ldredis_evaluate(char **out, size_t *out_len, ldredis_store *store, const ch
    ({"flagKey": value, …, "$flagsState": {…}, "$valid": true}); options: bit 1 with reasons,
    bit 2 client-side-only flags, bit 4 details only for tracked flags. Reads the flag list
    through the cache (HGETALL PREFIX:features when cold) and what ldredis_evaluate reads.
-   An invalid context, or a failure to read the flags, gives {"$flagsState":{},"$valid":false}
-   with LDREDIS_OK, as in the SDKs (a read failure's message is in ldredis_last_error()).
+   An invalid context, a failure to read the flags, or any stored value in PREFIX:features that
+   the SDK cannot decode (not JSON, JSON null, a flag or tombstone with members of the wrong
+   types) gives {"$flagsState":{},"$valid":false} with LDREDIS_OK, as in the SDKs (the
+   message is in ldredis_last_error()).
    *out / *out_len as for ldredis_evaluate. Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT
    (NULLs, context_json that is not JSON). */
 int ldredis_all_flags_state(char **out, size_t *out_len, ldredis_store *store,

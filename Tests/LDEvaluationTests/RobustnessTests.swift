@@ -24,6 +24,23 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(PyEquality.exactIntegerText(1e20), "100000000000000000000")
         XCTAssertEqual(PyEquality.exactIntegerText(-0.0), "0")
     }
+    /// F2: an exception (a number beyond a float) drops the prerequisites from all_flags_state,
+    /// as the Python SDK resets them; MALFORMED_FLAG keeps them.
+    func testExceptionDropsPrerequisitesInAllFlagsState() {
+        let s = MemorySource()
+        s.flags["p"] = #"{"key":"p","version":1,"on":true,"variations":[true],"fallthrough":{"variation":0}}"#
+        func flag(_ clause: String) -> String {
+            #"{"key":"f","version":2,"on":true,"variations":[1,2],"fallthrough":{"variation":0},"prerequisites":[{"key":"p","variation":0}],"rules":[{"variation":1,"clauses":[\#(clause)]}]}"#
+        }
+        let big = "1" + String(repeating: "0", count: 400)
+        let c = ctx(#"{"kind":"user","key":"k","score":\#(big)}"#)
+        func state() -> String { String(decoding: Evaluator(source: s).allFlagsState(context: c, options: [], nowMillis: 0).json, as: UTF8.self) }
+        s.flags["f"] = flag(#"{"attribute":"score","op":"greaterThan","values":[5]}"#)
+        XCTAssertEqual(detailJSON(s, "f", #"{"kind":"user","key":"k","score":\#(big)}"#), #"{"value":null,"reason":{"kind":"ERROR","errorKind":"EXCEPTION"}}"#)
+        XCTAssertTrue(state().contains(#""f":{"version":2}"#), state())
+        s.flags["f"] = flag(#"{"contextKind":"user","attribute":"/","op":"in","values":[5]}"#)
+        XCTAssertTrue(state().contains(#""f":{"version":2,"prerequisites":["p"]}"#), state())
+    }
     func testGarbageInputsNeverTrap() {
         let pieces = ["{", "}", "[", "]", "\"", ":", ",", "1", "-", "e", ".", "true", "null", "\\u", "\\ud800", "é", "\u{0}", "key", "version", "on", "variations", "rules", "clauses", "op", "matches", "values", "/a~", "(", "*", "+"]
         var rng = SystemRandomNumberGenerator()

@@ -82,6 +82,44 @@ final class EvaluationSourceTests {
         #expect(throws: EvaluationFailure.self) { try s.flag("f") }
     }
 
+    func allFlagsState(_ s: CachingStore) -> String {
+        let context = Context.parse(.object(JSONObject.with(["key": .string("k")])))
+        return String(decoding: Evaluator(source: s).allFlagsState(context: context, options: [], nowMillis: 0).json, as: UTF8.self)
+    }
+
+    @Test("all_flags_state is invalid when any stored flag value cannot be decoded by the SDK (F3); JSON null is no flag (F4)",
+          arguments: ["null", " null ", "{", "[]", "5", #"{"key":"x"}"#, #"{"key":5,"version":1,"deleted":true}"#, #"{"key":"x","version":1,"on":"yes"}"#])
+    func undecodableItemInvalidatesAllFlags(junk: String) throws {
+        fake.hset("p:features", "f", flagJSON(1, fallthrough: 1))
+        fake.hset("p:features", "t", #"{"version":4,"deleted":true}"#)
+        let s = try store(ttl: 1000)
+        #expect(allFlagsState(s) == #"{"f":"b","$flagsState":{"f":{"version":1,"variation":1}},"$valid":true}"#)
+        fake.hset("p:features", "junk", junk)
+        clock.advance(milliseconds: 1000)
+        #expect(allFlagsState(s) == #"{"$flagsState":{},"$valid":false}"#)
+        let d = Evaluator(source: s).evaluate(flagKey: "junk", context: Context.parse(.object(JSONObject.with(["key": .string("k")]))))
+        #expect(d.reason == .error(junk.contains("null") ? .flagNotFound : .exception))
+    }
+
+    @Test("a value the header scan skips but the SDK decodes (version true: a Python int) is served by all_flags_state")
+    func pythonDecodableSkippedItem() throws {
+        fake.hset("p:features", "g", #"{"key":"g","version":true,"on":false,"variations":["x"],"offVariation":0}"#)
+        let s = try store(ttl: 1000)
+        let state = allFlagsState(s)
+        #expect(state.hasPrefix(#"{"g":"x","$flagsState":{"g":{"version":"#) && state.hasSuffix(#""$valid":true}"#))
+    }
+
+    @Test("a flag and a segment under the empty key are evaluated, as the SDK's store reads them (F6)")
+    func emptyKeys() throws {
+        fake.hset("p:features", "", #"{"key":"","version":1,"on":true,"variations":["a","b"],"fallthrough":{"variation":1}}"#)
+        fake.hset("p:features", "f", #"{"key":"f","version":1,"on":true,"variations":["a","b"],"fallthrough":{"variation":0},"rules":[{"variation":1,"clauses":[{"attribute":"key","op":"segmentMatch","values":[""]}]}]}"#)
+        fake.hset("p:segments", "", #"{"key":"","version":1,"included":["k"]}"#)
+        let s = try store(ttl: 1000)
+        let context = Context.parse(.object(JSONObject.with(["key": .string("k")])))
+        #expect(Evaluator(source: s).evaluate(flagKey: "", context: context).variationIndex == 1)
+        #expect(Evaluator(source: s).evaluate(flagKey: "f", context: context).variationIndex == 1)
+    }
+
     @Test("Big Segments: membership by the SDK's hash of the key, status from the sync time")
     func bigSegments() throws {
         let s = try store(ttl: 1000)

@@ -44,7 +44,9 @@ public struct Evaluator<Source: EvaluationDataSource>: Sendable {
             var d = EvaluationDetail(value: nil, variationIndex: nil,
                                      reason: .error(error.errorKind == "MALFORMED_FLAG" ? .malformedFlag : .exception))
             d.failure = error
-            // The SDK keeps the prerequisites recorded before the failure.
+            // The SDK keeps the prerequisites recorded before an EvaluationException (MALFORMED_FLAG);
+            // any other exception escapes its evaluator and all_flags_state reports none.
+            if case .exception = error { return (d, []) }
             return (d, state.prerequisites)
         }
     }

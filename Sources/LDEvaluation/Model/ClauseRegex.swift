@@ -1,15 +1,15 @@
-/// A `matches` clause value compiled once. Python's `re.search` is the reference: an
-/// unanchored search over code points; a pattern that does not compile matches nothing.
-/// Swift's Regex accepts Python's `(?P<name>…)` syntax; matching runs on Unicode scalars.
+/// A `matches` clause value compiled once. Python's `re.search` is the reference (PyRegex):
+/// a pattern that does not compile matches nothing; a search that exceeds the step budget
+/// counts as no match.
 final class ClauseRegex: Sendable {
-    nonisolated(unsafe) private let regex: Regex<AnyRegexOutput>
+    private let regex: PyRegex
 
     init?(_ pattern: String) {
-        guard let compiled = try? Regex(pattern) else { return nil }
-        regex = compiled.matchingSemantics(.unicodeScalar)
+        guard let compiled = try? PyRegex(pattern) else { return nil }
+        regex = compiled
     }
 
     func search(_ text: String) -> Bool {
-        (try? regex.firstMatch(in: text)) != nil
+        regex.search(text) ?? false
     }
 }

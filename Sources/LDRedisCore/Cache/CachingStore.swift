@@ -128,6 +128,11 @@ public final class CachingStore: @unchecked Sendable {
     /// Every item of a kind, tombstones included, in Redis's order (stable while the hash is
     /// unchanged). Served from the cache when fresh.
     public func all(kind: String) throws(StoreError) -> [(key: String, item: StoredItem)] {
+        try allItems(kind: kind).items
+    }
+
+    /// `all`, with the values that are not items (skipped by `all`) beside them.
+    public func allItems(kind: String) throws(StoreError) -> KindItems {
         let kind = try DataKind.name(kind)
         guard mode != .off else { return try loadAll(kind) }
         let load: InFlight<ListCache.Items>
@@ -144,8 +149,8 @@ public final class CachingStore: @unchecked Sendable {
         return try result.get()
     }
 
-    private func loadAll(_ kind: String) throws(StoreError) -> [(key: String, item: StoredItem)] {
-        try read { () throws(StoreError) in try core.all(kind: kind) }.items
+    private func loadAll(_ kind: String) throws(StoreError) -> KindItems {
+        try read { () throws(StoreError) in try core.all(kind: kind) }
     }
 
     /// Whether the prefix was initialized: sticky once true (in every mode, as the SDKs'

@@ -1,7 +1,7 @@
 /// The per-kind list cache (the result of `all(kind)`), with coalescing of concurrent loads.
 /// A write drops the kind's list (finite TTL) or patches it (infinite). Thread-safe.
 final class ListCache: @unchecked Sendable {
-    typealias Items = [(key: String, item: StoredItem)]
+    typealias Items = KindItems
 
     enum Lookup {
         case value(Items)
@@ -19,7 +19,7 @@ final class ListCache: @unchecked Sendable {
             if let entry = entries[kind] {
                 if now < entry.expiresAt {
                     hits += 1
-                    return .value(entry.items)
+                    return .value(KindItems(items: entry.items, malformed: entry.malformed))
                 }
                 entries[kind] = nil
             }
@@ -38,7 +38,7 @@ final class ListCache: @unchecked Sendable {
         lock.withLock {
             if loads[kind] === load { loads[kind] = nil }
             if case .success(let items) = result, !load.superseded {
-                entries[kind] = ListEntry(items: items, expiresAt: expiresAt)
+                entries[kind] = ListEntry(items: items.items, malformed: items.malformed, expiresAt: expiresAt)
             }
         }
         load.finish(result)

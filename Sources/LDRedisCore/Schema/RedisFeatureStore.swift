@@ -137,19 +137,24 @@ public final class RedisFeatureStore: @unchecked Sendable {
         }
         var items: [(key: String, item: StoredItem)] = []
         items.reserveCapacity(flat.count / 2)
+        var malformed: [(key: String, json: [UInt8])] = []
         var skipped = 0
         var k = 0
         while k + 1 < flat.count {
-            if case .bulk(let field) = flat[k], case .bulk(let json) = flat[k + 1],
-               let header = ItemParser.parseStored(json) {
-                items.append((String(decoding: field, as: UTF8.self), StoredItem(header: header, json: json)))
+            if case .bulk(let field) = flat[k], case .bulk(let json) = flat[k + 1] {
+                if let header = ItemParser.parseStored(json) {
+                    items.append((String(decoding: field, as: UTF8.self), StoredItem(header: header, json: json)))
+                } else {
+                    malformed.append((String(decoding: field, as: UTF8.self), json))
+                    skipped += 1
+                }
             } else {
                 skipped += 1
             }
             k += 2
         }
         if skipped > 0 { lock.withLock { malformedSkipped += skipped } }
-        return KindItems(items: items, skippedMalformed: skipped)
+        return KindItems(items: items, malformed: malformed, skippedMalformed: skipped)
     }
 
     /// The JSON object `{key: item, ...}` of a kind's live items (`HGETALL PREFIX:kind`), in a
