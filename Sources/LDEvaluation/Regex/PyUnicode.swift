@@ -134,9 +134,7 @@ enum PyUnicodeNames {
     private static let byName: [String: UInt32] = {
         var out: [String: UInt32] = [:]
         out.reserveCapacity(40_000)
-        var c: UInt32 = 0
-        while c < 0x110000 {
-            defer { c += 1 }
+        for c in UInt32(0)..<0x110000 {
             guard let scalar = Unicode.Scalar(c), let age = scalar.properties.age,
                   age.major < 14 || (age.major == 14 && age.minor == 0), let name = scalar.properties.name else { continue }
             if name.hasPrefix("CJK UNIFIED IDEOGRAPH-") || name.hasPrefix("HANGUL SYLLABLE ") || name.hasPrefix("TANGUT IDEOGRAPH-") { continue }
