@@ -240,6 +240,20 @@ int main(int argc, char **argv)
            (unsigned long)all_len);
     printf("   %lu live flags\n", (unsigned long)print_keys(all, all_len));
 
+    /* 8. Evaluation, as LaunchDarkly's SDKs do it: the detail for a targeted user. */
+    {
+        static const char ctx[] = "{\"kind\":\"user\",\"key\":\"user-design-lead\"}";
+        char *detail = NULL;
+        size_t detail_len = 0;
+        if (!check(ldredis_evaluate(&detail, &detail_len, store, "banner-color", ctx, strlen(ctx),
+                                    "\"blue\"", 6),
+                   LDREDIS_OK, "evaluate banner-color"))
+            goto done;
+        printf("\n8. ldredis_evaluate(\"banner-color\", user-design-lead): %.*s\n",
+               (int)detail_len, detail);
+        ldredis_free(detail);
+    }
+
     rc = 0;
 done:
     ldredis_free(all);

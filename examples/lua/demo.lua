@@ -57,4 +57,9 @@ print(string.format("5. 1000 more gets: cache_hits=%d, redis_round_trips=%d", st
 local s = store:status()
 print(string.format("6. status: available=%s needs_refresh=%s", tostring(s.available),
                     tostring(s.needs_refresh)))
+
+-- Evaluation, as LaunchDarkly's SDKs do it (a context is a table or JSON text).
+local value, detail = store:evaluate("banner-color", { kind = "user", key = "user-design-lead" }, "blue")
+print(string.format("7. evaluate banner-color for user-design-lead: %s (reason %s)", tostring(value),
+                    detail and detail.reason and detail.reason.kind or "?"))
 store:close()
