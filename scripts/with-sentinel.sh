@@ -64,9 +64,11 @@ start master; master_port=$port
 start replica --replicaof 127.0.0.1 "$master_port"; replica_port=$port
 start sentinel; sentinel_port=$port
 
-# Ready when the replica is in sync and the sentinel knows it (so a failover can pick it).
+# Ready when the replica is in sync (the master counts it online: writes wait for it) and the
+# sentinel knows it (so a failover can pick it).
 for _ in $(seq 1 400); do
   if redis-cli -p "$replica_port" info replication 2>/dev/null | grep -q "master_link_status:up" &&
+     redis-cli -p "$master_port" info replication 2>/dev/null | grep -q "state=online" &&
      redis-cli -p "$sentinel_port" sentinel replicas ldmaster 2>/dev/null | grep -q "$replica_port"; then
     ready=1; break
   fi

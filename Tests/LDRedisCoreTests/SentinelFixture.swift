@@ -32,8 +32,11 @@ final class SentinelFixture: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("ldredis-sentinel-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // In sync on both sides: the replica's link is up and the master counts it online (it
+        // acknowledges writes from then on: the store's writes wait for that, `ReplicaWait`).
         try waitUntil("the replica is in sync") {
             ((try? replica.cli("INFO", "replication")) ?? "").contains("master_link_status:up")
+                && ((try? master.cli("INFO", "replication")) ?? "").contains("state=online")
         }
         for _ in 0..<count { try startSentinel() }
         try waitUntil("the sentinels know the replica and each other") {

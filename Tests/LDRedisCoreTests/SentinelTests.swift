@@ -234,9 +234,7 @@ final class SentinelTests {
     @Test("a master whose replica was promoted away behind the sentinels' back cannot acknowledge a write alone, even after the store's polls saw it without replicas")
     func splitBrainWriteIsRefused() throws {
         let f = try SentinelFixture(sentinels: 1)
-        var c = try f.configuration(prefix: Fixture.uniquePrefix("split"))
-        try c.setOperationTimeout(milliseconds: 1_000)
-        let s = try store(c)
+        let s = try store(try f.configuration(prefix: Fixture.uniquePrefix("split")))
         #expect(try s.upsert(kind: "features", key: "before", item: Fixture.item("before", 1)) == .applied)
         #expect(describe(s).contains("\"master_replicas\":\"1\""))
         // The replica leaves (as a promotion would take it): the master now says it has no

@@ -62,6 +62,9 @@ class SentinelSetup:
                 self._stop_sentinel()
         wait_until("the sentinel knows the replica", lambda: str(self.replica.port).encode() in
                    repr(self.sentinel("SENTINEL", "REPLICAS", MASTER)).encode())
+        # The master counts the replica online (writes wait for it to acknowledge them).
+        wait_until("the replica is online", lambda: b"state=online" in
+                   self.master.client().cmd("INFO", "replication"))
 
     def _answers(self) -> bool:
         if self.proc is None or self.proc.poll() is not None:
