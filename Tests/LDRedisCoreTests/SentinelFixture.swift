@@ -166,14 +166,8 @@ final class SentinelFixture: @unchecked Sendable {
         }
     }
 
-    /// Polls `condition` every 50 ms for up to `seconds` (a generous bound: failovers take a
-    /// few seconds on a loaded machine).
+    /// The shared `waitUntil` (StoreTestSupport.swift).
     func waitUntil(_ what: String, seconds: Double = 60, _ condition: () -> Bool) throws {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if condition() { return }
-            usleep(50_000)
-        }
-        throw TestFailure("timed out waiting until \(what)")
+        try LDRedisCoreTests.waitUntil(what, seconds: seconds, condition)
     }
 }

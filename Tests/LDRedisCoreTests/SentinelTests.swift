@@ -8,19 +8,11 @@ import Testing
 /// reads and upserts, with no acknowledged write lost and nothing sent to a demoted master.
 @Suite("Sentinel: discovery and failover", .serialized)
 final class SentinelTests {
-    private let opened = Box<[CachingStore]>([])
+    private let stores = OpenedStores()
 
-    deinit {
-        for s in opened.value { s.close() }
-    }
+    func store(_ config: StoreConfiguration) throws -> CachingStore { try stores.open(config) }
 
-    func store(_ config: StoreConfiguration) throws -> CachingStore {
-        let s = try CachingStore(configuration: config)
-        opened.mutate { $0.append(s) }
-        return s
-    }
-
-    func describe(_ store: CachingStore) -> String { String(decoding: store.describeJSON, as: UTF8.self) }
+    func describe(_ store: CachingStore) -> String { store.describeText }
 
     @Test("the store finds the master through the sentinels and every operation works there")
     func discoveryAndEveryOperation() throws {

@@ -66,6 +66,14 @@ final class ClusterTopology: RedisClient, @unchecked Sendable {
     /// The master of the store's slot, when known.
     var currentOwner: RedisEndpoint? { lock.withLock { owner } }
 
+    func currentServer() throws(StoreError) -> RedisEndpoint? {
+        if currentOwner == nil { try refresh() }
+        guard let owner = currentOwner else {
+            throw StoreError.unavailable("no node of the cluster owns slot \(slot) yet")
+        }
+        return owner
+    }
+
     func withSession<T>(_ body: (RedisSession, Deadline) throws(StoreError) -> T) throws(StoreError) -> T {
         let timeout = UInt64(config.operationTimeoutMilliseconds) &* 1_000_000
         let retryEnd = Deadline(nanoseconds: Deadline.now().nanoseconds &+ timeout)

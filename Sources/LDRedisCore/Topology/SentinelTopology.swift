@@ -48,6 +48,10 @@ final class SentinelTopology: RedisClient, @unchecked Sendable {
     /// The master's address, when known.
     var currentMaster: RedisEndpoint? { lock.withLock { master?.target.endpoint } }
 
+    func currentServer() throws(StoreError) -> RedisEndpoint? {
+        try currentPool().0.target.endpoint
+    }
+
     func withSession<T>(_ body: (RedisSession, Deadline) throws(StoreError) -> T) throws(StoreError) -> T {
         var attempt = 0
         while true {

@@ -28,6 +28,8 @@ final class ConnectionPool: RedisClient, @unchecked Sendable {
 
     var tlsSetupError: StoreError? { settings.tlsSetupError }
 
+    func currentServer() throws(StoreError) -> RedisEndpoint? { target.endpoint }
+
     /// One deadline bounds the whole operation: the wait for a free connection and the I/O
     /// share the operation timeout; only the time spent opening a new connection (bounded by
     /// the connect timeout) is added to it.

@@ -16,10 +16,15 @@ protocol RedisClient: AnyObject, Sendable {
     var routeDescription: [(name: String, value: String)] { get }
     /// Why the TLS settings could not be loaded, if so.
     var tlsSetupError: StoreError? { get }
+    /// The server the store's keys are on now (one server's, the master the sentinels name,
+    /// the owner of the cluster slot), for a connection of its own (`Subscription`); nil for a
+    /// client that has no address (a test's fake).
+    func currentServer() throws(StoreError) -> RedisEndpoint?
 }
 
 extension RedisClient {
     func maintain(available: Bool) {}
     var routeDescription: [(name: String, value: String)] { [] }
     var tlsSetupError: StoreError? { nil }
+    func currentServer() throws(StoreError) -> RedisEndpoint? { nil }
 }

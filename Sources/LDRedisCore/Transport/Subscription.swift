@@ -12,20 +12,7 @@ public final class Subscription {
     /// waiting for the server's confirmation within the operation timeout.
     public init(store: RedisFeatureStore, patterns: [String]) throws(StoreError) {
         let config = store.configuration
-        var endpoint = config.endpoint
-        if let sentinel = store.client as? SentinelTopology {
-            guard let master = sentinel.currentMaster else {
-                throw StoreError.unavailable("no master is known yet for the sentinels' \(sentinel.watchedMaster)")
-            }
-            endpoint = master
-        }
-        if let cluster = store.client as? ClusterTopology {
-            if cluster.currentOwner == nil { try cluster.refresh() }
-            guard let owner = cluster.currentOwner else {
-                throw StoreError.unavailable("no node of the cluster owns slot \(cluster.slot) yet")
-            }
-            endpoint = owner
-        }
+        let endpoint = try store.client.currentServer() ?? config.endpoint
         let target = ConnectionTarget.node(config, endpoint)
         let connectBy = Deadline.after(milliseconds: config.connectTimeoutMilliseconds)
         let tls: TLSContext? = config.tlsEnabled ? try TLSContext(config) : nil
