@@ -410,6 +410,8 @@ int ldredis_store_get(char **out, size_t *out_len, ldredis_store *store,
 /* Gets every live item of a kind (HGETALL PREFIX:kind) as one JSON object {key: item, ...};
    deleted items are left out, and stored values that are not items are skipped (and counted).
    A kind with no items gives "{}". *out / *out_len as for ldredis_store_get.
+   With the cache off, the store keeps the bytes of each kind's last reply (up to 64 MiB for all
+   kinds together): values that have not changed since are compared, not validated again.
    Returns LDREDIS_OK, LDREDIS_ERR_INVALID_ARGUMENT and connection errors. */
 int ldredis_store_all_json(char **out, size_t *out_len, ldredis_store *store, const char *kind);
 

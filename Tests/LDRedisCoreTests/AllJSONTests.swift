@@ -127,12 +127,17 @@ struct AllJSONStreamTests {
         try Self.expectSame(store, "segments")     // no such hash: {}
     }
 
-    @Test("a whole reply handed over (fake client): the same bytes and skipped values")
-    func wholeReply() throws {
+    /// A store without a cache on an in-memory fake, prefix "p".
+    static func fakeStore() -> (FakeRedisClient, RedisFeatureStore) {
         let fake = FakeRedisClient()
         var c = StoreConfiguration()
         c.setPrefix("p")
-        let store = RedisFeatureStore(configuration: c, client: fake)
+        return (fake, RedisFeatureStore(configuration: c, client: fake))
+    }
+
+    @Test("a whole reply handed over (fake client): the same bytes and skipped values")
+    func wholeReply() throws {
+        let (fake, store) = Self.fakeStore()
         try Self.write(Self.pairs(), to: "p:features", through: fake)
         try Self.expectSame(store, "features")
         try Self.expectSame(store, "segments")

@@ -279,10 +279,13 @@ final class SentinelTests {
         }
         #expect(try s.upsert(kind: "features", key: "after", item: Fixture.item("after", 1)) == .applied)
         #expect(describe(s).contains("\"master\":\"127.0.0.1:\(f.replica.port)\""))
-        // The old master comes back (empty) and Sentinel makes it a replica: the store never
-        // sends it anything (replicated writes arrive as HSETs, never as the store's EVALSHA;
-        // the store's reads would be HGETs).
+        // The old master comes back (empty) and becomes a replica: the store never sends it
+        // anything (replicated writes arrive as HSETs, never as the store's EVALSHA; the store's
+        // reads would be HGETs). The test sends the REPLICAOF that Sentinel sends after its own
+        // delays (8 s and more, and over 60 s on a loaded machine): the store is under test here,
+        // not Sentinel's timers.
         try f.master.restart()
+        try f.master.cli("REPLICAOF", "127.0.0.1", "\(f.replica.port)")
         try f.waitUntil("the restarted old master is a replica") {
             ((try? f.master.cli("ROLE")) ?? "").hasPrefix("slave")
         }

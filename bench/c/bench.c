@@ -355,6 +355,34 @@ static int ld_all_op(void *p, size_t i) {
     return 0;
 }
 
+/* all_json, cache off, with every value changed since the store's last call: two copies of the
+   1,000 flags, the second with a space after each value (other bytes, the same items), trade
+   places under benchchg:features after each sample (untimed). The library then can reuse no
+   verdict of its last reply (VerdictMemo) and scans every value, as on a store's first call. */
+static get_ctx open_changed(const dataset_t *d1k, redisContext *raw) {
+    redisReply *r = redisCommand(raw, "HGETALL bench1k:features");
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 * d1k->n_flags) die("HGETALL bench1k:features");
+    freeReplyObject(redisCommand(raw, "DEL benchchg:features benchchg:alt"));
+    for (size_t k = 0; k + 1 < r->elements; k += 2) {
+        const redisReply *f = r->element[k], *v = r->element[k + 1];
+        char *spaced = xmalloc(v->len + 1);
+        memcpy(spaced, v->str, v->len);
+        spaced[v->len] = ' ';
+        freeReplyObject(redisCommand(raw, "HSET benchchg:features %b %b", f->str, f->len, v->str, v->len));
+        freeReplyObject(redisCommand(raw, "HSET benchchg:alt %b %b", f->str, f->len, spaced, v->len + 1));
+        free(spaced);
+    }
+    freeReplyObject(r);
+    return (get_ctx){ld_open("benchchg", 0, LDREDIS_UPSERT_SCRIPT, 16), raw, d1k, "benchchg:features", 17};
+}
+
+static void swap_changed(void *p) {
+    get_ctx *c = p;
+    freeReplyObject(redisCommand(c->raw, "RENAME benchchg:features benchchg:tmp"));
+    freeReplyObject(redisCommand(c->raw, "RENAME benchchg:alt benchchg:features"));
+    freeReplyObject(redisCommand(c->raw, "RENAME benchchg:tmp benchchg:alt"));
+}
+
 static int raw_hgetall_op(void *p, size_t i) {
     (void)i;
     get_ctx *c = p;
@@ -805,7 +833,9 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     raw_evalsha_op(&u_raw, 0);
     raw_hset_op(&u_hset, 0);
 
-    enum { S_LD_GET_OFF, S_RAW_HGET, S_LD_GET_HIT, S_LD_ALL_OFF, S_RAW_HGETALL, S_LD_INIT, S_RAW_INIT,
+    get_ctx g_chg = open_changed(&d1k, raw);
+
+    enum { S_LD_GET_OFF, S_RAW_HGET, S_LD_GET_HIT, S_LD_ALL_OFF, S_LD_ALL_OFF_CHANGED, S_RAW_HGETALL, S_LD_INIT, S_RAW_INIT,
            S_LD_UP_SCRIPT_APPLIED, S_LD_UP_SCRIPT_REJECTED, S_RAW_EVALSHA_APPLIED, S_RAW_EVALSHA_REJECTED,
            S_LD_UP_WATCH_APPLIED, S_LD_UP_WATCH_REJECTED, S_RAW_HSET, S_RAW_HGET_UPSERT_ITEM,
            S_LD_INITIALIZED_OFF, S_LD_INITIALIZED_HIT, S_RAW_EXISTS, S_LD_GET_OFF_TLS, S_LD_GET_OFF_PAIRED,
@@ -815,6 +845,8 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     series_init(&s[S_RAW_HGET], "raw_hget", "hiredis redisCommandArgv HGET, same keys", 1, plan.rounds);
     series_init(&s[S_LD_GET_HIT], "ld_get_hit", "ldredis_store_get, cache hit (warmed)", plan.hit_batch, plan.rounds);
     series_init(&s[S_LD_ALL_OFF], "ld_all_off", "ldredis_store_all_json features, 1,000 flags, cache off", 1, plan.rounds);
+    series_init(&s[S_LD_ALL_OFF_CHANGED], "ld_all_off_changed",
+                "ldredis_store_all_json features, 1,000 flags, cache off, every value changed since the last call", 1, plan.rounds);
     series_init(&s[S_RAW_HGETALL], "raw_hgetall", "hiredis HGETALL features, 1,000 flags", 1, plan.rounds);
     series_init(&s[S_LD_INIT], "ld_init", "ldredis_store_init_json, all data", 1, plan.rounds);
     series_init(&s[S_RAW_INIT], "raw_init", "hiredis pipelined MULTI/DEL/HSET x1000/SET/EXEC", 1, plan.rounds);
@@ -842,6 +874,8 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     ld_init_op(&i_ld, 0);
     raw_init_op(&i_raw, 0);
     ld_all_op(&g_off, 0);
+    ld_all_op(&g_chg, 0);
+    swap_changed(&g_chg);
     raw_hgetall_op(&g_off, 0);
     if (g_tls_url)
         for (size_t k = 0; k < 200; k++) ld_get_op(&g_off_tls, k);
@@ -864,6 +898,7 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
         {&s[S_RAW_HGET], raw_hget_op, &g_off, plan.get_samples, &c_raw, -1, 0, NULL},
         {&s[S_LD_GET_HIT], ld_get_op, &g_hit, plan.hit_samples, &c_hit, -1, 0, NULL},
         {&s[S_LD_ALL_OFF], ld_all_op, &g_off, plan.all_samples, &c_any, -1, 0, NULL},
+        {&s[S_LD_ALL_OFF_CHANGED], ld_all_op, &g_chg, plan.all_samples, &c_any, -1, 0, swap_changed},
         {&s[S_RAW_HGETALL], raw_hgetall_op, &g_off, plan.all_samples, &c_any, -1, 0, NULL},
         {&s[S_LD_INIT], ld_init_op, &i_ld, plan.init_samples, &c_any, -1, 0, NULL},
         {&s[S_RAW_INIT], raw_init_op, &i_raw, plan.init_samples, &c_any, -1, 0, NULL},
@@ -962,6 +997,7 @@ static int cmd_run(const char *url, const char *dir, int init_n, int quick) {
     env_close(&e);
     ldredis_store_free(g_off_tls.ld);
     ldredis_store_free(ld_script);
+    ldredis_store_free(g_chg.ld);
     ldredis_store_free(ld_watch);
     return 0;
 }
@@ -1054,6 +1090,7 @@ static int cmd_one(const char *url, const char *dir, int init_n, const char *whi
     tls_from_env();
     get_ctx g_tls = g_off;
     g_tls.ld = NULL;
+    get_ctx g_chg = strcmp(which, "all_off_changed") ? g_off : open_changed(&d1k, raw);
     open_ctx o_plain = {url, NULL, &d1k, NULL}, o_tls = {g_tls_url, g_tls_ca, &d1k, NULL};
     op_fn op = NULL;
     after_fn after = NULL;
@@ -1068,6 +1105,7 @@ static int cmd_one(const char *url, const char *dir, int init_n, const char *whi
     else if (!strcmp(which, "raw_hget")) op = raw_hget_op, ctx = &g_off;
     else if (!strcmp(which, "get_hit")) op = ld_get_op, ctx = &g_hit;
     else if (!strcmp(which, "all_off")) op = ld_all_op, ctx = &g_off;
+    else if (!strcmp(which, "all_off_changed")) op = ld_all_op, after = swap_changed, ctx = &g_chg;
     else if (!strcmp(which, "raw_hgetall")) op = raw_hgetall_op, ctx = &g_off;
     else if (!strcmp(which, "init")) op = ld_init_op, ctx = &i_ld;
     else if (!strcmp(which, "raw_init")) op = raw_init_op, ctx = &i_raw;
@@ -1337,8 +1375,8 @@ int main(int argc, char **argv) {
         return cmd_handshakes(argv[2], argv[3], atol(argv[4]), atoi(argv[5]));
     fprintf(stderr, "usage: ldbench run URL DATADIR INIT_N quick|full\n"
                     "       ldbench mem URL PREFIX TSVFILE\n"
-                    "       ldbench one URL DATADIR INIT_N CASE N   (get_off raw_hget get_hit all_off raw_hgetall\n"
-                    "                                               init raw_init upsert raw_evalsha open_first\n"
+                    "       ldbench one URL DATADIR INIT_N CASE N   (get_off raw_hget get_hit all_off all_off_changed\n"
+                    "                                               raw_hgetall init raw_init upsert raw_evalsha open_first\n"
                     "                                               get_off_tls open_first_tls)\n"
                     "       ldbench pair URL DATADIR CASE_A CASE_B ROUNDS SAMPLES   (CASE: get_off raw_hget\n"
                     "                                               get_hit all_off raw_hgetall)\n"

@@ -89,15 +89,20 @@ public enum AllJSON {
     }
 
     /// Takes the field/value pairs of a kind's `HGETALL` reply as they are parsed: each value is
-    /// checked where it lies in the reply buffer (`ItemParser.parseStored`), a live item is
+    /// checked where it lies in the reply buffer (`ItemParser.parseStored`, or the verdict of the
+    /// same bytes in the last reply: `VerdictMemo`), a live item is
     /// written to the object at once, a tombstone left out, a value that is not an item (or a
     /// pair with a non-string element) skipped and counted.
     final class HashSink: Writer, ArrayReplySink {
         /// Written into a buffer of `capacity` bytes at first: the size of the last object made
-        /// for the kind, and an eighth more.
-        init(expecting capacity: Int) {
+        /// for the kind, and an eighth more. `memo`: the verdicts of the last reply, for values
+        /// that are the same bytes (nil: every value is scanned).
+        init(expecting capacity: Int, memo: VerdictMemo.Pass? = nil) {
+            self.memo = memo
             super.init(capacity: capacity.addingReportingOverflow(capacity / 8).partialValue)
         }
+
+        let memo: VerdictMemo.Pass?
 
 
         private(set) var skipped = 0
@@ -128,13 +133,22 @@ public enum AllJSON {
                 return
             }
             expectingValue = false
-            guard keyIsBulk, let bulk,
-                  let header = ItemParser.parseStored(bulk.assumingMemoryBound(to: UInt8.self)) else {
+            guard keyIsBulk, let bulk else {
                 skipped += 1
                 return
             }
-            if header.deleted { return }
-            append(key: UnsafeRawBufferPointer(start: key, count: keyCount), json: bulk)
+            let verdict = memo?.verdict(bulk, scan: HashSink.scan) ?? HashSink.scan(bulk)
+            switch verdict {
+            case .live: append(key: UnsafeRawBufferPointer(start: key, count: keyCount), json: bulk)
+            case .deleted: return
+            case .malformed: skipped += 1
+            }
+        }
+
+        @inline(__always)
+        static func scan(_ value: UnsafeRawBufferPointer) -> VerdictMemo.Verdict {
+            guard let header = ItemParser.parseStored(value.assumingMemoryBound(to: UInt8.self)) else { return .malformed }
+            return header.deleted ? .deleted : .live
         }
     }
 }

@@ -20,6 +20,11 @@ public final class RedisFeatureStore: @unchecked Sendable {
     /// The size of the last `allJSON` object of each kind (the first 64 kinds asked for): the
     /// next one's buffer starts that big.
     private var allJSONSizes: [String: Int] = [:]
+    /// The verdicts of the last `allJSON` reply of each kind (the same kinds), with the values'
+    /// bytes: a value that has not changed is compared, not scanned again.
+    private var verdictMemos: [String: VerdictMemo] = [:]
+    /// The most bytes the memos of all kinds hold together.
+    static let verdictMemoLimit = 64 << 20
     private var hook: (@Sendable (Int) -> Void)?
 
     /// A store on the configured server(s): one server, the master the sentinels name, or a
@@ -44,6 +49,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
     /// Closes the connections. Later calls fail.
     public func close() {
         client.close()
+        lock.withLock { verdictMemos.removeAll() }
     }
 
     /// For tests: called in every upsert attempt just before the write is sent (script mode:
@@ -166,10 +172,13 @@ public final class RedisFeatureStore: @unchecked Sendable {
         let kind = try DataKind.name(kind)
         var command = CommandEncoder()
         command.command("HGETALL", key(for: kind))
-        let expected = lock.withLock { allJSONSizes[kind] ?? 0 }
+        let (expected, memo, room) = lock.withLock { () -> (Int, VerdictMemo?, Int) in
+            let others = verdictMemos.reduce(0) { $0 + ($1.key == kind ? 0 : $1.value.count) }
+            return (allJSONSizes[kind] ?? 0, verdictMemos[kind], max(0, Self.verdictMemoLimit - others))
+        }
         // A sink per attempt: a topology that runs the body again starts from nothing.
         let (sink, other) = try client.withSession { (session, deadline) throws(StoreError) -> (AllJSON.HashSink, RedisReply?) in
-            let sink = AllJSON.HashSink(expecting: expected)
+            let sink = AllJSON.HashSink(expecting: expected, memo: VerdictMemo.Pass(old: memo, limit: room))
             return (sink, try session.streamArray(command, deadline: deadline, into: sink))
         }
         if let other {
@@ -180,8 +189,14 @@ public final class RedisFeatureStore: @unchecked Sendable {
         }
         if sink.skipped > 0 { lock.withLock { malformedSkipped += sink.skipped } }
         guard let result = sink.finish() else { throw StoreError.internal("out of memory") }
+        let next = sink.memo?.finish()
         lock.withLock {
-            if allJSONSizes.count < 64 || allJSONSizes[kind] != nil { allJSONSizes[kind] = result.count }
+            if allJSONSizes.count < 64 || allJSONSizes[kind] != nil {
+                allJSONSizes[kind] = result.count
+                // Passes of other kinds at the same time may have filled the room since.
+                let others = verdictMemos.reduce(0) { $0 + ($1.key == kind ? 0 : $1.value.count) }
+                verdictMemos[kind] = others + (next?.count ?? 0) <= Self.verdictMemoLimit ? next : nil
+            }
         }
         return result
     }
