@@ -142,9 +142,10 @@ struct RedisFeatureStoreTests {
         let store = server.store(prefix: prefix, mode: mode)
         try store.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
         let calls = Counter(start: 0)
+        let other = try RacingWriter(server)
         store.setBeforeUpsertWriteHook { _ in
             guard calls.next() == 0 else { return }
-            for v in 2...4 { _ = try? server.cli("HSET", "\(prefix):features", "f", #"{"key":"f","version":\#(v)}"#) }
+            try? other.run((2...4).map { ["HSET", "\(prefix):features", "f", #"{"key":"f","version":\#($0)}"#] })
         }
         #expect(try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 10)) == .applied)
         #expect(try store.get(kind: "features", key: "f")?.version == 10)
@@ -158,8 +159,9 @@ struct RedisFeatureStoreTests {
         let store = server.store(prefix: prefix, mode: mode)
         try store.initialize(Fixture.dataSet(features: [Fixture.item("f", 1)]))
         let once = Counter(start: 0)
+        let other = try RacingWriter(server)
         store.setBeforeUpsertWriteHook { _ in
-            if once.next() == 0 { _ = try? server.cli("HSET", "\(prefix):features", "f", #"{"key":"f","version":3}"#) }
+            if once.next() == 0 { try? other.run([["HSET", "\(prefix):features", "f", #"{"key":"f","version":3}"#]]) }
         }
         let result = try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 2))
         #expect(result == .rejected(stored: Fixture.item("f", 3)))
@@ -172,9 +174,10 @@ struct RedisFeatureStoreTests {
         let prefix = Fixture.uniquePrefix()
         let store = server.store(prefix: prefix, mode: .watch)
         let attempts = Counter(start: 0)
+        let other = try RacingWriter(server)
         store.setBeforeUpsertWriteHook { _ in
             _ = attempts.next()
-            _ = try? server.cli("HSET", "\(prefix):features", "other", #"{"key":"other","version":1}"#)
+            try? other.run([["HSET", "\(prefix):features", "other", #"{"key":"other","version":1}"#]])
         }
         #expect {
             try store.upsert(kind: "features", key: "f", item: Fixture.item("f", 1))

@@ -242,3 +242,30 @@ enum Fixture {
 extension StoredItem {
     var text: String { String(decoding: json, as: UTF8.self) }
 }
+
+/// Another writer racing a store, from inside one of its operations (a before-write hook):
+/// commands go through a connection opened up front, in one round trip. A redis-cli process
+/// per write (`RedisServer.cli`) once took longer than the store's 2 s operation timeout on a
+/// loaded machine, inside the upsert being tested.
+final class RacingWriter: Sendable {
+    private let client: RedisClient
+
+    init(_ server: RedisServer) throws {
+        let c = server.configuration(prefix: "racing")
+        client = ConnectionPool(config: c, counters: StoreCounters())
+        try run([["PING"]])
+    }
+
+    /// Sends the commands in one pipeline; fails on an error reply.
+    func run(_ commands: [[String]]) throws {
+        var encoder = CommandEncoder()
+        for command in commands {
+            encoder.begin(argumentCount: command.count)
+            for argument in command { encoder.argument(argument) }
+        }
+        let replies = try client.withSession { (session, deadline) throws(StoreError) in
+            try session.pipeline(encoder, deadline: deadline)
+        }
+        if let message = replies.lazy.compactMap(\.errorMessage).first { throw TestFailure(message) }
+    }
+}

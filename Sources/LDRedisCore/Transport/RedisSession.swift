@@ -19,13 +19,6 @@ protocol RedisSession: AnyObject {
     func streamArray(_ command: CommandEncoder, deadline: Deadline, into sink: ArrayReplySink) throws(StoreError) -> RedisReply?
 }
 
-/// Takes the elements of an array reply one at a time (`RedisSession.streamArray`).
-protocol ArrayReplySink: AnyObject {
-    /// The next element: its bytes when it is a bulk string (valid during the call only), else
-    /// nil.
-    func element(_ bulk: UnsafeRawBufferPointer?)
-}
-
 extension RedisSession {
     /// The reply read whole, then handed over element by element (sessions that wrap another
     /// and test doubles; a connection streams them straight from the parser).

@@ -1,0 +1,5 @@
+/// One log line.
+public struct LogLine: Sendable, Equatable {
+    public let level: LogLevel
+    public let message: String
+}
