@@ -258,14 +258,7 @@ final class RacingWriter: Sendable {
 
     /// Sends the commands in one pipeline; fails on an error reply.
     func run(_ commands: [[String]]) throws {
-        var encoder = CommandEncoder()
-        for command in commands {
-            encoder.begin(argumentCount: command.count)
-            for argument in command { encoder.argument(argument) }
-        }
-        let replies = try client.withSession { (session, deadline) throws(StoreError) in
-            try session.pipeline(encoder, deadline: deadline)
-        }
+        let replies = try FakeRedisClientTests.send(client, commands)
         if let message = replies.lazy.compactMap(\.errorMessage).first { throw TestFailure(message) }
     }
 }

@@ -173,8 +173,7 @@ public final class RedisFeatureStore: @unchecked Sendable {
         var command = CommandEncoder()
         command.command("HGETALL", key(for: kind))
         let (expected, memo, room) = lock.withLock { () -> (Int, VerdictMemo?, Int) in
-            let others = verdictMemos.reduce(0) { $0 + ($1.key == kind ? 0 : $1.value.count) }
-            return (allJSONSizes[kind] ?? 0, verdictMemos[kind], max(0, Self.verdictMemoLimit - others))
+            (allJSONSizes[kind] ?? 0, verdictMemos[kind], max(0, Self.verdictMemoLimit - memoBytes(except: kind)))
         }
         // A sink per attempt: a topology that runs the body again starts from nothing.
         let (sink, other) = try client.withSession { (session, deadline) throws(StoreError) -> (AllJSON.HashSink, RedisReply?) in
@@ -194,11 +193,15 @@ public final class RedisFeatureStore: @unchecked Sendable {
             if allJSONSizes.count < 64 || allJSONSizes[kind] != nil {
                 allJSONSizes[kind] = result.count
                 // Passes of other kinds at the same time may have filled the room since.
-                let others = verdictMemos.reduce(0) { $0 + ($1.key == kind ? 0 : $1.value.count) }
-                verdictMemos[kind] = others + (next?.count ?? 0) <= Self.verdictMemoLimit ? next : nil
+                verdictMemos[kind] = memoBytes(except: kind) + (next?.count ?? 0) <= Self.verdictMemoLimit ? next : nil
             }
         }
         return result
+    }
+
+    /// The bytes the memos of the other kinds hold (at most 64 kinds). Called with the lock held.
+    private func memoBytes(except kind: String) -> Int {
+        verdictMemos.reduce(0) { $0 + ($1.key == kind ? 0 : $1.value.count) }
     }
 
     /// Whether anyone initialized this prefix (`EXISTS PREFIX:$inited`).
