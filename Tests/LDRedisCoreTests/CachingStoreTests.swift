@@ -14,14 +14,16 @@ final class CachingStoreTests {
         for s in opened.value { s.close() }
     }
 
-    func store(_ server: RedisServer, prefix: String = Fixture.uniquePrefix(), ttl: Int64,
+    /// `clock`: the cache's time, moved by the test (nil: the real clock). A TTL case moves it,
+    /// so that it does not depend on how long the `redis-cli` calls between its reads take.
+    func store(_ server: RedisServer, prefix: String = Fixture.uniquePrefix(), ttl: Int64, clock: ManualClock? = nil,
                configure: (inout StoreConfiguration) throws -> Void = { _ in }) throws -> CachingStore {
         var c = server.configuration(prefix: prefix)
         c.cacheTTLMilliseconds = ttl
         try c.setOperationTimeout(milliseconds: 500)
         try c.setConnectTimeout(milliseconds: 500)
         try configure(&c)
-        let s = try CachingStore(configuration: c)
+        let s = try CachingStore(configuration: c, client: nil, clock: clock, manualBackground: false)
         opened.mutate { $0.append(s) }
         return s
     }
@@ -53,24 +55,30 @@ final class CachingStoreTests {
     @Test("a cached hit is served after Redis changes, until the TTL; then the new value")
     func ttlHit() throws {
         let server = try RedisServer()
-        let s = try store(server, ttl: 400)
+        let clock = ManualClock()
+        let s = try store(server, ttl: 400, clock: clock)
         try hset(server, s, "f", 1)
         #expect(try s.get(kind: "features", key: "f")?.version == 1)
         try hset(server, s, "f", 2)
+        clock.advance(milliseconds: 399)
         #expect(try s.get(kind: "features", key: "f")?.version == 1)
-        #expect(try eventually { try s.get(kind: "features", key: "f")?.version == 2 })
+        clock.advance(milliseconds: 1)
+        #expect(try s.get(kind: "features", key: "f")?.version == 2)
     }
 
     @Test("a cached miss is served after the item appears, until the TTL")
     func ttlMiss() throws {
         let server = try RedisServer()
-        let s = try store(server, ttl: 400)
+        let clock = ManualClock()
+        let s = try store(server, ttl: 400, clock: clock)
         #expect(try s.get(kind: "features", key: "f") == nil)
         try hset(server, s, "f", 1)
+        clock.advance(milliseconds: 399)
         let before = try server.calls("hget")
         #expect(try s.get(kind: "features", key: "f") == nil)
         #expect(try server.calls("hget") == before, "a cached miss costs no Redis traffic")
-        #expect(try eventually { try s.get(kind: "features", key: "f")?.version == 1 })
+        clock.advance(milliseconds: 1)
+        #expect(try s.get(kind: "features", key: "f")?.version == 1)
     }
 
     @Test("with the cache off every call goes to Redis")
@@ -131,13 +139,16 @@ final class CachingStoreTests {
     @Test("a cached false initialized expires with the TTL; true is sticky")
     func initializedCaching() throws {
         let server = try RedisServer()
-        let s = try store(server, ttl: 300)
+        let clock = ManualClock()
+        let s = try store(server, ttl: 300, clock: clock)
         #expect(try s.isInitialized() == false)
         try server.cli("SET", s.core.key(for: "$inited"), "")
+        clock.advance(milliseconds: 299)
         #expect(try s.isInitialized() == false)
-        #expect(try eventually { try s.isInitialized() })
+        clock.advance(milliseconds: 1)
+        #expect(try s.isInitialized())
         try server.cli("DEL", s.core.key(for: "$inited"))
-        usleep(400_000)
+        clock.advance(milliseconds: 10_000)
         #expect(try s.isInitialized(), "true is sticky")
     }
 
@@ -227,11 +238,12 @@ final class CachingStoreTests {
     @Test("refresh-ahead serves stale values during a SIGSTOP of Redis without a caller waiting")
     func refreshAhead() throws {
         let server = try RedisServer()
-        let s = try store(server, ttl: 100) { $0.cacheRefreshAhead = true }
+        let clock = ManualClock()
+        let s = try store(server, ttl: 100, clock: clock) { $0.cacheRefreshAhead = true }
         try hset(server, s, "f", 1)
         #expect(try s.get(kind: "features", key: "f")?.version == 1)
         try hset(server, s, "f", 2)
-        usleep(150_000)
+        clock.advance(milliseconds: 150)
         #expect(try s.get(kind: "features", key: "f")?.version == 1, "stale value while refreshing")
         #expect(try eventually { try s.get(kind: "features", key: "f")?.version == 2 })
         server.pause()
@@ -239,6 +251,7 @@ final class CachingStoreTests {
         var slowest: UInt64 = 0
         let end = Deadline.after(milliseconds: 1_200)
         while !end.hasPassed {
+            clock.advance(milliseconds: 20)   // the entry expires every fifth read
             let start = Deadline.now()
             #expect(try s.get(kind: "features", key: "f")?.version == 2)
             slowest = max(slowest, Deadline.now().nanoseconds - start.nanoseconds)
