@@ -128,23 +128,40 @@ final class ClusterFixture: @unchecked Sendable {
     }
 
     /// Moves `slot` from its owner to `target` as `redis-cli --cluster reshard` does, one key
-    /// at a time with `pause` between the steps: `SETSLOT IMPORTING` on the target,
-    /// `MIGRATING` on the source, `MIGRATE` of each key, then `SETSLOT … NODE` on every master.
-    func migrate(slot: Int = ClusterFixture.ldSlot, to target: RedisServer, pauseMicroseconds pause: UInt32) throws {
+    /// at a time: `SETSLOT IMPORTING` on the target, `MIGRATING` on the source, `pause`, a
+    /// `MIGRATE` of each key with `keyPause` after it, `pause`, then `SETSLOT … NODE` on every
+    /// master. While the keys move, a transaction over keys on both sides gets TRYAGAIN, and
+    /// a store retries it only so long (its redirection budget): the keys move through one
+    /// connection, not a redis-cli process per step, whose start took most of a second on a
+    /// loaded machine.
+    func migrate(slot: Int = ClusterFixture.ldSlot, to target: RedisServer,
+                 pauseMicroseconds pause: UInt32, keyPauseMicroseconds keyPause: UInt32) throws {
         let source = try owner(of: slot)
         let sourceID = try id(source), targetID = try id(target)
         try expectOK(cli(target, "CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceID))
         try expectOK(cli(source, "CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID))
         usleep(pause)
-        while true {
-            let keys = try cli(source, "CLUSTER", "GETKEYSINSLOT", String(slot), "1").split(separator: "\n").map(String.init)
-            guard let key = keys.first else { break }
-            var migrate = ["MIGRATE", "127.0.0.1", String(target.port), key, "0", "5000"]
-            if let password { migrate += ["AUTH", password] }
-            let answer = try source.cli(auth(password) + migrate)
-            guard answer == "OK" || answer == "NOKEY" else { throw TestFailure("MIGRATE \(key): \(answer)") }
-            usleep(pause)
+        var c = source.configuration(prefix: "migrate")
+        if let password { try c.setURL("\(tls ? "rediss" : "redis")://:\(password)@\(address(source))") }
+        if tls {
+            c.tlsOverride = true
+            c.tlsCAFile = try TLSCertificates.shared().caFile
         }
+        let connection = ConnectionPool(config: c)
+        defer { connection.close() }
+        while true {
+            let found = try FakeRedisClientTests.send(connection, [["CLUSTER", "GETKEYSINSLOT", String(slot), "1"]])
+            guard case .array(let keys)? = found.first else { throw TestFailure("CLUSTER GETKEYSINSLOT: \(found)") }
+            guard case .bulk(let key)? = keys.first else { break }
+            var migrate = ["MIGRATE", "127.0.0.1", String(target.port), String(decoding: key, as: UTF8.self), "0", "5000"]
+            if let password { migrate += ["AUTH", password] }
+            let answer = try FakeRedisClientTests.send(connection, [migrate])
+            guard case .status(let status)? = answer.first, status == "OK" || status == "NOKEY" else {
+                throw TestFailure("MIGRATE \(String(decoding: key, as: UTF8.self)): \(answer)")
+            }
+            usleep(keyPause)
+        }
+        usleep(pause)
         // The target first, then the source, then the other masters (as redis-cli does).
         try expectOK(cli(target, "CLUSTER", "SETSLOT", String(slot), "NODE", targetID))
         try expectOK(cli(source, "CLUSTER", "SETSLOT", String(slot), "NODE", targetID))
