@@ -115,16 +115,23 @@ final class ClusterFixture: @unchecked Sendable {
     func configuration(prefix: String, seeds: [String]? = nil, cacheTTL: Int64 = 0) throws -> StoreConfiguration {
         var c = StoreConfiguration()
         for s in seeds ?? nodes.map(address) { try c.addClusterNode(s) }
-        if let password { try c.setURL("\(tls ? "rediss" : "redis")-cluster://:\(password)@\(address(nodes[0]))") }
-        if tls {
-            c.tlsOverride = true
-            c.tlsCAFile = try TLSCertificates.shared().caFile
-        }
+        try secure(&c, node: nodes[0], cluster: true)
         c.setPrefix(prefix)
         c.cacheTTLMilliseconds = cacheTTL
         try c.setOperationTimeout(milliseconds: 2_000)
         try c.setConnectTimeout(milliseconds: 1_000)
         return c
+    }
+
+    /// Adds this cluster's password (a URL naming `node`) and TLS trust to `c`.
+    private func secure(_ c: inout StoreConfiguration, node: RedisServer, cluster: Bool) throws {
+        if let password {
+            try c.setURL("\(tls ? "rediss" : "redis")\(cluster ? "-cluster" : "")://:\(password)@\(address(node))")
+        }
+        if tls {
+            c.tlsOverride = true
+            c.tlsCAFile = try TLSCertificates.shared().caFile
+        }
     }
 
     /// Moves `slot` from its owner to `target` as `redis-cli --cluster reshard` does, one key
@@ -142,22 +149,19 @@ final class ClusterFixture: @unchecked Sendable {
         try expectOK(cli(source, "CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetID))
         usleep(pause)
         var c = source.configuration(prefix: "migrate")
-        if let password { try c.setURL("\(tls ? "rediss" : "redis")://:\(password)@\(address(source))") }
-        if tls {
-            c.tlsOverride = true
-            c.tlsCAFile = try TLSCertificates.shared().caFile
-        }
+        try secure(&c, node: source, cluster: false)
         let connection = ConnectionPool(config: c)
         defer { connection.close() }
         while true {
             let found = try FakeRedisClientTests.send(connection, [["CLUSTER", "GETKEYSINSLOT", String(slot), "1"]])
             guard case .array(let keys)? = found.first else { throw TestFailure("CLUSTER GETKEYSINSLOT: \(found)") }
-            guard case .bulk(let key)? = keys.first else { break }
-            var migrate = ["MIGRATE", "127.0.0.1", String(target.port), String(decoding: key, as: UTF8.self), "0", "5000"]
+            guard case .bulk(let bytes)? = keys.first else { break }
+            let key = String(decoding: bytes, as: UTF8.self)
+            var migrate = ["MIGRATE", "127.0.0.1", String(target.port), key, "0", "5000"]
             if let password { migrate += ["AUTH", password] }
             let answer = try FakeRedisClientTests.send(connection, [migrate])
             guard case .status(let status)? = answer.first, status == "OK" || status == "NOKEY" else {
-                throw TestFailure("MIGRATE \(String(decoding: key, as: UTF8.self)): \(answer)")
+                throw TestFailure("MIGRATE \(key): \(answer)")
             }
             usleep(keyPause)
         }

@@ -124,6 +124,7 @@ final class ClusterTests {
         #expect(d.contains("redis-cluster://:xxxxx@"), "\(d)")
         #expect(!d.contains("cluster-Secret-42"))
         #expect(d.contains("\"master\":\"127.0.0.1:\(try f.owner().port)\""), "\(d)")
+        try expectServedAfterMove(f, s)
         // A wrong password is named without the secret.
         var wrong = try f.configuration(prefix: prefix)
         try wrong.setURL("redis-cluster://:wrong-Password-7@\(f.address(f.nodes[0]))")
@@ -149,6 +150,7 @@ final class ClusterTests {
         let d = s.describeText
         #expect(d.contains("\"tls\":\"on\""), "\(d)")
         #expect(d.contains("\"master\":\"127.0.0.1:\(try f.owner().port)\""), "\(d)")
+        try expectServedAfterMove(f, s)
         // A server name the certificate does not hold fails every node's handshake.
         var wrongName = try f.configuration(prefix: prefix)
         wrongName.tlsServerName = "not-in-the-certificate.example"
@@ -160,6 +162,18 @@ final class ClusterTests {
             #expect(error.isOutage, "\(error)")
             #expect(error.description.contains("not-in-the-certificate.example"), "\(error)")
         }
+    }
+
+    /// Moves the slot (MIGRATE with the cluster's password, over its TLS) to another master;
+    /// `s` then reads and writes "a" there.
+    private func expectServedAfterMove(_ f: ClusterFixture, _ s: CachingStore) throws {
+        let source = try f.owner()
+        guard let target = try f.otherMasters(than: source).first else { throw TestFailure("no other master") }
+        try f.migrate(to: target, pauseMicroseconds: 0, keyPauseMicroseconds: 0)
+        #expect(try f.owner() === target)
+        #expect(try f.cli(source, "DBSIZE") == "0")
+        #expect(try s.upsert(kind: "features", key: "a", item: Fixture.item("a", 3)) == .applied)
+        #expect(try s.get(kind: "features", key: "a")?.header.version == 3)
     }
 
     @Test("no seed reachable is unavailable, naming every seed tried")
