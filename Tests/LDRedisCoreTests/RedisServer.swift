@@ -7,21 +7,22 @@ import Testing
 final class RedisServer: @unchecked Sendable {
     private(set) var port: Int
     private let directory: String
-    private var process: pid_t?
+    private(set) var process: pid_t?
     private let extraArguments: [String]
     /// TLS only (see TLSFixtures.swift): `--port 0 --tls-port port`, and redis-cli over TLS.
     let tls: TLSServerSettings?
 
-    /// Starts a server. `arguments` are extra redis-server options ("--requirepass", "pw").
-    init(arguments: [String] = [], tls: TLSServerSettings? = nil) throws {
+    /// Starts a server. `arguments` are extra redis-server options ("--requirepass", "pw");
+    /// `firstPort` is tried before the random ones (a test of a port already taken).
+    init(arguments: [String] = [], tls: TLSServerSettings? = nil, firstPort: Int? = nil) throws {
         extraArguments = arguments
         self.tls = tls
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("ldredis-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var lastError: Error?
-        for _ in 0..<20 {
-            let candidate = Int.random(in: 20_000..<60_000)
+        for attempt in 0..<20 {
+            let candidate = attempt == 0 ? firstPort ?? Int.random(in: 20_000..<60_000) : Int.random(in: 20_000..<60_000)
             do {
                 port = candidate
                 process = try launch()
@@ -57,13 +58,15 @@ final class RedisServer: @unchecked Sendable {
     }
 
     private func launch() throws -> pid_t {
+        let log = directory + "/redis-\(port).log"
         let listen = tls?.serverArguments(port: port) ?? ["--port", String(port)]
         let pid = try Subprocess.spawn(try RedisServer.which("redis-server"),
             listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", directory, "--logfile", directory + "/redis-\(port).log"] + extraArguments)
+             "--dir", directory, "--logfile", log] + extraArguments)
         for _ in 0..<300 {
             if !Subprocess.isRunning(pid) { throw TestFailure("redis-server exited (port \(port) taken?)") }
-            if tls == nil ? RedisServer.ping(port: port) : tlsPing() { return pid }
+            if RedisServer.logSays(log, pid: pid, "Ready to accept connections"),
+               tls == nil ? RedisServer.ping(port: port) : tlsPing() { return pid }
             usleep(10_000)
         }
         Subprocess.stop(pid)
@@ -135,6 +138,14 @@ final class RedisServer: @unchecked Sendable {
     private func tlsPing() -> Bool {
         let answer = (try? cli("PING")) ?? ""
         return answer.hasPrefix("PONG") || answer.hasPrefix("NOAUTH")
+    }
+
+    /// Whether process `pid` wrote `marker` in its log at `path` (Redis starts each line with
+    /// "pid:role"). A PING alone is not proof that a new server is up: when its random port was
+    /// taken, the process that owns the port answers, and ours exits a moment later.
+    static func logSays(_ path: String, pid: pid_t, _ marker: String) -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains { $0.hasPrefix("\(pid):") && $0.contains(marker) }
     }
 
     static func ping(port: Int) -> Bool {

@@ -56,6 +56,7 @@ final class SentinelFixture: @unchecked Sendable {
     private func startSentinel() throws {
         for _ in 0..<20 {
             let port = Int.random(in: 20_000..<60_000)
+            if sentinelPorts.contains(port) { continue }   // its log file is that sentinel's
             var conf = """
             \(tls == nil ? "port \(port)" : "port 0\ntls-port \(port)")
             bind 127.0.0.1
@@ -79,7 +80,9 @@ final class SentinelFixture: @unchecked Sendable {
             var up = false
             for _ in 0..<300 {
                 if !Subprocess.isRunning(pid) { break }
-                if tls == nil ? RedisServer.ping(port: port)
+                // "Sentinel ID is" follows the listen; only then does a PING prove it is ours.
+                if RedisServer.logSays("\(directory)/sentinel-\(port).log", pid: pid, "Sentinel ID is"),
+                   tls == nil ? RedisServer.ping(port: port)
                     : ((try? sentinelCLI(port, "PING")) ?? "").hasPrefix("PONG") { up = true; break }
                 usleep(10_000)
             }
